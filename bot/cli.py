@@ -1,0 +1,112 @@
+"""The command line: ``main.py [run|chat|ask|eval|kb check]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from bot.answers import answer_text, reply_text, respond
+from bot.knowledge import check as kb_check
+from bot.knowledge.loader import KnowledgeError
+from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
+
+
+def _store(args: argparse.Namespace) -> KnowledgeStore:
+    return KnowledgeStore(Path(args.knowledge))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    store = _store(args)
+    text = " ".join(args.text)
+    reply = respond(store, text, args.lang)
+    if args.json:
+        entry = store.kb.entry(reply.entry_id) if reply.entry_id else None
+        print(json.dumps({
+            "text": text,
+            "detected_lang": reply.detected_lang,
+            "reply_lang": reply.reply_lang,
+            "entry_id": reply.entry_id,
+            "confidence": reply.match.best.confidence if reply.match.best else 0.0,
+            "alternatives": [{"entry_id": c.entry_id, "confidence": c.confidence} for c in reply.match.alternatives],
+            "answer": answer_text(store.kb, entry, reply.reply_lang) if entry else None,
+            "outcome": reply.match.outcome,
+            "reply": reply_text(store.kb, reply),
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(reply_text(store.kb, reply))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot import evaluation
+
+    store = _store(args)
+    outcomes = evaluation.run(store, evaluation.load_items(Path(args.file)))
+    result = evaluation.summary(outcomes)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(evaluation.format_table(result))
+        fails = evaluation.failures(outcomes)
+        print(f"\n{len(fails)} failure(s)" + (":" if fails else ""))
+        for line in fails:
+            print("  " + line)
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    result = kb_check.check(Path(args.knowledge))
+    print(kb_check.report(result))
+    return 0 if result.ok else 1
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_terminal_chat
+
+    return run_terminal_chat(_store(args))
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        from bot.telegram.app import run_bot
+
+        return run_bot(_store(args), webhook_url=getattr(args, "webhook_url", None))
+    return cmd_chat(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="main.py", description="NOWCommunities worker-rights bot")
+    p.add_argument("--knowledge", default=str(DEFAULT_ROOT), help="knowledge base folder (default: %(default)s)")
+    p.set_defaults(func=cmd_default)
+    sub = p.add_subparsers(title="commands")
+
+    ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
+    ask.add_argument("--lang", choices=["en", "ur", "sd"], help="reply language (default: the question's)")
+    ask.add_argument("--json", action="store_true", help="print the match as JSON")
+    ask.add_argument("text", nargs="+")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="score the bot on a question set")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(title="kb commands", required=True)
+    kb_sub.add_parser("check", help="validate the knowledge base and self-test matching").set_defaults(func=cmd_kb_check)
+
+    sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KnowledgeError as e:
+        print(e, file=sys.stderr)
+        print("Run `uv run main.py kb check` for details.", file=sys.stderr)
+        return 1

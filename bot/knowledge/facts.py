@@ -1,0 +1,58 @@
+"""Rendering fact placeholders in answers, per language, with Babel.
+
+An answer says ``{minimum_wage_unskilled}`` and the reader sees "Rs 40,000",
+"40,000 روپے" or "40,000 رپيا"; ``{minimum_wage_unskilled.effective}`` gives the
+date the figure applies from ("1 July 2025", "1 جولائی 2025").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Mapping
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from bot.knowledge.model import Fact
+
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.(effective))?\}")
+
+_LOCALES = {"en": "en_PK", "ur": "ur_PK", "sd": "sd_Arab_PK"}
+# Babel's currency formats put a Latin "Rs" before the number even in Urdu and
+# Sindhi, which breaks right-to-left lines; workers write the word after it.
+_MONEY = {"en": "Rs {}", "ur": "{} روپے", "sd": "{} رپيا"}
+
+
+def placeholders(text: str) -> list[tuple[str, str | None]]:
+    """(fact id, attribute) of every placeholder in ``text``."""
+    return [(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(text)]
+
+
+def format_fact(fact: Fact, lang: str, attribute: str | None = None) -> str:
+    locale = _LOCALES[lang]
+    if attribute == "effective":
+        return _date(fact.effective, locale) if fact.effective else ""
+    if fact.kind == "money":
+        return _MONEY[lang].format(format_decimal(fact.value, locale=locale))
+    if fact.kind == "number":
+        return format_decimal(fact.value, locale=locale)
+    if fact.kind == "date":
+        return _date(fact.value, locale)  # type: ignore[arg-type]
+    if isinstance(fact.value, Mapping):
+        return str(fact.value.get(lang) or fact.value["en"])
+    return str(fact.value)
+
+
+def _date(value: dt.date, locale: str) -> str:
+    return format_date(value, "d MMMM y", locale=locale)
+
+
+def render(text: str, facts: Mapping[str, Fact], lang: str) -> str:
+    """``text`` with every placeholder replaced; unknown ones are left visible (kb check reports them)."""
+
+    def sub(m: re.Match[str]) -> str:
+        fact = facts.get(m.group(1))
+        return format_fact(fact, lang, m.group(2)) if fact else m.group(0)
+
+    return PLACEHOLDER.sub(sub, text)

@@ -1,0 +1,314 @@
+"""Load the knowledge base from YAML and validate it into immutable objects.
+
+Layout under the knowledge folder:
+
+- ``topics.yaml``: the topic menu, in order, with titles in en/ur/sd;
+- ``facts.yaml``: figures that change, referenced from answers as ``{fact_id}``;
+- ``entries/*.yaml``: one file per topic, ``topic:`` and a list of ``entries:``.
+
+Every problem is collected (not just the first), each with file and line, so a
+staff member fixes a whole edit in one go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge.facts import placeholders
+from bot.knowledge.model import (
+    ANSWER_LANGUAGES,
+    EXAMPLE_FORMS,
+    FACT_KINDS,
+    Entry,
+    Fact,
+    KnowledgeBase,
+    Source,
+    Topic,
+    frozen_map,
+)
+from bot.knowledge.yamlfile import LineMap, Problem, YamlFileError, read_yaml
+
+ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENTRY_KEYS = {
+    "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related",
+}
+_LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has errors; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the knowledge base:\n" + "\n".join(map(str, errors)))
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """The knowledge base under ``root``; raises :class:`KnowledgeError` if it has any error."""
+    kb, problems = load_with_problems(root)
+    if kb is None:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def load_with_problems(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and validate; the knowledge base is ``None`` when any problem is an error."""
+    reader = _Reader(root)
+    kb = reader.read()
+    return (None if reader.has_errors else kb), reader.problems
+
+
+class _Reader:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.ids_seen: set[str] = set()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def error(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def warn(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message, "warning"))
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def parse(self, path: Path) -> tuple[str, Any]:
+        name = self.display(path)
+        if not path.is_file():
+            self.error(name, 0, "file is missing")
+            return name, None
+        try:
+            return name, read_yaml(path, name)
+        except YamlFileError as e:
+            self.problems.append(e.problem)
+            return name, None
+
+    # -- whole knowledge base -------------------------------------------------
+
+    def read(self) -> KnowledgeBase:
+        topics = self.read_topics(self.root / "topics.yaml")
+        facts = self.read_facts(self.root / "facts.yaml")
+        entries: list[Entry] = []
+        entry_files = sorted((self.root / "entries").glob("*.yaml"))
+        if not entry_files:
+            self.error(self.display(self.root / "entries"), 0, "no entry files (*.yaml) found")
+        for path in entry_files:
+            entries.extend(self.read_entry_file(path, {t.id for t in topics}))
+        self.cross_check(entries, facts)
+        order = {t.id: i for i, t in enumerate(topics)}
+        entries.sort(key=lambda e: order.get(e.topic, len(order)))
+        return KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts)
+
+    def read_topics(self, path: Path) -> list[Topic]:
+        name, data = self.parse(path)
+        if data is None:
+            return []
+        items = data.get("topics") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not items:
+            self.error(name, getattr(data, "line", 1), "expected `topics:` with a list of topics")
+            return []
+        topics = []
+        for item in items:
+            if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
+                self.error(name, getattr(item, "line", items.line), "each topic needs an `id:` and a `title:`")
+                continue
+            title = self.translations(name, item, "title", f"topic {item['id']!r}")
+            topics.append(Topic(id=item["id"], title=frozen_map(title)))
+        return topics
+
+    def read_facts(self, path: Path) -> dict[str, Fact]:
+        name, data = self.parse(path)
+        if data is None:
+            return {}
+        items = data.get("facts") if isinstance(data, dict) else None
+        if not isinstance(items, LineMap):
+            self.error(name, getattr(data, "line", 1), "expected `facts:` with one named fact under it")
+            return {}
+        facts = {}
+        for fact_id, spec in items.items():
+            line = items.line_of(fact_id)
+            if not isinstance(fact_id, str) or not FACT_ID.match(fact_id):
+                self.error(name, line, f"fact name {fact_id!r}: use lower case letters, digits and _ only")
+                continue
+            if not isinstance(spec, LineMap):
+                self.error(name, line, f"fact {fact_id!r}: give `kind:`, `value:`, `source:` and `verified:`")
+                continue
+            fact = self.read_fact(name, fact_id, spec)
+            if fact:
+                facts[fact_id] = fact
+        return facts
+
+    def read_fact(self, name: str, fact_id: str, spec: LineMap) -> Fact | None:
+        kind, value = spec.get("kind"), spec.get("value")
+        ok = True
+        if kind not in FACT_KINDS:
+            self.error(name, spec.line_of("kind"), f"fact {fact_id!r}: `kind:` must be one of {', '.join(FACT_KINDS)}")
+            ok = False
+        elif kind in ("money", "number") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be a plain number like 40000 (no commas or Rs)")
+            ok = False
+        elif kind == "date" and not isinstance(value, dt.date):
+            self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be a date written YYYY-MM-DD")
+            ok = False
+        elif kind == "text" and not (isinstance(value, str) or (isinstance(value, dict) and "en" in value)):
+            self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be text, or en/ur/sd texts")
+            ok = False
+        effective = spec.get("effective")
+        if effective is not None and not isinstance(effective, dt.date):
+            self.error(name, spec.line_of("effective"), f"fact {fact_id!r}: `effective:` must be a date written YYYY-MM-DD")
+            ok = False
+        if not isinstance(spec.get("source"), str) or not spec["source"].strip():
+            self.error(name, spec.line, f"fact {fact_id!r}: add `source:` (the notification or document it comes from)")
+            ok = False
+        if not isinstance(spec.get("verified"), bool):
+            self.error(name, spec.line, f"fact {fact_id!r}: add `verified: true` or `verified: false`")
+            ok = False
+        if not ok:
+            return None
+        return Fact(
+            id=fact_id, kind=kind, value=frozen_map(value) if isinstance(value, dict) else value,
+            source=spec["source"], verified=spec["verified"], effective=effective, note=str(spec.get("note") or ""),
+        )
+
+    def read_entry_file(self, path: Path, topic_ids: set[str]) -> list[Entry]:
+        name, data = self.parse(path)
+        if data is None:
+            return []
+        if not isinstance(data, LineMap) or not isinstance(data.get("entries"), list):
+            self.error(name, getattr(data, "line", 1), "expected `topic:` and `entries:` (a list of entries)")
+            return []
+        topic = data.get("topic")
+        if topic not in topic_ids:
+            self.error(name, data.line_of("topic"), f"topic {topic!r} is not in topics.yaml; use one of: {', '.join(sorted(topic_ids))}")
+        entries = []
+        for item in data["entries"]:
+            if not isinstance(item, LineMap):
+                self.error(name, getattr(item, "line", data["entries"].line), "each entry must be a mapping starting with `- id:`")
+                continue
+            entry = self.read_entry(name, str(topic), item)
+            if entry:
+                entries.append(entry)
+        return entries
+
+    def read_entry(self, name: str, topic: str, item: LineMap) -> Entry | None:
+        before = len([p for p in self.problems if p.severity == "error"])
+        entry_id = item.get("id")
+        if not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id):
+            self.error(name, item.line_of("id"), f"entry id {entry_id!r}: use lower-case words joined by hyphens, like minimum-wage-amount")
+            entry_id = str(entry_id)
+        self.ids_seen.add(entry_id)
+        what = f"entry {entry_id!r}"
+        for key in item:
+            if key not in _ENTRY_KEYS:
+                self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: {', '.join(sorted(_ENTRY_KEYS))}")
+        title = self.translations(name, item, "title", what)
+        answer = self.translations(name, item, "answer", what)
+        examples = self.examples(name, item, what)
+        sources = self.sources(name, item, what)
+        verified = item.get("verified")
+        if not isinstance(verified, bool):
+            self.error(name, item.line, f"{what}: add `verified: true` (facts checked) or `verified: false` (staff must check)")
+        dates = {}
+        for key in ("reviewed", "review_by"):
+            value = item.get(key)
+            if value is None:
+                self.error(name, item.line, f"{what}: add `{key}:` as a date YYYY-MM-DD")
+            elif not isinstance(value, dt.date):
+                self.error(name, item.line_of(key), f"{what}: `{key}:` must be a date written YYYY-MM-DD")
+            else:
+                dates[key] = value
+        related = self.string_list(name, item, "related", what)
+        keywords = self.string_list(name, item, "keywords", what, allow_numbers=True)
+        if len([p for p in self.problems if p.severity == "error"]) > before:
+            return None
+        return Entry(
+            id=entry_id, topic=topic, title=frozen_map(title), answer=frozen_map(answer),
+            examples=frozen_map(examples), sources=sources, verified=verified, keywords=keywords,
+            related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
+        )
+
+    # -- fields -----------------------------------------------------------------
+
+    def translations(self, name: str, item: LineMap, key: str, what: str) -> dict[str, str]:
+        value = item.get(key)
+        if not isinstance(value, LineMap):
+            self.error(name, item.line_of(key), f"{what}: `{key}:` needs en, ur and sd lines under it")
+            return {}
+        out = {}
+        for lang in ANSWER_LANGUAGES:
+            text = value.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                self.error(name, value.line, f"{what}: missing {_LANG_NAMES[lang]} ({lang}) {key}; add `{lang}:` under `{key}:`")
+            else:
+                out[lang] = text.strip()
+        return out
+
+    def examples(self, name: str, item: LineMap, what: str) -> dict[str, tuple[str, ...]]:
+        value = item.get("examples")
+        if not isinstance(value, LineMap):
+            self.error(name, item.line_of("examples"), f"{what}: `examples:` needs lists under en, ur, sd and ur-Latn")
+            return {}
+        out = {}
+        for form in EXAMPLE_FORMS:
+            questions = value.get(form)
+            if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
+                self.error(name, value.line_of(form), f"{what}: add {_LANG_NAMES[form]} example questions as a list under `{form}:`")
+                continue
+            out[form] = tuple(q.strip() for q in questions)
+        for form in value:
+            if form not in EXAMPLE_FORMS:
+                self.error(name, value.line_of(form), f"{what}: unknown example language `{form}`; use en, ur, sd or ur-Latn")
+        return out
+
+    def sources(self, name: str, item: LineMap, what: str) -> tuple[Source, ...]:
+        value = item.get("sources")
+        if not isinstance(value, list) or not value:
+            self.error(name, item.line_of("sources"), f"{what}: add `sources:` with the statute and section the answer rests on")
+            return ()
+        out = []
+        for src in value:
+            if not isinstance(src, dict) or not isinstance(src.get("statute"), str) or not str(src.get("section") or "").strip():
+                self.error(name, getattr(src, "line", value.line), f"{what}: each source needs `statute:` and `section:` (and `link:` if there is one)")
+                continue
+            out.append(Source(statute=src["statute"], section=str(src["section"]), link=src.get("link")))
+        return tuple(out)
+
+    def string_list(self, name: str, item: LineMap, key: str, what: str, allow_numbers: bool = False) -> tuple[str, ...]:
+        value = item.get(key, [])
+        kinds = (str, int) if allow_numbers else (str,)
+        if not isinstance(value, list) or not all(isinstance(v, kinds) and not isinstance(v, bool) for v in value):
+            self.error(name, item.line_of(key), f"{what}: `{key}:` must be a list of words, like [a, b]")
+            return ()
+        return tuple(str(v) for v in value)
+
+    # -- across files -------------------------------------------------------------
+
+    def cross_check(self, entries: list[Entry], facts: dict[str, Fact]) -> None:
+        first: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.id in first:
+                other = first[entry.id]
+                self.error(entry.file, entry.line, f"duplicate id {entry.id!r}, also at {other.file}:{other.line}; give one of them a new id")
+            else:
+                first[entry.id] = entry
+        for entry in entries:
+            for rel in entry.related:
+                if rel not in self.ids_seen:
+                    self.error(entry.file, entry.line, f"entry {entry.id!r}: related id {rel!r} does not exist")
+            for lang, text in entry.answer.items():
+                for fact_id, _ in placeholders(text):
+                    if fact_id not in facts:
+                        self.error(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer uses unknown placeholder {{{fact_id}}}; add it to facts.yaml or fix the name")

@@ -1,0 +1,87 @@
+"""Immutable objects of a loaded knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+ANSWER_LANGUAGES = ("en", "ur", "sd")
+EXAMPLE_FORMS = ("en", "ur", "sd", "ur-Latn")
+FACT_KINDS = ("money", "number", "date", "text")
+
+
+@dataclass(frozen=True)
+class Source:
+    statute: str
+    section: str
+    link: str | None = None
+
+    def cite(self) -> str:
+        return f"{self.statute}, {self.section}" if self.section else self.statute
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A figure that changes (a wage, a phone number), kept once and referenced by placeholder.
+
+    ``value`` is a number for money/number, a date for date, and for text either a
+    string or a per-language mapping.
+    """
+
+    id: str
+    kind: str
+    value: object
+    source: str
+    verified: bool
+    effective: dt.date | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    topic: str
+    title: Mapping[str, str]
+    answer: Mapping[str, str]
+    examples: Mapping[str, tuple[str, ...]]
+    sources: tuple[Source, ...]
+    verified: bool
+    keywords: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    reviewed: dt.date | None = None
+    review_by: dt.date | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    topics: tuple[Topic, ...]
+    entries: tuple[Entry, ...]
+    facts: Mapping[str, Fact]
+    _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "facts", MappingProxyType(dict(self.facts)))
+        object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def entries_in(self, topic_id: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.topic == topic_id)
+
+
+def frozen_map(d: Mapping) -> Mapping:
+    return MappingProxyType(dict(d))

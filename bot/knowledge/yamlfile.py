@@ -1,0 +1,88 @@
+"""Safe YAML loading that remembers line numbers, so staff see where a problem is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+class LineMap(dict):
+    """A YAML mapping that knows the line it starts on and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader (no arbitrary objects) that attaches 1-based line numbers and refuses duplicate keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:  # type: ignore[override]
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
+                )
+            seen[key] = key_node.start_mark.line + 1
+        result = LineMap(super().construct_mapping(node, deep=True))
+        result.line = node.start_mark.line + 1
+        result.key_lines = seen
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        result = LineList(super().construct_sequence(node, deep=True))
+        result.line = node.start_mark.line + 1
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge base, said so that staff can fix it."""
+
+    file: str
+    line: int
+    message: str
+    severity: str = "error"  # "error" stops the knowledge base from loading; "warning" does not
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+class YamlFileError(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_yaml(path: Path, display: str) -> object:
+    """Parse ``path``; a syntax error becomes a :class:`YamlFileError` naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise YamlFileError(Problem(display, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8")) from e
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 0
+        what = " ".join(filter(None, [e.context, e.problem]))
+        raise YamlFileError(
+            Problem(display, line, f"YAML syntax: {what}. Check the indentation and quotes on this line and the one above.")
+        ) from e
+    except yaml.YAMLError as e:
+        raise YamlFileError(Problem(display, 0, f"YAML syntax: {e}")) from e
