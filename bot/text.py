@@ -61,7 +61,7 @@ _LATIN_LETTER = re.compile(r"[a-zA-Z]")
 _TOKEN = re.compile(r"[0-9]+|[^\W\d_]+|\u06FE", re.UNICODE)
 
 # Roman Urdu spellings seen in worker messages, after the generic rules in
-# _latin_token (lower case, doubled letters collapsed, ee->i, oo->u, q->k,
+# _latin_token (lower case, stretched letters cut, ee->i, oo->u, q->k, doubles collapsed,
 # trailing h after a vowel dropped). Maps variant -> canonical spelling.
 ROMAN_URDU_VARIANTS: dict[str, str] = {
     # salary / wage
@@ -102,7 +102,8 @@ _VOWELS = set("aeiou")
 
 
 def _latin_token(token: str) -> str:
-    t = token.replace("ee", "i").replace("oo", "u").replace("q", "k")
+    t = re.sub(r"(.)\1{2,}", r"\1", token)  # stretched for emphasis: "pleeease", "nahiii"
+    t = t.replace("ee", "i").replace("oo", "u").replace("q", "k")
     t = re.sub(r"(.)\1+", r"\1", t)
     if len(t) > 2 and t.endswith("h") and t[-2] in _VOWELS:
         t = t[:-1]

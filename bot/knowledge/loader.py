@@ -68,6 +68,7 @@ class _Reader:
         self.root = root
         self.problems: list[Problem] = []
         self.ids_seen: set[str] = set()
+        self.unreadable = False  # a file that does not parse hides its ids from the related-id check
 
     @property
     def has_errors(self) -> bool:
@@ -94,6 +95,7 @@ class _Reader:
             return name, read_yaml(path, name)
         except YamlFileError as e:
             self.problems.append(e.problem)
+            self.unreadable = True
             return name, None
 
     # -- whole knowledge base -------------------------------------------------
@@ -306,7 +308,7 @@ class _Reader:
                 first[entry.id] = entry
         for entry in entries:
             for rel in entry.related:
-                if rel not in self.ids_seen:
+                if rel not in self.ids_seen and not self.unreadable:
                     self.error(entry.file, entry.line, f"entry {entry.id!r}: related id {rel!r} does not exist")
             for lang, text in entry.answer.items():
                 for fact_id, _ in placeholders(text):

@@ -1,0 +1,72 @@
+"""What the worker reads: the answer, figures filled in per language, the source."""
+
+import json
+import re
+
+from bot.answers import answer_text, reply_text, respond
+from bot.cli import main
+from bot.knowledge.store import KnowledgeStore
+
+
+def test_answer_has_title_figures_and_source_in_urdu(store):
+    entry = store.kb.entry("minimum-wage-amount")
+    text = answer_text(store.kb, entry, "ur")
+    assert text.startswith("سندھ میں کم از کم تنخواہ")
+    assert "40,000 روپے" in text
+    assert "1 جولائی 2025" in text
+    assert "Sindh Minimum Wages Act, 2015" in text
+    assert "{" not in text  # no placeholder left
+
+
+def test_figures_are_rendered_per_language(store):
+    entry = store.kb.entry("minimum-wage-amount")
+    assert "Rs 40,000" in answer_text(store.kb, entry, "en")
+    assert "1 July 2025" in answer_text(store.kb, entry, "en")
+    assert "40,000 رپيا" in answer_text(store.kb, entry, "sd")
+
+
+def test_changing_the_minimum_wage_is_one_edit(kb_copy):
+    facts = kb_copy / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 43000"), encoding="utf-8")
+    store = KnowledgeStore(kb_copy)
+    for lang, figure in [("en", "Rs 43,000"), ("ur", "43,000 روپے"), ("sd", "43,000 رپيا")]:
+        text = answer_text(store.kb, store.kb.entry("minimum-wage-amount"), lang)
+        assert figure in text and "40,000" not in text
+
+
+def test_unverified_entries_say_so(store):
+    entry = store.kb.entry("minimum-wage-amount")
+    assert not entry.verified
+    assert "still being checked" in answer_text(store.kb, entry, "en")
+
+
+def test_decline_points_to_nowcommunities(store):
+    reply = respond(store, "who won the cricket match")
+    text = reply_text(store.kb, reply)
+    assert "021-34325500" in text
+
+
+def test_ask_prints_the_answer_in_urdu(capsys):
+    assert main(["ask", "kam", "se", "kam", "tankhwa", "kitni", "hai"]) == 0
+    out = capsys.readouterr().out
+    assert "کم از کم تنخواہ" in out and "Source" not in out.split("\n")[0]
+
+
+def test_ask_json_has_the_documented_shape(capsys):
+    assert main(["ask", "--json", "kam se kam tankhwa kitni hai"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"text", "detected_lang", "reply_lang", "entry_id", "confidence", "alternatives", "answer"} <= data.keys()
+    assert data["text"] == "kam se kam tankhwa kitni hai"
+    assert data["detected_lang"] == "ur-Latn" and data["reply_lang"] == "ur"
+    assert data["entry_id"] == "minimum-wage-amount"
+    assert 0 < data["confidence"] <= 1
+    assert all({"entry_id", "confidence"} == a.keys() for a in data["alternatives"])
+    assert "40,000" in data["answer"]
+
+
+def test_ask_json_when_declining(capsys):
+    assert main(["ask", "--json", "--lang", "sd", "who won the cricket match"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["entry_id"] is None and data["answer"] is None
+    assert data["reply_lang"] == "sd"
+    assert re.search(r"[\u0600-\u06FF]", data["reply"])  # the decline itself is in Sindhi

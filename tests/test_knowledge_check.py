@@ -1,0 +1,108 @@
+"""What staff see when an edit breaks the knowledge base."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from bot.cli import main
+from bot.knowledge.check import check
+from bot.knowledge.loader import load_with_problems
+
+
+def _errors(root: Path) -> list[str]:
+    kb, problems = load_with_problems(root)
+    assert kb is None, "a broken knowledge base must not load"
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return n
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def test_bundled_knowledge_base_passes(capsys):
+    assert main(["kb", "check"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^ok: \d+ entries in \d+ topics", out, re.M)
+
+
+def test_bad_indentation_names_file_and_line(kb_copy):
+    path = kb_copy / "entries" / "wages.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n = _line_of(path, "- id: equal-pay")
+    lines[n] = "   " + lines[n]  # the `title:` under it, pushed out of line
+    path.write_text("\n".join(lines), encoding="utf-8")
+    errors = _errors(kb_copy)
+    assert len(errors) == 1
+    file_line = re.match(r"(\S+):(\d+): error: YAML syntax", errors[0])
+    assert file_line and file_line.group(1).endswith("entries/wages.yaml")
+    assert abs(int(file_line.group(2)) - (n + 1)) <= 1
+
+
+def test_missing_urdu_answer_names_file_line_and_fix(kb_copy):
+    path = kb_copy / "entries" / "hours-and-leave.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      ur: |\n        بالغ مزدور")
+    end = text.index("      sd: |", start)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    errors = _errors(kb_copy)
+    answer_line = _line_of(path, "    answer:") + 1
+    assert any(
+        e.startswith(f"knowledge/entries/hours-and-leave.yaml:{answer_line}: error: entry 'working-hours': missing Urdu (ur) answer")
+        for e in errors
+    ), errors
+
+
+def test_duplicate_id_names_both_places(kb_copy):
+    path = kb_copy / "entries" / "unions.yaml"
+    text = path.read_text(encoding="utf-8").replace("- id: union-protection", "- id: union-right-to-join")
+    path.write_text(text, encoding="utf-8")
+    errors = _errors(kb_copy)
+    dup = [e for e in errors if "duplicate id 'union-right-to-join'" in e]
+    assert len(dup) == 1
+    second = _line_of(path, "union-right-to-join") and [n for n, l in enumerate(text.splitlines(), 1) if "- id: union-right-to-join" in l]
+    assert dup[0].startswith(f"knowledge/entries/unions.yaml:{second[1]}:")
+    assert f"also at knowledge/entries/unions.yaml:{second[0]}" in dup[0]
+
+
+def test_unknown_placeholder_is_an_error(kb_copy):
+    path = kb_copy / "entries" / "wages.yaml"
+    text = path.read_text(encoding="utf-8").replace("{minimum_wage_skilled}.", "{minimum_wage_skiled}.", 1)
+    path.write_text(text, encoding="utf-8")
+    errors = _errors(kb_copy)
+    line = _line_of(path, "- id: minimum-wage-amount")
+    assert any(
+        e.startswith(f"knowledge/entries/wages.yaml:{line}:") and "unknown placeholder {minimum_wage_skiled}" in e
+        for e in errors
+    ), errors
+
+
+def test_duplicate_yaml_key_is_caught(kb_copy):
+    path = kb_copy / "facts.yaml"
+    text = path.read_text(encoding="utf-8").replace("    value: 40000\n", "    value: 40000\n    value: 43000\n")
+    path.write_text(text, encoding="utf-8")
+    errors = _errors(kb_copy)
+    assert any("facts.yaml" in e and "duplicate key 'value'" in e for e in errors), errors
+
+
+def test_kb_check_command_exits_1_and_prints_problems(kb_copy, capsys):
+    (kb_copy / "entries" / "wages.yaml").write_text("topic: wages\nentries:\n  - id: x\n    title: [", encoding="utf-8")
+    assert main(["--knowledge", str(kb_copy), "kb", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "knowledge/entries/wages.yaml:4: error: YAML syntax" in out
+    assert "last good knowledge base" in out
+
+
+def test_overdue_review_is_a_warning_not_an_error(kb_copy):
+    result = check(kb_copy, today=dt.date(2030, 1, 1))
+    assert result.ok
+    assert any("was due for review" in str(w) for w in result.warnings)
+
+
+def test_unverified_entries_and_facts_are_listed(capsys):
+    assert main(["kb", "check"]) == 0
+    out = capsys.readouterr().out
+    listed = re.search(r"^not verified \(staff to check\): (.*)$", out, re.M)
+    assert listed and "minimum-wage-amount" in listed.group(1)

@@ -1,0 +1,59 @@
+"""The bot finds the right entry whatever language form the worker writes in, and declines the rest."""
+
+import pytest
+
+from bot.answers import respond
+
+
+@pytest.mark.parametrize(
+    "twins, entry",
+    [
+        (["What is the minimum wage?", "کم از کم تنخواہ کتنی ہے؟", "گهٽ ۾ گهٽ پگهار ڪيتري آهي؟", "kam se kam tankhwah kitni hai"], "minimum-wage-amount"),
+        (["How long is maternity leave?", "زچگی کی چھٹی کتنے دن کی ہے", "زچگي جي موڪل ڪيترن ڏينهن جي آهي", "maternity ki chutti kitne din ki hai"], "maternity-leave"),
+        (["My supervisor harasses me", "سپروائزر مجھے ہراساں کرتا ہے", "سپروائيزر مون کي هراسان ڪري ٿو", "supervisor mujhe harass karta hai"], "harassment-what-counts"),
+        (["overtime is not paid double", "اوور ٹائم ڈبل نہیں ملتا", "اوور ٽائيم ٻيڻو نٿو ملي", "overtime double nahi milta"], "overtime"),
+    ],
+)
+def test_every_language_form_finds_the_same_entry(store, twins, entry):
+    for text in twins:
+        reply = respond(store, text)
+        assert reply.entry_id == entry, text
+
+
+def test_mixed_urdu_english_finds_the_entry(store):
+    assert respond(store, "meri salary minimum wage se kam hai complaint kahan karun").entry_id == "minimum-wage-underpaid"
+    assert respond(store, "مجھے overtime کے پیسے نہیں ملتے").entry_id == "overtime"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Who won the cricket match?", "bank se loan kaise milega", "بریانی کی ترکیب بتائیں", "ڪالهه ڪرڪيٽ ميچ ڪير کٽيو", "asdfgh qwerty"],
+)
+def test_out_of_scope_questions_are_declined(store, text):
+    reply = respond(store, text)
+    assert reply.match.outcome == "declined"
+    assert reply.entry_id is None
+
+
+def test_confidence_and_alternatives_are_bounded(store):
+    for text in ["tankhwa", "chutti", "harassment complaint", "union", "x"]:
+        match = respond(store, text).match
+        for cand in match.candidates:
+            assert 0.0 <= cand.confidence <= 1.0
+        assert len(match.alternatives) <= 2
+        assert len({c.entry_id for c in match.candidates}) == len(match.candidates)
+
+
+def test_reply_language_follows_the_question(store):
+    assert respond(store, "kam se kam tankhwa").reply_lang == "ur"
+    assert respond(store, "گهٽ ۾ گهٽ پگهار").reply_lang == "sd"
+    assert respond(store, "minimum wage").reply_lang == "en"
+    assert respond(store, "minimum wage", lang="sd").reply_lang == "sd"
+
+
+def test_empty_huge_and_odd_messages_do_not_break(store):
+    assert respond(store, "").match.outcome == "declined"
+    assert respond(store, "🙂🙂🙂").match.outcome == "declined"
+    huge = "tankhwa nahi mili " * 800  # about 14,000 characters
+    assert respond(store, huge).entry_id == "wages-late-or-unpaid"
+    assert respond(store, "\u200f\u200b\ufeff").match.outcome == "declined"
