@@ -106,3 +106,41 @@ def test_unverified_entries_and_facts_are_listed(capsys):
     out = capsys.readouterr().out
     listed = re.search(r"^not verified \(staff to check\): (.*)$", out, re.M)
     assert listed and "minimum-wage-amount" in listed.group(1)
+
+
+def test_missing_required_entry_fails_the_check(kb_copy):
+    path = kb_copy / "entries" / "help.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: help-emergency")
+    path.write_text(text[:start], encoding="utf-8")
+    errors = _errors(kb_copy)
+    line = _line_of(kb_copy / "required.yaml", "- help-emergency")
+    assert f"knowledge/required.yaml:{line}: error: required entry 'help-emergency' is missing; every required id needs an entry in entries/" in errors
+
+
+def test_required_ids_match_the_project_spec():
+    import yaml
+
+    spec = Path(__file__).resolve().parents[2] / "shared" / "spec" / "required-entries.yaml"
+    if not spec.is_file():
+        import pytest
+
+        pytest.skip("shared/spec is not beside this checkout")
+    wanted = {i for ids in yaml.safe_load(spec.read_text(encoding="utf-8")).values() for i in ids}
+    ours = set(yaml.safe_load((Path(__file__).resolve().parents[1] / "knowledge" / "required.yaml").read_text(encoding="utf-8"))["required"])
+    assert wanted <= ours
+
+
+def test_bundled_content_fits_phones_and_reads_right_to_left():
+    from bot.knowledge.store import DEFAULT_ROOT
+
+    result = check(DEFAULT_ROOT)
+    layout = [str(w) for w in result.warnings if "starts with Latin" in str(w) or "phone screen" in str(w)]
+    assert layout == []
+
+
+def test_latin_line_start_in_urdu_is_flagged(kb_copy):
+    path = kb_copy / "entries" / "unions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("        ہر مزدور کو کسی", "        CBA: ہر مزدور کو کسی"), encoding="utf-8")
+    result = check(kb_copy)
+    assert any("'union-right-to-join': a ur line starts with Latin text" in str(w) for w in result.warnings)

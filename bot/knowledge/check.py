@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from bot.text import normalise
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700
+# A right-to-left line that starts with a Latin word is laid out left to right by phones.
+_LATIN_START = re.compile(r"^\s*[A-Za-z]")
 
 
 @dataclass
@@ -50,9 +53,13 @@ def check(root: Path, today: dt.date | None = None) -> CheckResult:
         if not entry.verified:
             result.unverified.append(entry.id)
         for lang, text in entry.answer.items():
-            length = len(render(text, kb.facts, lang))
-            if length > MAX_ANSWER_CHARS:
-                result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer is {length} characters; keep it under {MAX_ANSWER_CHARS} so it fits one phone screen", "warning"))
+            rendered = render(text, kb.facts, lang)
+            if len(rendered) > MAX_ANSWER_CHARS:
+                result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer is {len(rendered)} characters; keep it under {MAX_ANSWER_CHARS} so it fits one phone screen", "warning"))
+            if lang != "en":
+                for line in [entry.title[lang], *rendered.splitlines()]:
+                    if _LATIN_START.match(line):
+                        result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
     _duplicate_examples(kb, result)
     _self_test(kb, result)

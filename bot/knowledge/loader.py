@@ -110,6 +110,7 @@ class _Reader:
         for path in entry_files:
             entries.extend(self.read_entry_file(path, {t.id for t in topics}))
         self.cross_check(entries, facts)
+        self.check_required(self.root / "required.yaml", {e.id for e in entries})
         order = {t.id: i for i, t in enumerate(topics)}
         entries.sort(key=lambda e: order.get(e.topic, len(order)))
         return KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts)
@@ -297,6 +298,18 @@ class _Reader:
         return tuple(str(v) for v in value)
 
     # -- across files -------------------------------------------------------------
+
+    def check_required(self, path: Path, present: set[str]) -> None:
+        if not path.is_file() or self.unreadable:
+            return
+        name, data = self.parse(path)
+        required = data.get("required") if isinstance(data, dict) else None
+        if not isinstance(required, list):
+            self.error(name, getattr(data, "line", 1), "expected `required:` with a list of entry ids")
+            return
+        for entry_id, line in zip(required, required.item_lines):
+            if entry_id not in present and entry_id not in self.ids_seen:
+                self.error(name, line, f"required entry {entry_id!r} is missing; every required id needs an entry in entries/")
 
     def cross_check(self, entries: list[Entry], facts: dict[str, Fact]) -> None:
         first: dict[str, Entry] = {}

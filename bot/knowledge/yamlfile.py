@@ -19,7 +19,10 @@ class LineMap(dict):
 
 
 class LineList(list):
+    """A YAML sequence that knows its line and the line of each item."""
+
     line: int = 0
+    item_lines: list[int]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -42,6 +45,7 @@ class _LineLoader(yaml.SafeLoader):
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
         result = LineList(super().construct_sequence(node, deep=True))
         result.line = node.start_mark.line + 1
+        result.item_lines = [item.start_mark.line + 1 for item in node.value]
         return result
 
 
