@@ -1,28 +1,73 @@
-"""A chat with the bot in the terminal, on the same core as Telegram."""
+"""A chat with the bot in the terminal, on the same conversation core as Telegram.
+
+Buttons are shown numbered: type the number to press one. Commands work as in
+Telegram (/topics, /help, /language ...). Ctrl-D or /quit ends the chat.
+"""
 
 from __future__ import annotations
 
-from typing import Callable, TextIO
+import asyncio
 import sys
+from typing import Callable, TextIO
 
-from bot.answers import reply_text, respond
+from bot.conversation import Button, Conversation, Message
 from bot.knowledge.store import KnowledgeStore
+from bot.preferences import Preferences
+from bot.querylog import QueryLog
 
-BANNER = (
-    "NOWCommunities worker-rights bot: terminal chat.\n"
-    "Ask in English, Urdu, Sindhi or Roman Urdu. Ctrl-D or an empty line ends the chat.\n"
-    "This is information about the law, not legal advice; for help with your case contact NOWCommunities."
-)
+CHAT = "terminal"
 
 
-def run_terminal_chat(store: KnowledgeStore, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
-    print(BANNER, file=out)
+def render(messages: list[Message], out: TextIO) -> list[Button]:
+    """Print the messages; return their buttons in the order they were numbered."""
+    buttons: list[Button] = []
+    for msg in messages:
+        print(file=out)
+        if msg.title:
+            print(f"== {msg.title} ==", file=out)
+        print(msg.text, file=out)
+        for row in msg.buttons:
+            cells = []
+            for button in row:
+                buttons.append(button)
+                cells.append(f"[{len(buttons)}] {button.label}")
+            print("   ".join(cells), file=out)
+    return buttons
+
+
+async def chat(conversation: Conversation, read: Callable[[str], str], out: TextIO) -> None:
+    buttons = render(await conversation.start(CHAT), out)
     while True:
         try:
-            text = read("\n> ").strip()
+            line = read("\n> ").strip()
         except (EOFError, KeyboardInterrupt):
             break
-        if not text:
+        if line in ("/quit", "/exit"):
             break
-        print(reply_text(store.kb, respond(store, text)), file=out)
+        if line.isdigit() and 1 <= int(line) <= len(buttons):
+            messages = await conversation.action(CHAT, CHAT, buttons[int(line) - 1].action)
+        elif line.startswith("/"):
+            messages = await conversation.command(CHAT, CHAT, line[1:].split()[0] if len(line) > 1 else "")
+        else:
+            messages = await conversation.text(CHAT, CHAT, line)
+        buttons = render(messages, out) or buttons
+
+
+def run_terminal_chat(store: KnowledgeStore, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
+                      log: QueryLog | None = None) -> int:
+    async def main() -> None:
+        prefs = Preferences(":memory:")
+        await prefs.open()
+        if log is not None:
+            await log.start()
+        try:
+            await chat(Conversation(store, prefs, log=log, channel="terminal"), read, out)
+        finally:
+            if log is not None:
+                await log.close()
+            await prefs.close()
+
+    print("NOWCommunities worker-rights bot, in the terminal. Type a question, a button's number, or /help; "
+          "Ctrl-D ends.", file=out)
+    asyncio.run(main())
     return 0

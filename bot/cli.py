@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 from bot.answers import answer_text, reply_text, respond
+from bot.config import Settings
 from bot.knowledge import check as kb_check
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
+from bot.querylog import QueryLog
 
 
 def _store(args: argparse.Namespace) -> KnowledgeStore:
@@ -66,21 +68,29 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.chat import run_terminal_chat
 
-    return run_terminal_chat(_store(args))
+    settings = Settings.from_env()
+    store = _store(args)
+    querylog = QueryLog(settings.log_path, topic_of=lambda e: store.kb.entry(e).topic if store.kb.entry(e) else None,
+                        retention_days=settings.retention_days)
+    return run_terminal_chat(store, log=querylog)
 
 
-def cmd_default(args: argparse.Namespace) -> int:
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        from bot.telegram.app import run_bot
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.token:
+        print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
+        return cmd_chat(args)
+    from bot.telegram.app import run_bot
 
-        return run_bot(_store(args), webhook_url=getattr(args, "webhook_url", None))
-    return cmd_chat(args)
+    return run_bot(_store(args), settings, webhook_url=args.webhook_url)
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="main.py", description="NOWCommunities worker-rights bot")
-    p.add_argument("--knowledge", default=str(DEFAULT_ROOT), help="knowledge base folder (default: %(default)s)")
-    p.set_defaults(func=cmd_default)
+    p.add_argument("--knowledge", default=os.environ.get("BOT_KNOWLEDGE_DIR", str(DEFAULT_ROOT)),
+                   help="knowledge base folder (default: $BOT_KNOWLEDGE_DIR or the bundled one)")
+    p.add_argument("--webhook-url", help="run as a webhook server at this public URL instead of polling")
+    p.set_defaults(func=cmd_run)
     sub = p.add_subparsers(title="commands")
 
     ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
@@ -99,6 +109,9 @@ def parser() -> argparse.ArgumentParser:
     kb_sub.add_parser("check", help="validate the knowledge base and self-test matching").set_defaults(func=cmd_kb_check)
 
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
+    run = sub.add_parser("run", help="run the Telegram bot (TELEGRAM_BOT_TOKEN); the default command")
+    run.add_argument("--webhook-url", help="run as a webhook server at this public URL instead of polling")
+    run.set_defaults(func=cmd_run)
     return p
 
 

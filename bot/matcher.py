@@ -44,10 +44,13 @@ _COVERAGE_POWER = 0.5
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence needed to answer outright, and to offer "Did you mean…"."""
+    """Confidence needed to answer outright, and to offer "Did you mean…" instead of declining."""
 
     answer: float = 0.32
     suggest: float = 0.22
+    # When the runner-up scores at least this share of the best, the message is
+    # ambiguous ("chutti": which leave?) and the worker is asked to choose.
+    ambiguity: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,9 @@ class Matcher:
             return Match("declined", None, ())
         floor = t.suggest * 0.75
         alternatives = tuple(c for c in ranked[1:] if c.confidence >= floor)
-        return Match("answered" if best.confidence >= t.answer else "suggested", best, alternatives)
+        close_call = bool(alternatives) and alternatives[0].confidence >= best.confidence * t.ambiguity
+        confident = best.confidence >= t.answer and not close_call
+        return Match("answered" if confident else "suggested", best, alternatives)
 
 
 def _unit(vec: dict[str, float]) -> dict[str, float]:

@@ -1,0 +1,57 @@
+"""Settings, all from environment variables, with the defaults documented in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.knowledge.store import DEFAULT_ROOT
+
+
+def _ints(value: str) -> frozenset[int]:
+    return frozenset(int(v) for v in value.replace(" ", "").split(",") if v)
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = field(repr=False, default="")
+    api_base_url: str = "https://api.telegram.org/bot"
+    data_dir: Path = Path("data")
+    knowledge_dir: Path = DEFAULT_ROOT
+    staff_chat_ids: frozenset[int] = frozenset()
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str = field(repr=False, default="")
+    watch_seconds: float = 10.0
+    flood_messages: int = 20
+    flood_seconds: float = 60.0
+    retention_days: int = 180
+    report_threshold: int = 5
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        e = os.environ if env is None else env
+        return cls(
+            token=e.get("TELEGRAM_BOT_TOKEN", ""),
+            api_base_url=e.get("TELEGRAM_API_BASE_URL", cls.api_base_url),
+            data_dir=Path(e.get("BOT_DATA_DIR", "data")),
+            knowledge_dir=Path(e.get("BOT_KNOWLEDGE_DIR", str(DEFAULT_ROOT))),
+            staff_chat_ids=_ints(e.get("BOT_STAFF_CHAT_IDS", "")),
+            webhook_listen=e.get("BOT_WEBHOOK_LISTEN", cls.webhook_listen),
+            webhook_port=int(e.get("BOT_WEBHOOK_PORT", cls.webhook_port)),
+            webhook_secret=e.get("BOT_WEBHOOK_SECRET", ""),
+            watch_seconds=float(e.get("BOT_WATCH_SECONDS", cls.watch_seconds)),
+            flood_messages=int(e.get("BOT_FLOOD_MESSAGES", cls.flood_messages)),
+            flood_seconds=float(e.get("BOT_FLOOD_SECONDS", cls.flood_seconds)),
+            retention_days=int(e.get("BOT_RETENTION_DAYS", cls.retention_days)),
+            report_threshold=int(e.get("BOT_REPORT_THRESHOLD", cls.report_threshold)),
+        )
+
+    @property
+    def prefs_path(self) -> Path:
+        return self.data_dir / "preferences.sqlite3"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "queries.sqlite3"

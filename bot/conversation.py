@@ -1,0 +1,251 @@
+"""What the bot says and shows, for any chat front end (Telegram, the terminal).
+
+The conversation decides; front ends render. A reply is a list of
+:class:`Message`: plain text (front ends escape it), an optional bold title,
+and rows of :class:`Button` whose ``action`` is short, never localised data
+(``topic:wages``, ``entry:overtime``), so it fits Telegram's 64-byte limit and
+survives a change of language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.answers import MAX_QUERY_CHARS, respond
+from bot.i18n import LANGUAGES, N_, gettext_for
+from bot.knowledge.facts import render
+from bot.knowledge.model import Entry
+from bot.knowledge.store import KnowledgeStore
+from bot.language import detect, reply_language
+from bot.preferences import Preferences
+
+LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي"}
+
+# Command names and their descriptions, registered with Telegram per language.
+COMMANDS = {
+    "start": N_("Start again and choose a language"),
+    "topics": N_("Browse topics"),
+    "language": N_("Change language"),
+    "help": N_("How to use this bot"),
+    "contact": N_("Contact NOWCommunities"),
+    "privacy": N_("What is kept about you"),
+    "forget": N_("Delete everything stored about this chat"),
+}
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    title: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    # Replace the message whose button was pressed instead of sending a new one (menus).
+    edit: bool = False
+
+
+class QuestionLog(Protocol):
+    """Where questions go for research (bot.querylog.QueryLog); optional."""
+
+    def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
+               entry_id: str | None, confidence: float, outcome: str, text: str | None) -> str: ...
+
+    def feedback(self, token: str, helpful: bool) -> None: ...
+
+
+@dataclass
+class Conversation:
+    knowledge: KnowledgeStore
+    prefs: Preferences
+    log: QuestionLog | None = None
+    channel: str = "telegram"
+    default_lang: str = "ur"
+    retention_days: int = 180
+
+    # -- language ---------------------------------------------------------------
+
+    async def lang(self, chat: int | str, hint: str | None = None) -> str:
+        """The chat's chosen language; until one is chosen, the hint (detected or the phone's)."""
+        return await self.prefs.language(chat) or (hint if hint in LANGUAGES else self.default_lang)
+
+    def language_picker(self, edit: bool = False) -> Message:
+        lines = []
+        for lang in LANGUAGES:
+            _ = gettext_for(lang)
+            lines.append(_("Please choose your language:"))
+        row = tuple(Button(LANGUAGE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES)
+        return Message("\n".join(lines), buttons=(row,), edit=edit)
+
+    # -- entry points -------------------------------------------------------------
+
+    async def start(self, chat: int | str, hint: str | None = None) -> list[Message]:
+        return [self.language_picker()]
+
+    async def command(self, chat: int | str, user: int | str, name: str) -> list[Message]:
+        lang = await self.lang(chat)
+        _ = gettext_for(lang)
+        if name == "start":
+            return await self.start(chat)
+        if name == "language":
+            return [self.language_picker()]
+        if name == "topics":
+            return [self.topic_menu(lang)]
+        if name == "help":
+            return [Message(self.help_text(lang), buttons=self._topics_row(lang))]
+        if name == "contact":
+            entry = self.knowledge.kb.entry("help-nowcommunities")
+            return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
+        if name == "privacy":
+            return [Message(_(PRIVACY).format(days=self.retention_days), title=_("Privacy"))]
+        if name == "forget":
+            await self.prefs.forget(chat)
+            return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
+                              "kept only without any link to you, so there is nothing else to delete."))]
+        return [Message(_("I do not know that command. Type /help to see what I can do."))]
+
+    async def text(self, chat: int | str, user: int | str, text: str) -> list[Message]:
+        """A typed question."""
+        chosen = await self.prefs.language(chat)
+        text = text.strip()
+        detected = detect(text[:MAX_QUERY_CHARS])
+        lang = chosen or reply_language(detected, self.default_lang)
+        _ = gettext_for(lang)
+        if not text:
+            return [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))]
+        reply = respond(self.knowledge, text, lang)
+        match = reply.match
+        token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
+                             match.outcome, text)
+        note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
+        if match.outcome == "answered" and match.best:
+            entry = self.knowledge.kb.entry(match.best.entry_id)
+            if entry:
+                return note + [self.answer_message(entry, lang, token)]
+        if match.outcome == "suggested":
+            rows = [(Button(self._title(c.entry_id, lang), f"entry:{c.entry_id}"),) for c in match.candidates]
+            return note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))]
+        return note + [Message(
+            _("Sorry, I do not have an answer to that question. Choose a topic from the menu, "
+              "or call NOWCommunities on {phone} for help with your case.").format(phone=self._phone(lang)),
+            buttons=self._topic_rows(lang),
+        )]
+
+    async def action(self, chat: int | str, user: int | str, data: str) -> list[Message]:
+        """A pressed button."""
+        kind, _sep, arg = data.partition(":")
+        if kind == "lang" and arg in LANGUAGES:
+            await self.prefs.set_language(chat, arg)
+            _ = gettext_for(arg)
+            return [Message(_(WELCOME) + "\n\n" + _(DISCLAIMER), buttons=self._topic_rows(arg), edit=True)]
+        lang = await self.lang(chat)
+        _ = gettext_for(lang)
+        kb = self.knowledge.kb
+        if kind == "topics":
+            return [self.topic_menu(lang, edit=True)]
+        if kind == "topic" and kb.topic(arg):
+            topic = kb.topic(arg)
+            rows = [(Button(e.title[lang], f"entry:{e.id}"),) for e in kb.entries_in(arg)]
+            rows.append((Button(_("« Back"), "topics"),))
+            return [Message(_("Questions about {topic}:").format(topic=topic.title[lang]), buttons=tuple(rows), edit=True)]
+        if kind == "entry" and kb.entry(arg):
+            entry = kb.entry(arg)
+            token = self._record(user, "menu", None, lang, entry.id, 1.0, "answered", None)
+            return [self.answer_message(entry, lang, token)]
+        if kind == "related" and kb.entry(arg):
+            entry = kb.entry(arg)
+            rows = [(Button(self._title(r, lang), f"entry:{r}"),) for r in entry.related if kb.entry(r)]
+            rows.append((Button(_("« Back"), f"topic:{entry.topic}"),))
+            return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
+        if kind in ("yes", "no"):
+            if self.log and arg:
+                self.log.feedback(arg, kind == "yes")
+            if kind == "yes":
+                return [Message(_("Thank you for telling us."))]
+            return [Message(_("Sorry it did not help. NOWCommunities can help with your case: call {phone}.")
+                            .format(phone=self._phone(lang)), buttons=self._topics_row(lang))]
+        # A button from an old menu whose entry or topic no longer exists.
+        return [self.topic_menu(lang)]
+
+    async def unsupported(self, chat: int | str, kind: str) -> list[Message]:
+        """A sticker, photo, voice note, document or anything else that is not text."""
+        _ = gettext_for(await self.lang(chat))
+        return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
+
+    # -- building blocks ----------------------------------------------------------------
+
+    def topic_menu(self, lang: str, edit: bool = False) -> Message:
+        _ = gettext_for(lang)
+        return Message(_("Choose a topic, or type your question:"), buttons=self._topic_rows(lang), edit=edit)
+
+    def answer_message(self, entry: Entry, lang: str, token: str = "") -> Message:
+        _ = gettext_for(lang)
+        kb = self.knowledge.kb
+        body = render(entry.answer[lang], kb.facts, lang)
+        if not entry.verified:
+            body += "\n\n" + _("Note: part of this information is still being checked by NOWCommunities staff.")
+        body += "\n\n" + _("Source: {sources}").format(sources="; ".join(s.cite() for s in entry.sources))
+        body += "\n\n" + _("Was this helpful?")
+        rows = [(Button(_("Yes"), f"yes:{token}"), Button(_("No"), f"no:{token}"))]
+        nav = []
+        if any(kb.entry(r) for r in entry.related):
+            nav.append(Button(_("Related"), f"related:{entry.id}"))
+        nav.append(Button(_("« Back"), f"topic:{entry.topic}"))
+        rows.append(tuple(nav))
+        return Message(body, title=entry.title[lang], buttons=tuple(rows))
+
+    def help_text(self, lang: str) -> str:
+        _ = gettext_for(lang)
+        lines = [_(WELCOME), ""]
+        lines += [f"/{name} – {_(desc)}" for name, desc in COMMANDS.items()]
+        lines += ["", _(DISCLAIMER)]
+        return "\n".join(lines)
+
+    def _topic_rows(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(t.title[lang], f"topic:{t.id}"),) for t in self.knowledge.kb.topics)
+
+    def _topics_row(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        _ = gettext_for(lang)
+        return ((Button(_("Topics"), "topics"),),)
+
+    def _title(self, entry_id: str, lang: str) -> str:
+        entry = self.knowledge.kb.entry(entry_id)
+        return entry.title[lang] if entry else entry_id
+
+    def _phone(self, lang: str) -> str:
+        return render("{nowcommunities_phone}", self.knowledge.kb.facts, lang)
+
+    def _contact_line(self, lang: str) -> str:
+        _ = gettext_for(lang)
+        return _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang))
+
+    def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
+                confidence: float, outcome: str, text: str | None) -> str:
+        if self.log is None:
+            return ""
+        return self.log.record(user=user, channel=self.channel, kind=kind, detected_lang=detected, reply_lang=lang,
+                               entry_id=entry_id, confidence=confidence, outcome=outcome, text=text)
+
+
+WELCOME = N_(
+    "Assalam-o-Alaikum! I answer questions about workers' rights in Sindh: wages, leave, maternity, "
+    "harassment, unions and more. Choose a topic, or type your question in Urdu, Sindhi or English."
+)
+DISCLAIMER = N_(
+    "This is information about the law, not legal advice. For help with your own case, contact NOWCommunities (/contact)."
+)
+PRIVACY = N_(
+    "What we keep, and why:\n"
+    "• Your chosen language, so the bot remembers it. /forget deletes it.\n"
+    "• Each question, without your name, number, username or Telegram id, so NOWCommunities can see what "
+    "workers ask and what the bot cannot answer yet, as evidence to improve workers' rights. Phone numbers, "
+    "ID card numbers, emails and links in a question are removed before it is kept, and the text itself is "
+    "deleted after {days} days; only the counts stay.\n"
+    "• A daily code, different every day, so we can count how many people asked each day. It cannot be "
+    "traced back to you, and your questions on different days cannot be linked.\n"
+    "No one can find out from these records who you are."
+)

@@ -1,0 +1,253 @@
+"""The anonymous query log: what workers ask, as evidence for advocacy.
+
+One row per question the bot handles (typed or chosen from the menu):
+the hour it was asked, language form, reply language, channel, the entry
+answered (or none), confidence, outcome, later feedback, a scrubbed copy of the
+text, and a daily user key. Never a Telegram id, chat id, name, username or
+phone number.
+
+The daily user key is an HMAC of the user id with a random secret that lives
+only in memory and is replaced when the day changes (UTC), so "people per day"
+can be counted but nobody can be followed from one day to the next, and the id
+cannot be recovered from the database.
+
+Writing never delays a reply: :meth:`QueryLog.record` only queues the row; a
+background task writes queued rows in batches. If the database is locked, full
+or unwritable, rows wait in memory (up to a cap) and are written when it works
+again; past the cap the oldest are dropped and counted, and the failure is
+logged once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import aiosqlite
+
+from bot.scrub import scrub
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS: list[str] = [
+    # 1: the questions table
+    """
+    CREATE TABLE queries (
+        id INTEGER PRIMARY KEY,
+        token TEXT UNIQUE NOT NULL,          -- random; links later feedback to the row, nothing else
+        hour TEXT NOT NULL,                  -- UTC, 'YYYY-MM-DD HH:00'
+        day TEXT NOT NULL,                   -- UTC, 'YYYY-MM-DD'
+        channel TEXT NOT NULL,               -- telegram | terminal
+        kind TEXT NOT NULL,                  -- text (typed) | menu (chosen from the menu)
+        lang_form TEXT,                      -- en | ur | sd | ur-Latn | NULL (menu, or no letters)
+        reply_lang TEXT NOT NULL,            -- en | ur | sd
+        entry_id TEXT,                       -- NULL when declined
+        topic TEXT,
+        confidence REAL NOT NULL,
+        outcome TEXT NOT NULL,               -- answered | suggested | declined
+        helpful INTEGER,                     -- 1 yes, 0 no, NULL not rated
+        text TEXT,                           -- scrubbed; NULL for menu choices and after the retention period
+        user_key TEXT NOT NULL               -- HMAC of the user id with a secret of that day only
+    );
+    CREATE INDEX queries_day ON queries(day);
+    """,
+]
+
+_INSERT = (
+    "INSERT OR IGNORE INTO queries (token, hour, day, channel, kind, lang_form, reply_lang, entry_id, topic, confidence, "
+    "outcome, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, :reply_lang, :entry_id, :topic, "
+    ":confidence, :outcome, :text, :user_key)"
+)
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Bring the schema up to date: each migration runs once, in order, recorded in ``schema_version``."""
+    await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = await (await db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+    current = row[0] or 0
+    for version, sql in enumerate(MIGRATIONS, 1):
+        if version > current:
+            await db.executescript(f"BEGIN; {sql} INSERT INTO schema_version VALUES ({version}); COMMIT;")
+    await db.commit()
+
+
+@dataclass
+class LogStats:
+    written: int = 0
+    lost: int = 0
+    failures: int = 0
+
+
+class QueryLog:
+    def __init__(
+        self,
+        path: Path | str,
+        topic_of: Callable[[str], str | None] = lambda entry_id: None,
+        retention_days: int = 180,
+        flush_seconds: float = 0.5,
+        max_pending: int = 50_000,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    ):
+        self.path = path
+        self.topic_of = topic_of
+        self.retention_days = retention_days
+        self.flush_seconds = flush_seconds
+        self.max_pending = max_pending
+        self.clock = clock
+        self.stats = LogStats()
+        self._rows: list[dict] = []
+        self._feedback: list[tuple[int, str]] = []
+        self._db: aiosqlite.Connection | None = None
+        self._task: asyncio.Task | None = None
+        self._secret_day = ""
+        self._secret = b""
+        self._failing = False
+        self._last_purge_day = ""
+
+    # -- recording (synchronous, never blocks) -----------------------------------------
+
+    def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
+               entry_id: str | None, confidence: float, outcome: str, text: str | None) -> str:
+        now = self.clock()
+        token = secrets.token_hex(6)
+        self._rows.append({
+            "token": token,
+            "hour": now.strftime("%Y-%m-%d %H:00"),
+            "day": now.strftime("%Y-%m-%d"),
+            "channel": channel,
+            "kind": kind,
+            "lang_form": detected_lang,
+            "reply_lang": reply_lang,
+            "entry_id": entry_id,
+            "topic": self.topic_of(entry_id) if entry_id else None,
+            "confidence": round(float(confidence), 4),
+            "outcome": outcome,
+            "text": scrub(text)[:1000] if text else None,
+            "user_key": self._user_key(user, now),
+        })
+        self._cap()
+        return token
+
+    def feedback(self, token: str, helpful: bool) -> None:
+        self._feedback.append((1 if helpful else 0, token))
+
+    def _user_key(self, user: int | str, now: dt.datetime) -> str:
+        day = now.strftime("%Y-%m-%d")
+        if day != self._secret_day:
+            self._secret_day, self._secret = day, secrets.token_bytes(32)
+        return hmac.new(self._secret, str(user).encode(), hashlib.sha256).hexdigest()[:16]
+
+    def _cap(self) -> None:
+        excess = len(self._rows) - self.max_pending
+        if excess > 0:
+            del self._rows[:excess]
+            self.stats.lost += excess
+
+    # -- writing -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._connect()
+        self._task = asyncio.create_task(self._writer(), name="query-log-writer")
+
+    async def _connect(self) -> None:
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = await aiosqlite.connect(self.path, timeout=1)
+            await migrate(self._db)
+        except Exception as e:  # noqa: BLE001 - the bot answers even without its log
+            self._failed(e)
+            if self._db is not None:
+                await self._db.close()
+            self._db = None
+
+    async def _writer(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            await self.flush()
+            await self._daily_purge()
+
+    async def flush(self) -> None:
+        """Write what is queued. On failure the rows stay queued for the next try."""
+        if not self._rows and not self._feedback:
+            return
+        if self._db is None:
+            await self._connect()
+            if self._db is None:
+                return
+        rows, feedback = self._rows, self._feedback
+        self._rows, self._feedback = [], []
+        try:
+            await self._db.executemany(_INSERT, rows)
+            await self._db.executemany("UPDATE queries SET helpful = ? WHERE token = ?", feedback)
+            await self._db.commit()
+        except Exception as e:  # noqa: BLE001
+            try:
+                await self._db.rollback()
+            except Exception:  # noqa: BLE001
+                pass
+            self._rows[:0], self._feedback[:0] = rows, feedback
+            self._cap()
+            self._failed(e)
+            return
+        self.stats.written += len(rows)
+        if self._failing:
+            log.warning("query log writes again (%d rows lost while it could not)", self.stats.lost)
+        self._failing = False
+
+    def _failed(self, e: Exception) -> None:
+        self.stats.failures += 1
+        if not self._failing:
+            log.error("query log cannot write (%s); rows wait in memory, up to %d", e, self.max_pending)
+        self._failing = True
+
+    async def _daily_purge(self) -> None:
+        today = self.clock().strftime("%Y-%m-%d")
+        if today != self._last_purge_day:
+            self._last_purge_day = today
+            try:
+                await self.purge()
+            except Exception as e:  # noqa: BLE001
+                self._failed(e)
+
+    async def purge(self) -> int:
+        """Delete scrubbed text older than the retention period; the counts stay. Returns rows cleared."""
+        if self._db is None:
+            return 0
+        cutoff = (self.clock() - dt.timedelta(days=self.retention_days)).strftime("%Y-%m-%d")
+        cur = await self._db.execute("UPDATE queries SET text = NULL WHERE day < ? AND text IS NOT NULL", (cutoff,))
+        await self._db.commit()
+        return cur.rowcount
+
+    async def close(self) -> None:
+        """Stop the writer and flush the queue (on shutdown)."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        await self.flush()
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def today(self) -> dict[str, int]:
+        """Today's counts (UTC), including rows still queued."""
+        await self.flush()
+        day = self.clock().strftime("%Y-%m-%d")
+        counts = {"questions": 0, "answered": 0, "suggested": 0, "declined": 0, "people": 0, "helpful": 0, "not_helpful": 0}
+        if self._db is None:
+            return counts
+        row = await (await self._db.execute(
+            "SELECT COUNT(*), SUM(outcome='answered'), SUM(outcome='suggested'), SUM(outcome='declined'), "
+            "COUNT(DISTINCT user_key), SUM(helpful=1), SUM(helpful=0) FROM queries WHERE day = ?", (day,))).fetchone()
+        return dict(zip(counts, (v or 0 for v in row)))

@@ -1,0 +1,300 @@
+"""The python-telegram-bot Application: handlers that turn updates into conversation calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Message as TgMessage, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.conversation import COMMANDS, Conversation, Message
+from bot.i18n import LANGUAGES, gettext_for
+from bot.knowledge.store import KnowledgeStore
+from bot.preferences import Preferences
+from bot.querylog import QueryLog
+from bot.telegram.flood import FloodGuard
+from bot.telegram.render import keyboard, to_html
+
+log = logging.getLogger(__name__)
+
+STAFF_COMMANDS = ("reload", "stats")
+
+
+class _RedactToken(logging.Filter):
+    """Keeps the bot token out of every log line (httpx logs request URLs, which contain it)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+@dataclass
+class BotServices:
+    """What the handlers use; one per Application, kept in ``application.bot_data``."""
+
+    settings: Settings
+    knowledge: KnowledgeStore
+    prefs: Preferences
+    querylog: QueryLog
+    conversation: Conversation
+    flood: FloodGuard
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    return context.application.bot_data["services"]
+
+
+def build_application(settings: Settings, knowledge: KnowledgeStore, request=None, rate_limit: bool = True) -> Application:
+    """The Application, ready to run by polling or webhook (or to be driven in tests and benchmarks)."""
+    prefs = Preferences(settings.prefs_path)
+    querylog = QueryLog(settings.log_path, topic_of=lambda e: (knowledge.kb.entry(e).topic if knowledge.kb.entry(e) else None),
+                        retention_days=settings.retention_days)
+    conversation = Conversation(knowledge, prefs, log=querylog, channel="telegram", retention_days=settings.retention_days)
+    builder: ApplicationBuilder = (
+        Application.builder().token(settings.token).base_url(settings.api_base_url)
+        .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(False)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data["services"] = BotServices(settings, knowledge, prefs, querylog, conversation,
+                                           FloodGuard(settings.flood_messages, settings.flood_seconds))
+    staff = filters.Chat(chat_id=list(settings.staff_chat_ids)) if settings.staff_chat_ids else None
+    if staff is not None:
+        app.add_handler(CommandHandler("reload", on_reload, filters=staff))
+        app.add_handler(CommandHandler("stats", on_stats, filters=staff))
+    messages = filters.UpdateType.MESSAGES  # new and edited messages alike
+    app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(messages & filters.TEXT, on_text))
+    app.add_handler(MessageHandler(messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    s: BotServices = app.bot_data["services"]
+    await s.prefs.open()
+    await s.querylog.start()
+    for lang in LANGUAGES:
+        _ = gettext_for(lang)
+        commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS.items()]
+        await app.bot.set_my_commands(commands, language_code=lang)
+    _ = gettext_for("en")
+    await app.bot.set_my_commands([BotCommand(name, _(desc)) for name, desc in COMMANDS.items()])
+    if s.settings.watch_seconds > 0:
+        app.bot_data["watcher"] = asyncio.create_task(_watch_knowledge(app), name="knowledge-watcher")
+
+
+async def _post_shutdown(app: Application) -> None:
+    s: BotServices = app.bot_data["services"]
+    watcher = app.bot_data.pop("watcher", None)
+    if watcher:
+        watcher.cancel()
+    await s.querylog.close()
+    await s.prefs.close()
+
+
+# -- sending ------------------------------------------------------------------------------------
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[Message]) -> None:
+    chat_id = update.effective_chat.id
+    query = update.callback_query
+    for msg in messages:
+        pieces = to_html(msg)
+        markup = keyboard(msg)
+        if msg.edit and query is not None and query.message is not None and len(pieces) == 1:
+            try:
+                await query.edit_message_text(pieces[0], parse_mode=ParseMode.HTML, reply_markup=markup)
+                continue
+            except BadRequest as e:  # too old to edit, or unchanged: send it anew
+                log.info("could not edit a message (%s); sending a new one", e)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+
+
+def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Per-chat flood control; a flooding chat is told once, then ignored for a while."""
+    verdict = services(context).flood.check(update.effective_chat.id)
+    if verdict == "warn":
+        context.application.create_task(_slow_down(update, context))
+    return verdict == "ok"
+
+
+async def _slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id))
+    await context.bot.send_message(update.effective_chat.id, _("You are sending messages very fast. Please wait a minute, then ask again."))
+
+
+def _in_group(update: Update) -> bool:
+    return update.effective_chat.type != ChatType.PRIVATE
+
+
+def _addressed_to_bot(msg: TgMessage, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In groups the bot answers only when mentioned or replied to."""
+    me = context.bot
+    if msg.reply_to_message and msg.reply_to_message.from_user and msg.reply_to_message.from_user.id == me.id:
+        return True
+    return bool(me.username) and f"@{me.username}".lower() in (msg.text or "").lower()
+
+
+def _hint(update: Update) -> str | None:
+    user = update.effective_user
+    code = (user.language_code or "")[:2] if user else ""
+    return code if code in LANGUAGES else None
+
+
+# -- handlers -------------------------------------------------------------------------------------
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = update.effective_message
+    name = msg.text.split()[0][1:].split("@")[0].lower()
+    if _in_group(update) and "@" in msg.text.split()[0] and not msg.text.split()[0].lower().endswith(f"@{(context.bot.username or '').lower()}"):
+        return  # a command for another bot in the group
+    if not _allowed(update, context):
+        return
+    conv = services(context).conversation
+    chat, user = update.effective_chat.id, update.effective_user.id if update.effective_user else 0
+    if name == "start":
+        await send(update, context, await conv.start(chat, _hint(update)))
+    else:
+        await send(update, context, await conv.command(chat, user, name))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    msg = update.effective_message
+    text = msg.text or ""
+    if _in_group(update):
+        if not _addressed_to_bot(msg, context):
+            return
+        if context.bot.username:
+            text = re.sub(rf"@{re.escape(context.bot.username)}", " ", text, flags=re.I)
+    if not _allowed(update, context):
+        return
+    user = update.effective_user.id if update.effective_user else 0
+    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text))
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, documents, locations..."""
+    if _in_group(update) and not _addressed_to_bot(update.effective_message, context):
+        return
+    if not _allowed(update, context):
+        return
+    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media"))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    if not _allowed(update, context):
+        return
+    conv = services(context).conversation
+    await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or ""))
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(await reload_knowledge(context.application))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    c = await services(context).querylog.today()
+    await update.effective_message.reply_text(
+        f"Today (UTC): {c['questions']} questions from {c['people']} people; answered {c['answered']}, "
+        f"suggested {c['suggested']}, declined {c['declined']}; helpful {c['helpful']}, not helpful {c['not_helpful']}."
+    )
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id))
+            await context.bot.send_message(update.effective_chat.id, _("Sorry, something went wrong. Please try again."))
+        except TelegramError:
+            log.exception("could not tell the user about the error")
+
+
+# -- knowledge reloads -----------------------------------------------------------------------------
+
+
+async def reload_knowledge(app: Application) -> str:
+    """Reload from disk (in a thread: building the index takes a moment). Returns the report for staff."""
+    s: BotServices = app.bot_data["services"]
+    problems = await asyncio.to_thread(s.knowledge.reload)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        lines = "\n".join(str(p) for p in errors[:20])
+        more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
+        return f"Reload refused: the bot keeps the previous knowledge base. Fix these and try again:\n{lines}{more}"
+    return f"Knowledge base reloaded: {len(s.knowledge.kb.entries)} entries in {len(s.knowledge.kb.topics)} topics."
+
+
+def _knowledge_stamp(knowledge: KnowledgeStore) -> tuple:
+    return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in knowledge.root.rglob("*.yaml")))
+
+
+async def _watch_knowledge(app: Application) -> None:
+    """Reload when a file under knowledge/ changes; tell the staff chats how it went."""
+    s: BotServices = app.bot_data["services"]
+    stamp = _knowledge_stamp(s.knowledge)
+    while True:
+        await asyncio.sleep(s.settings.watch_seconds)
+        try:
+            now = _knowledge_stamp(s.knowledge)
+            if now == stamp:
+                continue
+            stamp = now
+            report = await reload_knowledge(app)
+            log.info("knowledge files changed: %s", report.splitlines()[0])
+            for chat_id in s.settings.staff_chat_ids:
+                await app.bot.send_message(chat_id, report)
+        except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
+            log.exception("knowledge watcher")
+
+
+# -- running -----------------------------------------------------------------------------------------
+
+
+def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_RedactToken(settings.token))
+    app = build_application(settings, knowledge)
+    if webhook_url:
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        path = urlsplit(webhook_url).path.strip("/")
+        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
+                        webhook_url=webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

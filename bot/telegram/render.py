@@ -1,0 +1,44 @@
+"""Conversation messages as Telegram HTML messages with inline keyboards."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.conversation import Message
+
+MAX_CHARS = 4096
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at paragraph, then line, then word boundaries."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return [p for p in parts if p]
+
+
+def to_html(message: Message) -> list[str]:
+    """The message's text, escaped, with its title in bold, as one or more Telegram messages."""
+    text = message.text if not message.title else f"{message.title}\n\n{message.text}"
+    pieces = split_text(text)
+    out = [html.escape(p, quote=False) for p in pieces]
+    if message.title and out:
+        first = html.escape(message.title, quote=False)
+        out[0] = f"<b>{first}</b>" + out[0][len(first):]
+    return out
+
+
+def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in message.buttons]
+    )

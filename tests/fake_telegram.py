@@ -1,0 +1,219 @@
+"""A fake Telegram Bot API server on loopback, for end-to-end tests of the real Application.
+
+It speaks the Bot API's HTTP protocol (``POST /bot<token>/<method>``, form or
+JSON parameters, ``{"ok": ..., "result": ...}`` answers), queues updates for
+``getUpdates`` long polling, records every call, and refuses what Telegram
+refuses: malformed HTML (``can't parse entities``) and texts over 4,096
+characters (``message is too long``).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+BOT = {"id": 777000111, "is_bot": True, "first_name": "NOW Rights", "username": "nowrights_test_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+_ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span", "tg-spoiler", "blockquote"}
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^<>]*)>")
+_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+
+
+def parse_html(text: str) -> str:
+    """The visible text of a Telegram HTML message; ValueError like Telegram's on bad markup."""
+    out, stack, pos = [], [], 0
+    for m in _TAG.finditer(text):
+        out.append(text[pos:m.start()])
+        closing, name = m.group(1), m.group(2).lower()
+        if name not in _ALLOWED_TAGS:
+            raise ValueError(f"Unsupported start tag \"{name}\" at byte offset {m.start()}")
+        if closing:
+            if not stack or stack.pop() != name:
+                raise ValueError(f"Unexpected end tag at byte offset {m.start()}")
+        else:
+            stack.append(name)
+        pos = m.end()
+    out.append(text[pos:])
+    if stack:
+        raise ValueError("Can't find end tag corresponding to start tag \"%s\"" % stack[-1])
+    visible = "".join(out)
+    if "<" in visible or ">" in visible:
+        raise ValueError("Unsupported start tag at byte offset %d" % visible.find("<"))
+    for m in re.finditer(r"&", visible):
+        if not _ENTITY.match(visible, m.start()):
+            raise ValueError(f"Character '&' is reserved at byte offset {m.start()}")
+    return html.unescape(visible)
+
+
+class FakeTelegram:
+    def __init__(self, token: str = "123456:TEST-token"):
+        self.token = token
+        self.calls: list[tuple[str, dict]] = []
+        self.errors: list[tuple[str, str]] = []
+        self._updates: list[dict] = []
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/bot"
+
+    def start(self) -> "FakeTelegram":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- what users do -----------------------------------------------------------------------
+
+    def _push(self, update: dict) -> dict:
+        with self._cond:
+            update["update_id"] = next(self._ids)
+            self._updates.append(update)
+            self._cond.notify_all()
+        return update
+
+    @staticmethod
+    def _chat(chat_id: int, group: bool) -> dict:
+        return {"id": chat_id, "type": "group", "title": "Workers"} if group else {"id": chat_id, "type": "private", "first_name": "Amina"}
+
+    @staticmethod
+    def user(user_id: int, lang: str | None = None) -> dict:
+        u = {"id": user_id, "is_bot": False, "first_name": "Amina", "last_name": "Bibi", "username": f"amina{user_id}"}
+        if lang:
+            u["language_code"] = lang
+        return u
+
+    def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None, group: bool = False,
+                edited: bool = False, reply_to_bot: bool = False, lang: str | None = None, **extra) -> dict:
+        msg = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id, group),
+               "from": self.user(user_id or chat_id, lang), **extra}
+        if text is not None:
+            msg["text"] = text
+            if text.startswith("/"):
+                msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to_bot:
+            msg["reply_to_message"] = {"message_id": 1, "date": int(time.time()), "chat": self._chat(chat_id, group), "from": BOT, "text": "..."}
+        if edited:
+            msg["edit_date"] = int(time.time())
+            return self._push({"edited_message": msg})
+        return self._push({"message": msg})
+
+    def sticker(self, chat_id: int) -> dict:
+        sticker = {"file_id": "CAAC", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False}
+        return self.message(chat_id, sticker=sticker)
+
+    def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None) -> dict:
+        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, False), "from": BOT, "text": "menu"}
+        return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
+                                              "chat_instance": "ci", "data": data, "message": msg}})
+
+    # -- what the bot did --------------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, methods=("sendMessage", "editMessageText")) -> list[dict]:
+        return [p for m, p in list(self.calls) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+
+    def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict]:
+        """Wait until the bot has sent (or edited) at least ``count`` messages in the chat."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.sent(chat_id)
+            if len(got) >= count:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"bot sent {len(self.sent(chat_id))} messages to {chat_id}, expected {count}: {self.sent(chat_id)}")
+
+    # -- the HTTP side -------------------------------------------------------------------------
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                m = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path)
+                if not m or m.group(1) != fake.token:
+                    return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                params = fake._params(body, self.headers.get("Content-Type", ""))
+                status, payload = fake._call(m.group(2), params)
+                self._reply(status, payload)
+
+            def _reply(self, status, payload):
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the bot stopped a long poll by hanging up
+
+        return Handler
+
+    @staticmethod
+    def _params(body: str, content_type: str) -> dict:
+        if "json" in content_type:
+            return json.loads(body or "{}")
+        params = {}
+        for key, values in parse_qs(body, keep_blank_values=True).items():
+            try:
+                params[key] = json.loads(values[0])
+            except json.JSONDecodeError:
+                params[key] = values[0]
+        return params
+
+    def _call(self, method: str, p: dict) -> tuple[int, dict]:
+        self.calls.append((method, p))
+        ok = lambda result: (200, {"ok": True, "result": result})  # noqa: E731
+        if method == "getMe":
+            return ok(BOT)
+        if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery", "setWebhook"):
+            return ok(True)
+        if method == "getUpdates":
+            return ok(self._get_updates(int(p.get("offset") or 0), float(p.get("timeout") or 0)))
+        if method in ("sendMessage", "editMessageText"):
+            text = str(p.get("text", ""))
+            try:
+                visible = parse_html(text) if p.get("parse_mode") == "HTML" else text
+            except ValueError as e:
+                return self._error(method, f"Bad Request: can't parse entities: {e}")
+            if not visible.strip():
+                return self._error(method, "Bad Request: message text is empty")
+            if len(visible) > 4096:
+                return self._error(method, "Bad Request: message is too long")
+            return ok({"message_id": next(self._message_ids), "date": int(time.time()),
+                       "chat": {"id": int(p["chat_id"]) if "chat_id" in p else 1, "type": "private"}, "from": BOT, "text": visible})
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    def _error(self, method: str, description: str) -> tuple[int, dict]:
+        self.errors.append((method, description))
+        return 400, {"ok": False, "error_code": 400, "description": description}
+
+    def _get_updates(self, offset: int, timeout: float) -> list[dict]:
+        deadline = time.monotonic() + min(timeout, 2.0)
+        with self._cond:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            return list(self._updates)
