@@ -89,14 +89,14 @@ def features(text: str) -> tuple[Counter[str], Counter[str]]:
     inflections (چھٹی, چھٹیاں, چھٹیوں share most of their n-grams).
     """
     toks = tokens(text)
-    words: Counter[str] = Counter("w" + t for t in toks)
-    words.update(f"p{a} {b}" for a, b in zip(toks, toks[1:]))
-    chars: Counter[str] = Counter()
+    words = Counter(["w" + t for t in toks] + [f"p{a} {b}" for a, b in zip(toks, toks[1:])])
+    grams = []
     for tok in toks:
         padded = f" {tok} "
+        size = len(padded)
         for n in range(2, 6):
-            chars.update("c" + padded[i : i + n] for i in range(len(padded) - n + 1))
-    return words, chars
+            grams.extend("c" + padded[i : i + n] for i in range(size - n + 1))
+    return words, Counter(grams)
 
 
 class Matcher:
@@ -156,7 +156,9 @@ class Matcher:
 
     def scores(self, text: str, exclude_doc: int | None = None) -> np.ndarray:
         """Each entry's score for ``text``; ``exclude_doc`` leaves one document out of the best-document part."""
-        words, chars = features(text)
+        return self._scores(*features(text), exclude_doc)
+
+    def _scores(self, words: Counter[str], chars: Counter[str], exclude_doc: int | None) -> np.ndarray:
         if not words or not self.entry_ids:
             return np.zeros(len(self.entry_ids))
         query = self._vector(words, chars)
@@ -174,10 +176,11 @@ class Matcher:
         return sum(w * w for f, w in words.items() if f in known)
 
     def match(self, text: str, exclude_doc: int | None = None) -> Match:
-        scores = self.scores(text, exclude_doc)
+        word_feats, char_feats = features(text)
+        scores = self._scores(word_feats, char_feats, exclude_doc)
         if not len(scores):
             return Match("declined", None, ())
-        words = self._block(features(text)[0])
+        words = self._block(word_feats)
         top = np.argsort(-scores, kind="stable")[:3]
         ranked = [Candidate(self.entry_ids[i], round(float(scores[i]) * self._coverage(words, i) ** _COVERAGE_POWER, 4)) for i in top]
         t = self.thresholds
@@ -210,9 +213,14 @@ class _Postings:
         self.cols = {f: (np.array(ids, dtype=np.int32), np.array(ws)) for f, (ids, ws) in cols.items()}
 
     def dot(self, query: dict[str, float]) -> np.ndarray:
-        hits = [(self.cols[f], w) for f, w in query.items() if f in self.cols]
-        if not hits:
+        cols, qweights = [], []
+        for f, w in query.items():
+            col = self.cols.get(f)
+            if col is not None:
+                cols.append(col)
+                qweights.append(w)
+        if not cols:
             return np.zeros(self.n)
-        ids = np.concatenate([c[0] for c, _ in hits])
-        weights = np.concatenate([c[1] * w for c, w in hits])
+        ids = np.concatenate([c[0] for c in cols])
+        weights = np.concatenate([c[1] for c in cols]) * np.repeat(qweights, [len(c[0]) for c in cols])
         return np.bincount(ids, weights=weights, minlength=self.n)
