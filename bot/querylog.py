@@ -92,6 +92,7 @@ class QueryLog:
         topic_of: Callable[[str], str | None] = lambda entry_id: None,
         retention_days: int = 180,
         flush_seconds: float = 0.5,
+        batch_size: int = 2_000,
         max_pending: int = 50_000,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
     ):
@@ -99,7 +100,9 @@ class QueryLog:
         self.topic_of = topic_of
         self.retention_days = retention_days
         self.flush_seconds = flush_seconds
+        self.batch_size = batch_size
         self.max_pending = max_pending
+        self._wake = asyncio.Event()
         self.clock = clock
         self.stats = LogStats()
         self._rows: list[dict] = []
@@ -132,6 +135,8 @@ class QueryLog:
             "text": scrub(text)[:1000] if text else None,
             "user_key": self._user_key(user, now),
         })
+        if len(self._rows) >= self.batch_size:
+            self._wake.set()  # a full batch is written at once, not at the next tick
         self._cap()
         return token
 
@@ -170,7 +175,11 @@ class QueryLog:
 
     async def _writer(self) -> None:
         while True:
-            await asyncio.sleep(self.flush_seconds)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
             await self.flush()
             await self._daily_purge()
 
@@ -236,6 +245,10 @@ class QueryLog:
                 pass
             self._task = None
         await self.flush()
+        if self._rows:
+            self.stats.lost += len(self._rows)
+            log.error("query log: %d rows could not be written before shutdown", len(self._rows))
+            self._rows.clear()
         if self._db is not None:
             await self._db.close()
             self._db = None

@@ -60,6 +60,7 @@ class FakeTelegram:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
+        self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -89,13 +90,16 @@ class FakeTelegram:
             self._cond.notify_all()
         return update
 
-    @staticmethod
-    def _chat(chat_id: int, group: bool) -> dict:
-        return {"id": chat_id, "type": "group", "title": "Workers"} if group else {"id": chat_id, "type": "private", "first_name": "Amina"}
+    def _chat(self, chat_id: int, group: bool) -> dict:
+        if group:
+            return {"id": chat_id, "type": "group", "title": "Workers"}
+        profile = self.profiles.get(chat_id, {})
+        return {"id": chat_id, "type": "private", "first_name": profile.get("first_name", "Amina"),
+                **({"username": profile["username"]} if "username" in profile else {})}
 
-    @staticmethod
-    def user(user_id: int, lang: str | None = None) -> dict:
-        u = {"id": user_id, "is_bot": False, "first_name": "Amina", "last_name": "Bibi", "username": f"amina{user_id}"}
+    def user(self, user_id: int, lang: str | None = None) -> dict:
+        u = {"id": user_id, "is_bot": False, "first_name": "Amina", "last_name": "Bibi", "username": f"amina{user_id}",
+             **self.profiles.get(user_id, {})}
         if lang:
             u["language_code"] = lang
         return u
