@@ -1,8 +1,11 @@
-"""The command line: ``main.py [run|chat|ask|eval|kb check]``."""
+"""The command line: ``main.py [run|chat|ask|eval|kb check|report|gaps|export|purge]``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime as dt
+import sqlite3
 import json
 import os
 import sys
@@ -14,6 +17,7 @@ from bot.knowledge import check as kb_check
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
 from bot.querylog import QueryLog
+from bot.reports import Filters
 
 
 def _store(args: argparse.Namespace) -> KnowledgeStore:
@@ -65,6 +69,74 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _filters(args: argparse.Namespace) -> Filters:
+    return Filters(start=args.start, end=args.end, lang=args.lang, topic=args.topic)
+
+
+def _log_db(settings: Settings) -> sqlite3.Connection:
+    if not settings.log_path.is_file():
+        raise SystemExit(f"No query log at {settings.log_path} yet (set BOT_DATA_DIR to where the bot keeps its data).")
+    return sqlite3.connect(f"file:{settings.log_path}?mode=ro", uri=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot import reports
+
+    settings = Settings.from_env()
+    threshold = args.threshold if args.threshold is not None else settings.report_threshold
+    kb = _store(args).kb
+    with _log_db(settings) as db:
+        tables = reports.build_tables(db, _filters(args), kb)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(reports.render_html(tables, _filters(args), threshold, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
+    csvs = reports.write_csv(tables, out.parent, out.stem, threshold)
+    print(f"wrote {out} and {len(csvs)} CSV files beside it ({out.stem}-*.csv)")
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    from bot.gaps import find_gaps, format_gaps
+
+    with _log_db(Settings.from_env()) as db:
+        print(format_gaps(find_gaps(db, _filters(args)), limit=args.limit))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    columns = ["hour", "channel", "kind", "lang_form", "reply_lang", "entry_id", "topic", "confidence", "outcome",
+               "helpful", "text", "user_key"]
+    where, params = _filters(args).where()
+    with _log_db(Settings.from_env()) as db:
+        rows = db.execute(f"SELECT {', '.join(columns)} FROM queries{where} ORDER BY id", params)
+        out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+        try:
+            writer = csv.writer(out)
+            writer.writerow(columns)
+            writer.writerows(rows)
+        finally:
+            if args.out:
+                out.close()
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+
+    async def purge() -> int:
+        log = QueryLog(settings.log_path, retention_days=settings.retention_days)
+        await log.start()
+        try:
+            return await log.purge()
+        finally:
+            await log.close()
+
+    print(f"cleared the text of {asyncio.run(purge())} questions older than {settings.retention_days} days; counts kept")
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.chat import run_terminal_chat
 
@@ -109,6 +181,30 @@ def parser() -> argparse.ArgumentParser:
     kb_sub.add_parser("check", help="validate the knowledge base and self-test matching").set_defaults(func=cmd_kb_check)
 
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
+
+    def date(value: str) -> dt.date:
+        return dt.date.fromisoformat(value)
+
+    def filtered(name: str, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help)
+        sp.add_argument("--from", dest="start", type=date, help="first day, YYYY-MM-DD")
+        sp.add_argument("--to", dest="end", type=date, help="last day, YYYY-MM-DD")
+        sp.add_argument("--lang", choices=["en", "ur", "sd", "ur-Latn"], help="only questions in this language form")
+        sp.add_argument("--topic", help="only questions answered from this topic id")
+        return sp
+
+    rep = filtered("report", "HTML report with charts, and CSV tables, of what workers ask")
+    rep.add_argument("--out", default="report.html")
+    rep.add_argument("--threshold", type=int, help="show counts below this as <N (default $BOT_REPORT_THRESHOLD or 5)")
+    rep.set_defaults(func=cmd_report)
+    gaps = filtered("gaps", "questions the bot declined or was unsure of, grouped")
+    gaps.add_argument("--limit", type=int, default=30)
+    gaps.set_defaults(func=cmd_gaps)
+    exp = filtered("export", "the anonymised rows of the query log")
+    exp.add_argument("--format", choices=["csv"], default="csv")
+    exp.add_argument("--out", help="file to write (default: standard output)")
+    exp.set_defaults(func=cmd_export)
+    sub.add_parser("purge", help="delete question text past the retention period now").set_defaults(func=cmd_purge)
     run = sub.add_parser("run", help="run the Telegram bot (TELEGRAM_BOT_TOKEN); the default command")
     run.add_argument("--webhook-url", help="run as a webhook server at this public URL instead of polling")
     run.set_defaults(func=cmd_run)

@@ -1,0 +1,159 @@
+"""What researchers and staff get from the query log: report, gaps, export and purge on the command line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.querylog import QueryLog
+
+UTC = dt.timezone.utc
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 3, 2, 10, tzinfo=UTC)  # a Monday
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+async def ask(log: QueryLog, clock: Clock, when: dt.datetime, n: int, text: str | None, entry: str | None,
+              lang: str | None = "ur-Latn", outcome: str = "answered", confidence: float = 0.9,
+              helpful: bool | None = None, first_user: int = 0) -> None:
+    clock.now = when
+    for i in range(n):
+        token = log.record(user=first_user + i, channel="telegram", kind="text" if text else "menu", detected_lang=lang,
+                           reply_lang="ur" if lang in ("ur", "ur-Latn", None) else lang, entry_id=entry,
+                           confidence=confidence if entry else 0.05, outcome=outcome if entry else "declined", text=text)
+        if helpful is not None:
+            log.feedback(token, helpful)
+
+
+WEEK1 = dt.datetime(2026, 3, 3, 9, tzinfo=UTC)  # Tuesday of the week starting 2026-03-02
+WEEK2 = dt.datetime(2026, 3, 11, 15, tzinfo=UTC)  # week starting 2026-03-09
+
+
+@pytest.fixture
+def data_dir(tmp_path, store, monkeypatch) -> Path:
+    """A query log with a known mix of questions over two weeks; BOT_DATA_DIR points at it."""
+    import asyncio
+
+    data = tmp_path / "data"
+    clock = Clock()
+    topic = {e.id: e.topic for e in store.kb.entries}
+    log = QueryLog(data / "queries.sqlite3", topic_of=topic.get, clock=clock)
+
+    async def fill() -> None:
+        await log.start()
+        await ask(log, clock, dt.datetime(2025, 12, 1, 9, tzinfo=UTC), 6, "old question", "overtime")
+        await ask(log, clock, WEEK1, 7, "kam se kam tankhwa", "minimum-wage-amount", helpful=True)
+        await ask(log, clock, WEEK1, 3, "harassment complaint", "harassment-ombudsperson", lang="en")  # a small group
+        await ask(log, clock, WEEK1, 6, "پگهار ڪيتري آهي", "minimum-wage-amount", lang="sd", helpful=False)
+        await ask(log, clock, WEEK2, 5, None, "maternity-leave", lang=None)  # chosen from the menu
+        await ask(log, clock, WEEK2, 6, "cricket score kya hai", None)
+        await ask(log, clock, WEEK2, 2, "cricket match kab hai", None)
+        await ask(log, clock, WEEK2, 5, "bank loan chahiye", None, lang="en")
+        await ask(log, clock, WEEK2, 4, "overtime ka rate", "overtime", outcome="suggested", confidence=0.3)
+        await log.close()
+
+    asyncio.run(fill())
+    monkeypatch.setenv("BOT_DATA_DIR", str(data))
+    return data
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_report_is_one_offline_file_with_charts_and_csv_beside_it(data_dir, tmp_path, capsys):
+    out = tmp_path / "out" / "report.html"
+    assert cli.main(["report", "--from", "2026-01-01", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page.lower() and "http" not in page.lower(), "must work offline, with nothing fetched"
+    assert page.count("<svg") >= 4 and page.count('class="bar"') >= 6
+    for heading in ("Questions per week by topic", "Questions per week by language", "Most asked answers",
+                    "What the bot could not answer", "Answers rated helpful"):
+        assert heading in page
+
+    summary = {r["measure"]: r["value"] for r in read_csv(out.parent / "report-summary.csv")}
+    assert summary["questions"] == str(7 + 3 + 6 + 5 + 6 + 2 + 5 + 4)  # the December questions are before --from
+    assert summary["declined (no answer)"] == "13"
+    assert summary["rated helpful"] == "7" and summary["rated not helpful"] == "6"
+
+    by_topic = {(r["week"], r["topic"]): r["questions"] for r in read_csv(out.parent / "report-weekly_by_topic.csv")}
+    assert by_topic[("2026-03-02", "Wages and pay")] == "13"
+    assert by_topic[("2026-03-02", "Harassment at work")] == "<5", "a group of three must not be shown"
+    assert by_topic[("2026-03-09", "(not answered)")] == "13"
+    by_lang = {(r["week"], r["language"]): r["questions"] for r in read_csv(out.parent / "report-weekly_by_language.csv")}
+    assert by_lang[("2026-03-02", "Sindhi")] == "6" and by_lang[("2026-03-09", "(menu)")] == "5"
+    assert "&lt;5" in page and "<td>3</td>" not in page and ": 3</title>" not in page
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_report_filters_by_language_and_topic(data_dir, tmp_path):
+    out = tmp_path / "sd.html"
+    assert cli.main(["report", "--lang", "sd", "--out", str(out)]) == 0
+    assert {r["measure"]: r["value"] for r in read_csv(tmp_path / "sd-summary.csv")}["questions"] == "6"
+    assert cli.main(["report", "--topic", "women-and-maternity", "--to", "2026-03-31", "--out", str(tmp_path / "m.html")]) == 0
+    assert [(r["entry"], r["questions"]) for r in read_csv(tmp_path / "m-top_entries.csv")] == [("maternity-leave", "5")]
+
+
+def test_report_threshold_can_be_raised(data_dir, tmp_path):
+    assert cli.main(["report", "--threshold", "10", "--out", str(tmp_path / "r.html")]) == 0
+    rows = read_csv(tmp_path / "r-top_entries.csv")
+    assert {r["entry"]: r["questions"] for r in rows}["minimum-wage-amount"] == "13"
+    assert {r["entry"]: r["questions"] for r in rows}["maternity-leave"] == "<10"
+
+
+def test_gaps_groups_similar_unanswered_questions(data_dir, capsys):
+    assert cli.main(["gaps", "--from", "2026-03-01"]) == 0
+    out = capsys.readouterr().out
+    groups = re.findall(r"^\d+\. (\d+) ×", out, re.M)
+    assert groups[:2] == ["8", "5"], out  # both cricket questions in one group, then the bank loan
+    assert "6 × cricket score kya hai" in out and "2 × cricket match kab hai" in out
+    assert "closest entry: overtime" in out  # the unsure answers are gaps too
+    assert "tankhwa" not in out  # confident answers are not
+
+
+def test_export_gives_anonymised_rows(data_dir, tmp_path):
+    out = tmp_path / "rows.csv"
+    assert cli.main(["export", "--format", "csv", "--from", "2026-03-01", "--out", str(out)]) == 0
+    rows = read_csv(out)
+    assert len(rows) == 38
+    assert set(rows[0]) == {"hour", "channel", "kind", "lang_form", "reply_lang", "entry_id", "topic", "confidence",
+                            "outcome", "helpful", "text", "user_key"}
+    assert rows[0]["hour"] == "2026-03-03 09:00"
+
+
+def test_purge_clears_old_text_and_keeps_counts(data_dir, capsys, monkeypatch):
+    keep_since = dt.date(2026, 2, 1)
+    monkeypatch.setenv("BOT_RETENTION_DAYS", str((dt.datetime.now(UTC).date() - keep_since).days))
+    assert cli.main(["purge"]) == 0
+    assert "cleared the text of 6 questions" in capsys.readouterr().out
+    db = sqlite3.connect(data_dir / "queries.sqlite3")
+    assert db.execute("SELECT COUNT(*), COUNT(text) FROM queries WHERE day < '2026-01-01'").fetchone() == (6, 0)
+    assert db.execute("SELECT COUNT(text) FROM queries WHERE day >= '2026-03-01' AND kind = 'text'").fetchone() == (33,)
+
+
+def test_report_without_a_log_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(SystemExit, match="No query log"):
+        cli.main(["report", "--out", str(tmp_path / "r.html")])
+
+
+def test_gaps_counts_the_rarest_texts_beyond_its_limit(data_dir, capsys, monkeypatch):
+    from bot import gaps
+
+    monkeypatch.setattr(gaps, "MAX_TEXTS", 2)
+    assert cli.main(["gaps", "--from", "2026-03-01"]) == 0
+    out = capsys.readouterr().out
+    assert "17 questions the bot declined or was unsure of" in out
+    assert "and 6 questions with 2 rarer texts, not grouped" in out  # "overtime ka rate" 4, "cricket match" 2
