@@ -259,3 +259,23 @@ async def test_flood_is_told_once_then_ignored(fake, settings):
     texts = [m["text"] for m in fake.sent(42)]
     assert len(texts) == 4
     assert sum("very fast" in t or ARABIC.search(t) and "تیز" in t for t in texts) == 1
+
+
+async def test_a_long_answer_is_split_at_paragraphs(fake, settings, kb_copy):
+    paragraph = "Paragraph {n}: " + "the employer must pay wages on time " * 8
+    long_answer = "\n\n".join(paragraph.format(n=n) for n in range(1, 31))  # about 9,000 characters
+    path = kb_copy / "entries" / "wages.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      en: |\n", text.index("- id: overtime"))
+    end = text.index("      ur: |", start)
+    body = "".join(f"        {line}\n" if line else "\n" for line in long_answer.split("\n"))
+    path.write_text(text[:start] + "      en: |\n" + body + text[end:], encoding="utf-8")
+    async with running(settings):
+        await choose(fake, 37, "en")
+        fake.press(37, "entry:overtime")
+        replies = (await wait(fake, 37, 5))[2:]
+    assert fake.errors == []
+    assert len(replies) == 3 and all(len(r["text"]) <= 4096 for r in replies)
+    assert all(r["text"].rstrip().endswith("on time") for r in replies[:-1]), "each piece ends at a paragraph's end"
+    assert replies[1]["text"].startswith("Paragraph ")
+    assert "reply_markup" not in replies[0] and "Yes" in str(replies[-1]["reply_markup"])

@@ -16,8 +16,10 @@ def split_text(text: str, limit: int = MAX_CHARS) -> list[str]:
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        if cut <= 0:
+        # The coarsest boundary that still fills half a message; else the last boundary of any kind.
+        found = [rest.rfind(boundary, 0, limit) for boundary in ("\n\n", "\n", " ")]
+        cut = next((at for at in found if at > limit // 2), max(found))
+        if cut <= 0:  # one unbroken word: cut inside it
             cut = limit
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
