@@ -219,3 +219,6 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         print("Run `uv run main.py kb check` for details.", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
