@@ -18,10 +18,11 @@ REPLY_LANGUAGES: tuple[str, ...] = ("en", "ur", "sd")
 
 # Letters written in Sindhi but not in Urdu (implosives, aspirates and
 # retroflexes with their own letters, Sindhi kaf, the postposition ۾).
-_SINDHI_LETTERS = set("ڪڳڱڻٻڀٺٽٿڄڃڇڊڌڍڏڙڦ۾ڪ")
+# Sindhi also writes the Arabic yeh (ي) where Urdu writes the Farsi one (ی).
+_SINDHI_LETTERS = set("ڪڳڱڻٻڀٺٽٿڄڃڇڊڌڍڏڙڦ۾ي")
 # Letters written in Urdu but not in Sindhi (Sindhi spells these sounds with
 # the letters above, and writes no yeh barree, noon ghunna or heh goal).
-_URDU_LETTERS = set("ٹڈڑںےۓہ")
+_URDU_LETTERS = set("ٹڈڑںےۓہی")
 
 _SINDHI_WORDS = {
     "آهي", "آهن", "آهيان", "هو", "ڪهڙو", "ڪهڙي", "ڇا", "جو", "جي", "جا", "کي", "مون", "منهنجو",
@@ -50,6 +51,9 @@ _ROMAN_URDU_WORDS = {
     "haamla", "bacha", "bachay", "bachon", "aurat", "auraton", "karwana", "karwani", "milna",
     "unka", "uska", "uski", "iska", "iski", "kahin", "abhi", "pehle", "baad", "din", "mahina",
     "mahine", "saal", "ghante", "ghanta", "hafta", "hafte", "jaye", "jaaye", "jata", "jati",
+    "kiya", "kiye", "liya", "hua", "hui", "huwa", "gaye", "wajah", "dhamki", "lekin", "magar",
+    "phir", "waqt", "ghar", "hamara", "hamari", "karo", "karun", "karoon", "karte", "karwate", "nikal",
+    "nikala", "sirf", "kaha", "kehta", "kehti", "ab", "toh", "bhai", "baji", "sahab",
 }
 _ENGLISH_WORDS = {
     "the", "a", "an", "is", "are", "am", "was", "were", "be", "been", "what", "which", "who", "whom",
