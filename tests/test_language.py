@@ -15,6 +15,9 @@ from bot.language import detect, reply_language
         ("kam se kam tankhwa kitni hai", "ur-Latn"),
         ("meri salary nahi mili", "ur-Latn"),
         ("minimum wage kitni hai", "ur-Latn"),
+        ("union join kiya to dhamki", "ur-Latn"),  # English loanwords, Urdu grammar
+        ("پينشن اي او بي آءِ", "sd"),  # only the Arabic yeh that Sindhi writes tells it from Urdu
+        ("پینشن ای او بی آئی", "ur"),  # the same with the Farsi yeh of Urdu
     ],
 )
 def test_detects_the_four_language_forms(text, form):
