@@ -112,6 +112,7 @@ class QueryLog:
         self._secret_day = ""
         self._secret = b""
         self._failing = False
+        self._closing = False
         self._last_purge_day = ""
 
     # -- recording (synchronous, never blocks) -----------------------------------------
@@ -174,7 +175,7 @@ class QueryLog:
             self._db = None
 
     async def _writer(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
             except asyncio.TimeoutError:
@@ -238,11 +239,11 @@ class QueryLog:
     async def close(self) -> None:
         """Stop the writer and flush the queue (on shutdown)."""
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            # Ask the writer to finish its round rather than cancel it: a cancel that lands as its
+            # wait ends can be swallowed by asyncio.wait_for (Python 3.11), and the writer never stops.
+            self._closing = True
+            self._wake.set()
+            await self._task
             self._task = None
         await self.flush()
         if self._rows:

@@ -160,3 +160,16 @@ async def test_unwritable_database_mid_conversation(tmp_path, store, how, caplog
     kept = [r["entry_id"] for r in rows(path) if not r["token"].startswith("filler")]
     assert kept == ["minimum-wage-amount", "overtime", "maternity-leave", "union-right-to-join", "festival-holidays"]
     assert log.stats.lost == 0
+
+
+async def test_close_right_after_a_full_batch_writes_everything_and_returns(tmp_path):
+    """The bot's shutdown must not hang when the writer has just been woken by a full batch."""
+    for attempt in range(20):
+        path = tmp_path / f"q{attempt}.sqlite3"
+        log = QueryLog(path, batch_size=10)
+        await log.start()
+        for i in range(25):  # no await in between: the writer is woken but has not run yet
+            record(log, i)
+        done, _ = await asyncio.wait({asyncio.ensure_future(log.close())}, timeout=10)
+        assert done, "close() hung"
+        assert len(rows(path)) == 25
