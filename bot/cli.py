@@ -85,11 +85,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     threshold = args.threshold if args.threshold is not None else settings.report_threshold
     kb = _store(args).kb
+    filters = _filters(args)
     with _log_db(settings) as db:
-        tables = reports.build_tables(db, _filters(args), kb)
+        tables = reports.build_tables(db, filters, kb)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(reports.render_html(tables, _filters(args), threshold, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
+    out.write_text(reports.render_html(tables, filters, threshold, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
     csvs = reports.write_csv(tables, out.parent, out.stem, threshold)
     print(f"wrote {out} and {len(csvs)} CSV files beside it ({out.stem}-*.csv)")
     return 0

@@ -150,6 +150,12 @@ def _series(table: Table, threshold: int) -> tuple[list[str], dict[tuple[str, st
     return series, values
 
 
+def _columns(table: Table, names: list[str], threshold: int) -> dict[tuple[str, str], int]:
+    """(week, column) -> count from a table with one row per week, leaving out suppressed cells."""
+    at = {n: table.columns.index(n) for n in names}
+    return {(row[0], n): row[i] for row in table.rows for n, i in at.items() if row[i] >= threshold}
+
+
 def _axis(peak: int) -> tuple[int, int]:
     """(top, step) of a y axis with at most five round steps (1, 2 or 5 times a power of ten)."""
     step = 1
@@ -223,18 +229,10 @@ def render_html(tables: list[Table], filters: Filters, threshold: int, generated
     top = [r for r in by["top_entries"].rows if r[3] >= threshold]
     sections.append(f"<h2>{by['top_entries'].title}</h2>" + hbars([r[1] or r[0] for r in top], [r[3] for r in top], "Most asked answers")
                     + _table_html(by["top_entries"], threshold))
-    un = by["weekly_unanswered"]
-    values = {}
-    for w, _n, d, s in un.rows:
-        values[(w, "declined")] = d if d >= threshold else 0
-        values[(w, "suggested")] = s if s >= threshold else 0
-    sections.append(f"<h2>{un.title}</h2>" + stacked_bars(weeks, ["declined", "suggested"], values, un.title) + _table_html(un, threshold))
-    hp = by["weekly_helpful"]
-    values = {}
-    for w, y, n in hp.rows:
-        values[(w, "helpful")] = y if y >= threshold else 0
-        values[(w, "not helpful")] = n if n >= threshold else 0
-    sections.append(f"<h2>{hp.title}</h2>" + stacked_bars(weeks, ["helpful", "not helpful"], values, hp.title) + _table_html(hp, threshold))
+    for name, stacked in (("weekly_unanswered", ["declined", "suggested"]), ("weekly_helpful", ["helpful", "not helpful"])):
+        t = by[name]
+        sections.append(f"<h2>{t.title}</h2>" + stacked_bars(weeks, stacked, _columns(t, stacked, threshold), t.title)
+                        + _table_html(t, threshold))
     sections.append(f"<h2>{by['weekly_people'].title}</h2>" + _table_html(by["weekly_people"], threshold))
     summary = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in by["summary"].suppressed(threshold))
     scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic)) if v) or "all questions"
