@@ -56,6 +56,20 @@ def suggestion_text(kb: KnowledgeBase, match: Match, lang: str) -> str:
     return "\n".join(lines)
 
 
+def smalltalk_text(kb: KnowledgeBase, kind: str, lang: str) -> str:
+    """The short reply to a greeting, thanks or "are you a person?"."""
+    talk = kb.smalltalk_kind(kind)
+    return render(talk.reply[lang], kb.facts, lang) if talk else ""
+
+
+def redirect_text(kb: KnowledgeBase, group_id: str, lang: str) -> str:
+    """Where to go for something the bot does not cover; the usual decline when the group names no place."""
+    group = kb.out_of_scope_group(group_id)
+    if group is None or group.redirect is None:
+        return decline_text(kb, lang)
+    return render(group.redirect[lang], kb.facts, lang)
+
+
 def decline_text(kb: KnowledgeBase, lang: str) -> str:
     _ = gettext_for(lang)
     contact = render("{nowcommunities_phone}", kb.facts, lang)
@@ -74,4 +88,8 @@ def reply_text(kb: KnowledgeBase, reply: Reply) -> str:
             return answer_text(kb, entry, lang)
     if match.outcome == "suggested":
         return suggestion_text(kb, match, lang)
+    if match.outcome == "smalltalk" and match.group:
+        return smalltalk_text(kb, match.group, lang)
+    if match.outcome == "redirected" and match.group:
+        return redirect_text(kb, match.group, lang)
     return decline_text(kb, lang)

@@ -57,8 +57,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         print(evaluation.format_table(result))
         fails = evaluation.failures(outcomes)
-        print(f"\n{len(fails)} failure(s)" + (":" if fails else ""))
-        for line in fails:
+        print(f"\n{len(fails)} failure(s)" + (":" if fails and not args.summary else ""))
+        for line in [] if args.summary else fails:
             print("  " + line)
     return 0
 
@@ -174,7 +174,9 @@ def parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="score the bot on a question set")
     ev.add_argument("file")
-    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--json", action="store_true", help="print every measure, by form and by length, as JSON")
+    ev.add_argument("--summary", action="store_true",
+                    help="the table and the number of failures only (for held-out sets, whose questions are not to be read)")
     ev.set_defaults(func=cmd_eval)
 
     kb = sub.add_parser("kb", help="knowledge base tools")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.answers import MAX_QUERY_CHARS, respond
+from bot.answers import MAX_QUERY_CHARS, decline_text, redirect_text, respond, smalltalk_text
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
@@ -53,7 +53,8 @@ class QuestionLog(Protocol):
     """Where questions go for research (bot.querylog.QueryLog); optional."""
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
-               entry_id: str | None, confidence: float, outcome: str, text: str | None) -> str: ...
+               entry_id: str | None, confidence: float, outcome: str, text: str | None,
+               out_of_scope: str | None = None) -> str: ...
 
     def feedback(self, token: str, helpful: bool) -> None: ...
 
@@ -120,20 +121,21 @@ class Conversation:
         reply = respond(self.knowledge, text, lang)
         match = reply.match
         token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text)
+                             match.outcome, text, match.group if match.outcome == "redirected" else None)
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
+        kb = self.knowledge.kb
         if match.outcome == "answered" and match.best:
-            entry = self.knowledge.kb.entry(match.best.entry_id)
+            entry = kb.entry(match.best.entry_id)
             if entry:
                 return note + [self.answer_message(entry, lang, token)]
         if match.outcome == "suggested":
             rows = [(Button(self._title(c.entry_id, lang), f"entry:{c.entry_id}"),) for c in match.candidates]
             return note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))]
-        return note + [Message(
-            _("Sorry, I do not have an answer to that question. Choose a topic from the menu, "
-              "or call NOWCommunities on {phone} for help with your case.").format(phone=self._phone(lang)),
-            buttons=self._topic_rows(lang),
-        )]
+        if match.outcome == "smalltalk" and match.group:
+            return [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang))]
+        if match.outcome == "redirected" and match.group:
+            return note + [Message(redirect_text(kb, match.group, lang), buttons=self._topic_rows(lang))]
+        return note + [Message(decline_text(kb, lang), buttons=self._topic_rows(lang))]
 
     async def action(self, chat: int | str, user: int | str, data: str) -> list[Message]:
         """A pressed button."""
@@ -224,11 +226,12 @@ class Conversation:
         return _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang))
 
     def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
-                confidence: float, outcome: str, text: str | None) -> str:
+                confidence: float, outcome: str, text: str | None, out_of_scope: str | None = None) -> str:
         if self.log is None:
             return ""
         return self.log.record(user=user, channel=self.channel, kind=kind, detected_lang=detected, reply_lang=lang,
-                               entry_id=entry_id, confidence=confidence, outcome=outcome, text=text)
+                               entry_id=entry_id, confidence=confidence, outcome=outcome, text=text,
+                               out_of_scope=out_of_scope)
 
 
 WELCOME = N_(

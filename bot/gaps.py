@@ -58,7 +58,7 @@ def find_gaps(db: sqlite3.Connection, filters: Filters, low_confidence: float = 
     and_ = " AND " if where else " WHERE "
     rows = db.execute(
         f"SELECT text, lang_form, entry_id, COUNT(*) AS n FROM queries{where}{and_}kind = 'text' AND text IS NOT NULL "
-        f"AND (outcome != 'answered' OR confidence < ?) GROUP BY text, lang_form, entry_id ORDER BY n DESC, text",
+        f"AND outcome != 'smalltalk' AND (outcome != 'answered' OR confidence < ?) GROUP BY text, lang_form, entry_id ORDER BY n DESC, text",
         args + [low_confidence],
     ).fetchall()
     result = Gaps(groups=[])

@@ -1,17 +1,26 @@
-"""Ranking knowledge-base entries for a worker's message.
+"""Understanding a worker's message: which entry answers it, or that none does.
 
-Every example question, title and keyword of an entry is a small document. A
-message and each document become TF-IDF vectors over two blocks of features of
-equal weight: normalised words and word pairs, and character 2- to 5-grams
-inside words (which absorb typos, spelling variants and inflections that no
-variant list catches).
+Every example question, title and keyword of an entry is a small document, and
+so is every example of an out-of-scope group (``knowledge/out-of-scope.yaml``).
+A message and each document become TF-IDF vectors over two blocks of features
+of equal weight: normalised words, word pairs and vocabulary concepts
+(``knowledge/vocabulary.yaml``: "tankhwa", "salary" and "پگهار" share the concept
+``wage``), and character 2- to 5-grams inside words (which absorb typos,
+spelling variants and inflections that no list catches). Words that only tell
+the story (``story:`` in the vocabulary: husband, yesterday, factory, please)
+are left out, so a worker who explains what happened is judged by what the
+message is about.
 
-An entry's score is mostly the cosine similarity to the centroid of all its
-documents (a nearest-centroid classifier: on the project's question set it
-generalises far better than the single best-matching example, which is kept
-as a small share of the score so an exact phrasing still wins). Features the
-knowledge base has never seen weigh the most, so a message about cricket or
-a bank loan stays far from every entry and is declined.
+A class's score (entry or out-of-scope group) is mostly the cosine similarity
+to the centroid of its documents, plus a small share of its single best
+document, so an exact phrasing still wins. A long message is also scored
+clause by clause: the question may sit in one sentence of a story.
+
+The decision, in order: small talk ("salam", "shukriya") is recognised by its
+phrases; a message nearer an out-of-scope group than any entry is redirected;
+a message with no labour signal (no vocabulary concept and little likeness to
+any entry) is declined; a confident, unambiguous best entry is answered; and
+anything in between gets the likeliest entries as suggestions.
 
 Everything is in memory with NumPy; there is no model to download.
 """
@@ -19,38 +28,47 @@ Everything is in memory with NumPy; there is no model to download.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from bot.knowledge.model import KnowledgeBase
+from bot.phrases import PhraseIndex
 from bot.text import tokens
 
 # Weight of the word block and the character block in a vector.
 _WORDS, _CHARS = 1.0, 1.0
-# Share of the best single document in an entry's score; the rest is the centroid.
+# Share of the best single document in a class's score; the rest is the centroid.
 _BEST = 0.1
 # Cosine similarities of short messages to an entry's centroid are small (a
 # question from an entry's own examples scores about 0.25 to 0.3); confidence is
 # the similarity scaled so that such a question is near 1.
 _CONFIDENCE_SCALE = 1 / 0.3
 # Confidence also weighs how much of the message's wording the entry's own
-# questions use: a message whose key words ("biryani", "weather") the entry
-# never uses is off-topic even when its other words match. (Ranking uses the
-# similarity alone; re-ranking by coverage was worse on the question set.)
+# questions use, so a message whose key words the entry never uses is less sure.
 _COVERAGE_POWER = 0.5
+# A clause's score counts for this share of the whole message's.
+_CLAUSE_WEIGHT = 0.9
+# Messages with fewer content words than this are not split into clauses.
+_MIN_SPLIT_WORDS = 8
+_CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+")
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence needed to answer outright, and to offer "Did you mean…" instead of declining."""
+    """Confidence needed to answer outright, and the least score that still counts as a labour question."""
 
     answer: float = 0.32
     suggest: float = 0.22
     # When the runner-up scores at least this share of the best, the message is
     # ambiguous ("chutti": which leave?) and the worker is asked to choose.
     ambiguity: float = 0.9
+    # Without a vocabulary concept, a message scoring under this is declined.
+    floor: float = 0.15
+    # An out-of-scope group wins when it scores at least this share of the best entry.
+    out_of_scope: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,16 +79,19 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Match:
-    """The ranking for one message.
+    """The understanding of one message.
 
     ``outcome`` is ``answered`` (``best`` is confident), ``suggested`` (``best``
-    and ``alternatives`` are plausible but not sure) or ``declined`` (nothing fits;
-    ``best`` is ``None``).
+    and ``alternatives`` are plausible but not sure), ``redirected`` (``group``
+    is the out-of-scope group it belongs to), ``smalltalk`` (``group`` is the
+    kind: greeting, thanks...) or ``declined`` (nothing fits). Only answered and
+    suggested carry candidates.
     """
 
     outcome: str
     best: Candidate | None
     alternatives: tuple[Candidate, ...]
+    group: str | None = None
 
     @property
     def entry_id(self) -> str | None:
@@ -82,14 +103,16 @@ class Match:
 
 
 def features(text: str) -> tuple[Counter[str], Counter[str]]:
-    """(word features, character features) of ``text``.
+    """(word features, character features) of ``text``, without the knowledge base's vocabulary."""
+    return _features(tokens(text), [])
 
-    Words and word pairs carry meaning; character 2- to 5-grams inside each word
-    (with its edges marked) catch typos, spelling variants and Urdu/Sindhi
-    inflections (چھٹی, چھٹیاں, چھٹیوں share most of their n-grams).
+
+def _features(toks: list[str], concepts: list[str]) -> tuple[Counter[str], Counter[str]]:
+    """Words and word pairs carry meaning, and so do vocabulary concepts; character
+    2- to 5-grams inside each word (with its edges marked) catch typos, spelling
+    variants and Urdu/Sindhi inflections (چھٹی, چھٹیاں, چھٹیوں share most of their n-grams).
     """
-    toks = tokens(text)
-    words = Counter(["w" + t for t in toks] + [f"p{a} {b}" for a, b in zip(toks, toks[1:])])
+    words = Counter(["w" + t for t in toks] + [f"p{a} {b}" for a, b in zip(toks, toks[1:])] + ["g" + c for c in concepts])
     grams = []
     for tok in toks:
         padded = f" {tok} "
@@ -104,21 +127,31 @@ class Matcher:
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()):
         self.thresholds = thresholds
+        vocab = kb.vocabulary
+        self._concepts = PhraseIndex((w, g) for g, words in vocab.groups.items() for w in words)
+        self._story = PhraseIndex((w, "") for w in vocab.story)
+        self._smalltalk = PhraseIndex((p, s.id) for s in kb.smalltalk for p in s.phrases)
+        self._filler = {t for w in kb.smalltalk_filler for t in tokens(w)}
         self.entry_ids: list[str] = [e.id for e in kb.entries]
+        self.group_ids: list[str] = [g.id for g in kb.out_of_scope]
+        n_entries = len(self.entry_ids)
+
         raw: list[tuple[Counter[str], Counter[str]]] = []
-        doc_entry: list[int] = []
+        doc_class: list[int] = []
         self.doc_text: list[str] = []
-        for idx, entry in enumerate(kb.entries):
-            texts = [*entry.title.values(), *entry.keywords]
-            for questions in entry.examples.values():
-                texts.extend(questions)
+        class_texts = [[*e.title.values(), *e.keywords, *(q for qs in e.examples.values() for q in qs)] for e in kb.entries]
+        class_texts += [[q for qs in g.examples.values() for q in qs] for g in kb.out_of_scope]
+        for idx, texts in enumerate(class_texts):
             for text in texts:
-                words, chars = features(text)
+                words, chars = self._features(text)
                 if words:
                     raw.append((words, chars))
-                    doc_entry.append(idx)
+                    doc_class.append(idx)
                     self.doc_text.append(text)
-        self.doc_entry = np.array(doc_entry, dtype=np.int32)
+        # Documents are grouped by class, in class order: entries first, then out-of-scope groups.
+        self.doc_entry = np.array(doc_class, dtype=np.int32)
+        self._n_entries = n_entries
+        n_classes = n_entries + len(self.group_ids)
 
         n_docs = max(len(raw), 1)
         df: Counter[str] = Counter()
@@ -128,20 +161,38 @@ class Matcher:
         self.idf = {f: math.log((1 + n_docs) / (1 + d)) + 1 for f, d in df.items()}
         self._unseen_idf = math.log(1 + n_docs) + 1
 
-        self._entry_words: list[set[str]] = [set() for _ in self.entry_ids]
-        for idx, (words, _) in zip(doc_entry, raw):
-            self._entry_words[idx].update(words)
+        self._class_words: list[set[str]] = [set() for _ in range(n_classes)]
+        for idx, (words, _) in zip(doc_class, raw):
+            self._class_words[idx].update(words)
         doc_vectors = [self._vector(words, chars) for words, chars in raw]
-        centroids: list[dict[str, float]] = [{} for _ in self.entry_ids]
-        for idx, vec in zip(doc_entry, doc_vectors):
+        centroids: list[dict[str, float]] = [{} for _ in range(n_classes)]
+        for idx, vec in zip(doc_class, doc_vectors):
             acc = centroids[idx]
             for f, w in vec.items():
                 acc[f] = acc.get(f, 0.0) + w
         self._doc_index = _Postings(doc_vectors)
         self._centroid_index = _Postings([_unit(c) for c in centroids])
-        # Documents are grouped by entry, in entry order: reduceat needs where each group starts.
-        self._starts = np.searchsorted(self.doc_entry, np.arange(len(self.entry_ids)))
-        self._has_docs = np.bincount(self.doc_entry, minlength=len(self.entry_ids)) > 0
+        self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
+        self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
+
+    def doc_owner(self, doc: int) -> tuple[str, str]:
+        """("entry" or "out-of-scope", id) of the class document ``doc`` belongs to."""
+        idx = int(self.doc_entry[doc])
+        return ("entry", self.entry_ids[idx]) if idx < self._n_entries else ("out-of-scope", self.group_ids[idx - self._n_entries])
+
+    # -- features -------------------------------------------------------------------
+
+    def _content(self, text: str) -> tuple[list[str], list[str]]:
+        """(tokens without story words, vocabulary concepts) of ``text``."""
+        toks = tokens(text)
+        if self._story:
+            drop = {i for start, end, _ in self._story.find(toks) for i in range(start, end)}
+            toks = [t for i, t in enumerate(toks) if i not in drop]
+        concepts = [label for _, _, label in self._concepts.find(toks)] if self._concepts else []
+        return toks, concepts
+
+    def _features(self, text: str) -> tuple[Counter[str], Counter[str]]:
+        return _features(*self._content(text))
 
     def _block(self, feats: Counter[str]) -> dict[str, float]:
         # A feature the knowledge base never uses gets the highest weight: words
@@ -154,39 +205,73 @@ class Matcher:
         vec.update((f, w * _CHARS) for f, w in self._block(chars).items())
         return _unit(vec)
 
+    # -- scores -------------------------------------------------------------------------
+
     def scores(self, text: str, exclude_doc: int | None = None) -> np.ndarray:
-        """Each entry's score for ``text``; ``exclude_doc`` leaves one document out of the best-document part."""
-        return self._scores(*features(text), exclude_doc)
+        """Each entry's score for ``text`` (out-of-scope groups left out); ``exclude_doc`` leaves one document out."""
+        return self._scores(*self._features(text), exclude_doc)[: self._n_entries]
 
     def _scores(self, words: Counter[str], chars: Counter[str], exclude_doc: int | None) -> np.ndarray:
-        if not words or not self.entry_ids:
-            return np.zeros(len(self.entry_ids))
+        n_classes = len(self._has_docs)
+        if not words or not n_classes:
+            return np.zeros(n_classes)
         query = self._vector(words, chars)
         doc_scores = self._doc_index.dot(query)
         if exclude_doc is not None:
             doc_scores[exclude_doc] = 0.0
-        best = np.maximum.reduceat(doc_scores, self._starts) if len(doc_scores) else np.zeros(len(self.entry_ids))
+        best = np.maximum.reduceat(doc_scores, self._starts) if len(doc_scores) else np.zeros(n_classes)
         best = np.where(self._has_docs, best, 0.0)
         similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(query)
         return np.clip(similarity * _CONFIDENCE_SCALE, 0.0, 1.0)
 
-    def _coverage(self, words: dict[str, float], entry: int) -> float:
-        """Share of the message's word weight that the entry's own questions use."""
-        known = self._entry_words[entry]
+    def _coverage(self, words: dict[str, float], idx: int) -> float:
+        """Share of the message's word weight that the class's own questions use."""
+        known = self._class_words[idx]
         return sum(w * w for f, w in words.items() if f in known)
 
+    def _clause_scores(self, text: str, whole: np.ndarray, n_words: int) -> np.ndarray:
+        """The whole message's scores, raised where one clause alone fits a class better."""
+        if n_words < _MIN_SPLIT_WORDS:
+            return whole
+        combined = whole
+        for clause in _CLAUSE_BREAK.split(text):
+            words, chars = self._features(clause)
+            if len([f for f in words if f[0] == "w"]) >= 2:
+                combined = np.maximum(combined, _CLAUSE_WEIGHT * self._scores(words, chars, None))
+        return combined
+
+    # -- decision -------------------------------------------------------------------------
+
+    def smalltalk(self, text: str) -> str | None:
+        """The kind of small talk (``greeting``, ``thanks``...) when the message is nothing else."""
+        toks = tokens(text)
+        found = self._smalltalk.find(toks) if self._smalltalk else []
+        covered = {i for start, end, _ in found for i in range(start, end)}
+        rest = [t for i, t in enumerate(toks) if i not in covered and t not in self._filler]
+        return found[0][2] if found and not rest else None
+
     def match(self, text: str, exclude_doc: int | None = None) -> Match:
-        word_feats, char_feats = features(text)
-        scores = self._scores(word_feats, char_feats, exclude_doc)
-        if not len(scores):
+        kind = self.smalltalk(text)
+        if kind:
+            return Match("smalltalk", None, (), kind)
+        toks, concepts = self._content(text)
+        word_feats, char_feats = _features(toks, concepts)
+        whole = self._scores(word_feats, char_feats, exclude_doc)
+        if not len(whole) or not word_feats:
+            return Match("declined", None, ())
+        scores = self._clause_scores(text, whole, len(toks))
+        entries, groups = scores[: self._n_entries], scores[self._n_entries :]
+        t = self.thresholds
+        top = np.argsort(-entries, kind="stable")[:3]
+        best_score = float(entries[top[0]]) if len(top) else 0.0
+        if len(groups) and groups.max() > 0 and groups.max() >= best_score * t.out_of_scope:
+            group = self.group_ids[int(groups.argmax())]
+            return Match("redirected", None, (), group)
+        if best_score < t.floor or (not concepts and best_score < t.suggest):
             return Match("declined", None, ())
         words = self._block(word_feats)
-        top = np.argsort(-scores, kind="stable")[:3]
-        ranked = [Candidate(self.entry_ids[i], round(float(scores[i]) * self._coverage(words, i) ** _COVERAGE_POWER, 4)) for i in top]
-        t = self.thresholds
+        ranked = [Candidate(self.entry_ids[i], round(float(entries[i]) * self._coverage(words, i) ** _COVERAGE_POWER, 4)) for i in top]
         best = ranked[0]
-        if best.confidence < t.suggest:
-            return Match("declined", None, ())
         floor = t.suggest * 0.75
         alternatives = tuple(c for c in ranked[1:] if c.confidence >= floor)
         close_call = bool(alternatives) and alternatives[0].confidence >= best.confidence * t.ambiguity

@@ -51,19 +51,23 @@ MIGRATIONS: list[str] = [
         entry_id TEXT,                       -- NULL when declined
         topic TEXT,
         confidence REAL NOT NULL,
-        outcome TEXT NOT NULL,               -- answered | suggested | declined
+        outcome TEXT NOT NULL,               -- answered | suggested | declined (| redirected | smalltalk, from 2)
         helpful INTEGER,                     -- 1 yes, 0 no, NULL not rated
         text TEXT,                           -- scrubbed; NULL for menu choices and after the retention period
         user_key TEXT NOT NULL               -- HMAC of the user id with a secret of that day only
     );
     CREATE INDEX queries_day ON queries(day);
     """,
+    # 2: what a redirected question was about; outcome gains redirected and smalltalk
+    """
+    ALTER TABLE queries ADD COLUMN out_of_scope TEXT;  -- the out-of-scope group of a redirected question
+    """,
 ]
 
 _INSERT = (
     "INSERT OR IGNORE INTO queries (token, hour, day, channel, kind, lang_form, reply_lang, entry_id, topic, confidence, "
-    "outcome, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, :reply_lang, :entry_id, :topic, "
-    ":confidence, :outcome, :text, :user_key)"
+    "outcome, out_of_scope, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, :reply_lang, "
+    ":entry_id, :topic, :confidence, :outcome, :out_of_scope, :text, :user_key)"
 )
 
 
@@ -118,7 +122,8 @@ class QueryLog:
     # -- recording (synchronous, never blocks) -----------------------------------------
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
-               entry_id: str | None, confidence: float, outcome: str, text: str | None) -> str:
+               entry_id: str | None, confidence: float, outcome: str, text: str | None,
+               out_of_scope: str | None = None) -> str:
         now = self.clock()
         token = secrets.token_hex(6)
         self._rows.append({
@@ -133,6 +138,7 @@ class QueryLog:
             "topic": self.topic_of(entry_id) if entry_id else None,
             "confidence": round(float(confidence), 4),
             "outcome": outcome,
+            "out_of_scope": out_of_scope,
             "text": scrub(text)[:1000] if text else None,
             "user_key": self._user_key(user, now),
         })

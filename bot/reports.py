@@ -80,6 +80,7 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
     entry_title = {e.id: e.title["en"] for e in kb.entries} if kb else {}
 
     summary = q(f"SELECT COUNT(*), SUM(outcome='answered'), SUM(outcome='suggested'), SUM(outcome='declined'), "
+                f"SUM(outcome='redirected'), SUM(outcome='smalltalk'), "
                 f"SUM(helpful=1), SUM(helpful=0), MIN(day), MAX(day) FROM queries{where}")[0]
     by_topic = q(f"SELECT {WEEK} AS week, COALESCE(topic, '(not answered)') AS t, COUNT(*) FROM queries{where} "
                  f"GROUP BY week, t ORDER BY week, t")
@@ -89,15 +90,18 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
                     f"{and_}entry_id IS NOT NULL GROUP BY entry_id ORDER BY n DESC LIMIT 25")
     unanswered = q(f"SELECT {WEEK} AS week, COUNT(*), SUM(outcome='declined'), SUM(outcome='suggested') "
                    f"FROM queries{where} GROUP BY week ORDER BY week")
+    out_of_scope = q(f"SELECT out_of_scope, COUNT(*) AS n FROM queries{where}{and_}outcome = 'redirected' "
+                     f"GROUP BY out_of_scope ORDER BY n DESC, out_of_scope")
     helpful = q(f"SELECT {WEEK} AS week, SUM(helpful=1), SUM(helpful=0) FROM queries{where} GROUP BY week ORDER BY week")
     people = q(f"SELECT week, SUM(n) FROM (SELECT {WEEK} AS week, day, COUNT(DISTINCT user_key) AS n FROM queries{where} "
                f"GROUP BY day) GROUP BY week ORDER BY week")
 
-    total, answered, suggested, declined, yes, no, first, last = [v or 0 for v in summary[:6]] + summary[6:]
+    total, answered, suggested, declined, redirected, smalltalk, yes, no, first, last = [v or 0 for v in summary[:8]] + summary[8:]
     return [
         Table("summary", "Summary", ["measure", "value"], [
             ["period", f"{first or '-'} to {last or '-'}"], ["questions", total], ["answered", answered],
             ["suggested (did you mean)", suggested], ["declined (no answer)", declined],
+            ["redirected (not covered: pointed elsewhere)", redirected], ["small talk (greetings, thanks)", smalltalk],
             ["rated helpful", yes], ["rated not helpful", no]], counts={"value"}),
         Table("weekly_by_topic", "Questions per week by topic", ["week", "topic", "questions"],
               [[w, topic_title.get(t, t), n] for w, t, n in by_topic], counts={"questions"}),
@@ -109,6 +113,8 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
         Table("weekly_unanswered", "What the bot could not answer, per week",
               ["week", "questions", "declined", "suggested"], [[w, n, d or 0, s or 0] for w, n, d, s in unanswered],
               counts={"questions", "declined", "suggested"}),
+        Table("out_of_scope", "Questions the bot does not cover, by group", ["group", "questions"],
+              out_of_scope, counts={"questions"}),
         Table("weekly_helpful", "Answers rated helpful, per week", ["week", "helpful", "not helpful"],
               [[w, y or 0, n or 0] for w, y, n in helpful], counts={"helpful", "not helpful"}),
         Table("weekly_people", "People asking, per week (sum of distinct people per day)", ["week", "people"],

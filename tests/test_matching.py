@@ -29,9 +29,9 @@ def test_mixed_urdu_english_finds_the_entry(store):
     "text",
     ["Who won the cricket match?", "bank se loan kaise milega", "بریانی کی ترکیب بتائیں", "ڪالهه ڪرڪيٽ ميچ ڪير کٽيو", "asdfgh qwerty"],
 )
-def test_out_of_scope_questions_are_declined(store, text):
+def test_out_of_scope_questions_are_declined_or_redirected(store, text):
     reply = respond(store, text)
-    assert reply.match.outcome == "declined"
+    assert reply.match.outcome in ("declined", "redirected")
     assert reply.entry_id is None
 
 

@@ -79,23 +79,25 @@ def _duplicate_examples(kb: KnowledgeBase, result: CheckResult) -> None:
 
 
 def _self_test(kb: KnowledgeBase, result: CheckResult) -> None:
-    """Leave each example out of the index and ask it: it should still find its own entry.
+    """Leave each example out of the index and ask it: it should still find its own entry or group.
 
     A collision means the entry's other examples do not cover that phrasing, or
     another entry's examples are too close; both are worth a look, neither stops the bot.
     """
     matcher = Matcher(kb)
+    groups = {g.id: g for g in kb.out_of_scope}
     for doc, text in enumerate(matcher.doc_text):
-        entry_id = matcher.entry_ids[matcher.doc_entry[doc]]
-        entry = kb.entry(entry_id)
-        if entry is None or text not in {q for qs in entry.examples.values() for q in qs}:
+        kind, owner_id = matcher.doc_owner(doc)
+        owner = kb.entry(owner_id) if kind == "entry" else groups[owner_id]
+        if owner is None or text not in {q for qs in owner.examples.values() for q in qs}:
             continue
         result.examples += 1
-        got = matcher.match(text, exclude_doc=doc).entry_id
-        if got != entry_id:
+        match = matcher.match(text, exclude_doc=doc)
+        got = match.group if match.outcome == "redirected" else match.entry_id
+        if got != owner_id:
             result.collisions += 1
-            where = got if got else "no entry"
-            result.problems.append(Problem(entry.file, entry.line, f"example {text!r} of {entry_id} retrieves {where}", "warning"))
+            where = got if got else f"no entry ({match.outcome})"
+            result.problems.append(Problem(owner.file, owner.line, f"example {text!r} of {owner_id} retrieves {where}", "warning"))
 
 
 def report(result: CheckResult) -> str:

@@ -4,7 +4,10 @@ Layout under the knowledge folder:
 
 - ``topics.yaml``: the topic menu, in order, with titles in en/ur/sd;
 - ``facts.yaml``: figures that change, referenced from answers as ``{fact_id}``;
-- ``entries/*.yaml``: one file per topic, ``topic:`` and a list of ``entries:``.
+- ``entries/*.yaml``: one file per topic, ``topic:`` and a list of ``entries:``;
+- ``out-of-scope.yaml`` (optional): what the bot does not cover, with examples and redirects;
+- ``smalltalk.yaml`` (optional): greetings, thanks and the like, with short replies;
+- ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story.
 
 Every problem is collected (not just the first), each with file and line, so a
 staff member fixes a whole edit in one go.
@@ -25,11 +28,15 @@ from bot.knowledge.model import (
     Entry,
     Fact,
     KnowledgeBase,
+    OutOfScope,
+    SmallTalk,
     Source,
     Topic,
+    Vocabulary,
     frozen_map,
 )
 from bot.knowledge.yamlfile import LineMap, Problem, YamlFileError, read_yaml
+from bot.text import normalise
 
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -113,7 +120,11 @@ class _Reader:
         self.check_required(self.root / "required.yaml", {e.id for e in entries})
         order = {t.id: i for i, t in enumerate(topics)}
         entries.sort(key=lambda e: order.get(e.topic, len(order)))
-        return KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts)
+        out_of_scope = self.read_out_of_scope(self.root / "out-of-scope.yaml", facts)
+        smalltalk, filler = self.read_smalltalk(self.root / "smalltalk.yaml", facts)
+        vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
+        return KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
+                             smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary)
 
     def read_topics(self, path: Path) -> list[Topic]:
         name, data = self.parse(path)
@@ -243,6 +254,113 @@ class _Reader:
             related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
         )
 
+    def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:
+        if not path.is_file():
+            return ()
+        name, data = self.parse(path)
+        items = data.get("groups") if isinstance(data, LineMap) else None
+        if not isinstance(items, list):
+            if data is not None:
+                self.error(name, getattr(data, "line", 1), "expected `groups:` with a list of groups, each with `id:` and `examples:`")
+            return ()
+        groups = []
+        for item in items:
+            if not isinstance(item, LineMap):
+                self.error(name, getattr(item, "line", items.line), "each group must be a mapping starting with `- id:`")
+                continue
+            group_id = item.get("id")
+            if not isinstance(group_id, str) or not ENTRY_ID.match(group_id):
+                self.error(name, item.line_of("id"), f"group id {group_id!r}: use lower-case words joined by hyphens, like identity-documents")
+                continue
+            what = f"out-of-scope group {group_id!r}"
+            if group_id in self.ids_seen:
+                self.error(name, item.line_of("id"), f"{what}: the id is already used by an entry or another group; choose another")
+            self.ids_seen.add(group_id)
+            for key in item:
+                if key not in ("id", "about", "redirect", "examples"):
+                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: about, examples, id, redirect")
+            redirect = self.translations(name, item, "redirect", what) if "redirect" in item else None
+            self.known_placeholders(name, item.line_of("redirect"), what, redirect or {}, facts)
+            examples = self.examples(name, item, what)
+            if len(examples) == len(EXAMPLE_FORMS) and (redirect is None or len(redirect) == len(ANSWER_LANGUAGES)):
+                groups.append(OutOfScope(id=group_id, about=str(item.get("about") or ""), examples=frozen_map(examples),
+                                         redirect=frozen_map(redirect) if redirect else None, file=name, line=item.line))
+        return tuple(groups)
+
+    def read_smalltalk(self, path: Path, facts: dict[str, Fact]) -> tuple[tuple[SmallTalk, ...], tuple[str, ...]]:
+        if not path.is_file():
+            return (), ()
+        name, data = self.parse(path)
+        items = data.get("smalltalk") if isinstance(data, LineMap) else None
+        if not isinstance(items, list):
+            if data is not None:
+                self.error(name, getattr(data, "line", 1), "expected `smalltalk:` with a list of kinds, each with `id:`, `phrases:` and `reply:`")
+            return (), ()
+        kinds, owner = [], {}
+        for item in items:
+            if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
+                self.error(name, getattr(item, "line", items.line), "each kind of small talk needs `id:`, `phrases:` and `reply:`")
+                continue
+            what = f"small talk {item['id']!r}"
+            phrases = self.string_list(name, item, "phrases", what)
+            if not phrases:
+                self.error(name, item.line_of("phrases"), f"{what}: add `phrases:`, the words workers use, like [hello, salam]")
+            for phrase in phrases:
+                key = normalise(phrase)
+                if key in owner and owner[key] != item["id"]:
+                    self.error(name, item.line_of("phrases"), f"{what}: phrase {phrase!r} is also under {owner[key]!r}; keep it in one place")
+                owner.setdefault(key, item["id"])
+            reply = self.translations(name, item, "reply", what)
+            self.known_placeholders(name, item.line_of("reply"), what, reply, facts)
+            if phrases and len(reply) == len(ANSWER_LANGUAGES):
+                kinds.append(SmallTalk(id=item["id"], phrases=phrases, reply=frozen_map(reply)))
+        filler = self.string_list(name, data, "filler", "small talk")
+        return tuple(kinds), filler
+
+    def read_vocabulary(self, path: Path) -> Vocabulary:
+        if not path.is_file():
+            return Vocabulary()
+        name, data = self.parse(path)
+        items = data.get("groups") if isinstance(data, LineMap) else None
+        if not isinstance(items, list):
+            if data is not None:
+                self.error(name, getattr(data, "line", 1), "expected `groups:` with a list of groups, each with `id:` and `words:`")
+            return Vocabulary()
+        groups: dict[str, tuple[str, ...]] = {}
+        owner: dict[str, str] = {}
+        for item in items:
+            if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
+                self.error(name, getattr(item, "line", items.line), "each group needs `id:` and `words:` (a list)")
+                continue
+            group_id = item["id"]
+            what = f"vocabulary group {group_id!r}"
+            if group_id in groups:
+                self.error(name, item.line_of("id"), f"{what}: two groups have this id; merge them or rename one")
+            words = self.string_list(name, item, "words", what, allow_numbers=True)
+            if len({normalise(w) for w in words}) < 2:
+                self.warn(name, item.line, f"{what} has one word only; a group is for words that mean the same, so add the others or remove it")
+            self.claim_words(name, item.line_of("words"), words, group_id, owner)
+            groups[group_id] = words
+        story = self.string_list(name, data, "story", "vocabulary")
+        self.claim_words(name, data.line_of("story"), story, "story", owner)
+        return Vocabulary(groups=frozen_map(groups), story=story)
+
+    def claim_words(self, name: str, line: int, words: tuple[str, ...], group: str, owner: dict[str, str]) -> None:
+        """A word may belong to one group only: otherwise the matcher cannot tell what it means."""
+        for word in words:
+            key = normalise(word)
+            if not key:
+                self.error(name, line, f"{group}: {word!r} has no letters or digits to match")
+            elif key in owner and owner[key] != group:
+                self.error(name, line, f"{word!r} is in both {owner[key]!r} and {group!r}; a word belongs to one group only")
+            owner.setdefault(key, group)
+
+    def known_placeholders(self, name: str, line: int, what: str, texts: dict[str, str], facts: dict[str, Fact]) -> None:
+        for lang, text in texts.items():
+            for fact_id, _ in placeholders(text):
+                if fact_id not in facts:
+                    self.error(name, line, f"{what}: {lang} text uses unknown placeholder {{{fact_id}}}; add it to facts.yaml or fix the name")
+
     # -- fields -----------------------------------------------------------------
 
     def translations(self, name: str, item: LineMap, key: str, what: str) -> dict[str, str]:
@@ -323,7 +441,4 @@ class _Reader:
             for rel in entry.related:
                 if rel not in self.ids_seen and not self.unreadable:
                     self.error(entry.file, entry.line, f"entry {entry.id!r}: related id {rel!r} does not exist")
-            for lang, text in entry.answer.items():
-                for fact_id, _ in placeholders(text):
-                    if fact_id not in facts:
-                        self.error(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer uses unknown placeholder {{{fact_id}}}; add it to facts.yaml or fix the name")
+            self.known_placeholders(entry.file, entry.line, f"entry {entry.id!r}", dict(entry.answer), facts)

@@ -63,10 +63,47 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class OutOfScope:
+    """Something workers ask that the bot does not cover, matched like an entry.
+
+    ``redirect`` (en/ur/sd, optional) tells the worker where to go instead.
+    """
+
+    id: str
+    about: str
+    examples: Mapping[str, tuple[str, ...]]
+    redirect: Mapping[str, str] | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SmallTalk:
+    """Greetings, thanks and the like: a message made only of ``phrases`` gets ``reply``."""
+
+    id: str
+    phrases: tuple[str, ...]
+    reply: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words that mean the same (``groups``: id -> words) and words that only tell the story."""
+
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    story: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
     facts: Mapping[str, Fact]
+    out_of_scope: tuple[OutOfScope, ...] = ()
+    smalltalk: tuple[SmallTalk, ...] = ()
+    # Words that may stand beside a small-talk phrase ("ji", "sir") without making it a question.
+    smalltalk_filler: tuple[str, ...] = ()
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +112,12 @@ class KnowledgeBase:
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
+
+    def out_of_scope_group(self, group_id: str) -> OutOfScope | None:
+        return next((g for g in self.out_of_scope if g.id == group_id), None)
+
+    def smalltalk_kind(self, kind_id: str) -> SmallTalk | None:
+        return next((s for s in self.smalltalk if s.id == kind_id), None)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)

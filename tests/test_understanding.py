@@ -1,0 +1,86 @@
+"""Workers who greet, tell their story, or ask what the bot does not cover get a fitting reply."""
+
+import pytest
+
+from bot.answers import respond
+from bot.conversation import Conversation
+from bot.preferences import Preferences
+
+
+@pytest.fixture
+async def conversation(store, tmp_path):
+    prefs = Preferences(tmp_path / "prefs.sqlite3")
+    await prefs.open()
+    yield Conversation(store, prefs, log=RecordingLog())
+    await prefs.close()
+
+
+class RecordingLog:
+    """Stands in for the query log: keeps what the conversation records."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+
+    def record(self, **row) -> str:
+        self.rows.append(row)
+        return "t"
+
+    def feedback(self, token: str, helpful: bool) -> None:
+        pass
+
+
+@pytest.mark.parametrize("text", ["hello", "salam", "shukriya", "thank you", "سلام", "مهرباني", "Assalam o alaikum ji", "ok"])
+def test_greetings_and_thanks_are_small_talk(store, text):
+    match = respond(store, text).match
+    assert match.outcome == "smalltalk", text
+    assert match.entry_id is None
+
+
+@pytest.mark.parametrize("text", ["salam, meri tankhwa 3 mahine se nahi mili", "thank you, and what about overtime pay?"])
+def test_a_question_after_a_greeting_is_answered_as_a_question(store, text):
+    assert respond(store, text).match.outcome in ("answered", "suggested")
+
+
+async def test_small_talk_gets_a_short_reply_in_the_chat_language_with_the_menu(conversation):
+    [message] = await conversation.text(1, 1, "مهرباني")
+    assert "Sorry" not in message.text and "معاف" not in message.text
+    assert any(ch in message.text for ch in "ڪڳٿڏ") or "مهرباني" not in message.text
+    assert [b.action for row in message.buttons for b in row][0].startswith("topic:")
+    assert conversation.log.rows[-1]["outcome"] == "smalltalk"
+
+
+async def test_are_you_a_person_is_answered_honestly(conversation):
+    [message] = await conversation.text(1, 1, "are you a real person?")
+    assert conversation.log.rows[-1]["outcome"] == "smalltalk"
+    assert "NOWCommunities" in message.text
+
+
+@pytest.mark.parametrize("text, group", [
+    ("mera shanakhti card gum ho gaya hai naya kaise banwaun", "identity-documents"),
+    ("How do I file my income tax return with FBR?", "income-tax"),
+    ("طلاق کے بعد بچوں کی حوالگی کس کو ملے گی", "family-law"),
+])
+def test_what_the_bot_does_not_cover_is_redirected(store, text, group):
+    match = respond(store, text).match
+    assert match.outcome == "redirected", text
+    assert match.group == group
+
+
+async def test_a_redirect_points_elsewhere_and_is_logged_with_its_group(conversation):
+    [message] = await conversation.text(1, 1, "mera shanakhti card gum ho gaya hai naya kaise banwaun")
+    assert "NADRA" in message.text
+    row = conversation.log.rows[-1]
+    assert row["outcome"] == "redirected" and row["out_of_scope"] == "identity-documents"
+    assert row["entry_id"] is None
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("My husband died in a boiler blast at the factory last month. The owner gave us 50,000 and says that's all "
+     "we get. I have three children and no income. Is that really all?", "workplace-injury"),
+    ("meri beti ek ghar mein kaam karti hai, begum sahiba usko 3 mahine se tankhwa nahi de rahi aur kehti hai "
+     "agle mahine dungi, hum bohat pareshan hain please batao kya karein", "wages-late-or-unpaid"),
+])
+def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entry):
+    match = respond(store, text).match
+    assert match.outcome in ("answered", "suggested")
+    assert match.entry_id == entry
