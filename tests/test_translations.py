@@ -65,6 +65,11 @@ def test_half_hours_written_in_words_match(kb_copy, add_entry):
     assert _translation_errors(kb_copy) == []
 
 
+def test_a_financial_year_written_short_or_long_matches(kb_copy, add_entry):
+    add_entry("The 2026-27 rate.", "2026-2027 کی شرح۔", "2026-27 جي شرح.")
+    assert _translation_errors(kb_copy) == []
+
+
 def test_a_missing_placeholder_is_an_error(kb_copy, add_entry):
     add_entry(EN, UR.replace("{nowcommunities_phone}", "دفتر"), SD)
     [error] = _translation_errors(kb_copy)

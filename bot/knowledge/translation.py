@@ -7,7 +7,8 @@ repeat a figure in one language and not in another):
 - numbers: ASCII, Urdu (۰-۹) and Arabic-Indic (٠-٩) digits alike; thousand
   separators (40,000, 1,00,000, ٤٠٬٠٠٠); decimals and ½; times (8:30); and a
   multiplier word after a number (5 million = 50 lakh = 50 لاکھ = 50 لک;
-  1 crore = 10 million; 5 ہزار = 5,000). Number words ("one", "ایک") are not
+  1 crore = 10 million; 5 ہزار = 5,000); a short financial year (2026-27 =
+  2026-2027). Number words ("one", "ایک") are not
   counted: ایک is also the article "a". Numbers inside {placeholders} and phone
   numbers are left to their own checks;
 - {placeholders}, with their attribute ({fact.effective});
@@ -62,6 +63,15 @@ _NUMBER = re.compile(
     r"(?:\s*(?P<word>[^\W\d_]+))?"
 )
 _WORD = re.compile(r"[^\W\d_]+")
+# A financial year written short: 2026-27 is 2026-2027.
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)([-–/])(\d\d)(?!\d)")
+
+
+def _full_year_range(m: re.Match[str]) -> str:
+    start = int(m.group(1))
+    if int(m.group(3)) != (start + 1) % 100:
+        return m.group(0)
+    return f"{start}{m.group(2)}{start + 1}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Figures:
 def figures(text: str) -> Figures:
     placeholders = frozenset(m.group(0) for m in PLACEHOLDER.finditer(text))
     text = re.sub(r"(\d*)([½¼¾])", lambda m: (m.group(1) or "0") + _VULGAR[m.group(2)], PLACEHOLDER.sub(" ", text))
-    text = clean(text).replace("٬", ",").replace("٫", ".")
+    text = _YEAR_RANGE.sub(_full_year_range, clean(text).replace("٬", ",").replace("٫", "."))
     phone_text: dict[str, str] = {}
     for match in phonenumbers.PhoneNumberMatcher(text, "PK", leniency=phonenumbers.Leniency.VALID):
         phone_text.setdefault(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), match.raw_string)
