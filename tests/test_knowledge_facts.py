@@ -37,6 +37,11 @@ def test_fact_checked_over_six_months_ago_warns(fee, kb_copy, add_fact):
     assert any("last checked on 2026-01-10, more than 6 months ago" in w for w in _fact_warnings(kb_copy, "test_fee", dt.date(2026, 7, 11)))
 
 
+def test_checked_date_in_the_future_warns(fee, kb_copy, add_fact):
+    add_fact("test_fee", fee)
+    assert any("is in the future" in w for w in _fact_warnings(kb_copy, "test_fee", dt.date(2026, 1, 9)))
+
+
 def test_impossible_checked_date_is_an_error_with_its_line(fee, kb_copy, add_fact, line_of):
     path = add_fact("test_fee", fee.replace("checked: 2026-01-10", "checked: 2026-02-30"))
     kb, problems = load_with_problems(kb_copy)

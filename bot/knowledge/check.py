@@ -11,7 +11,7 @@ from bot.knowledge import translation
 from bot.knowledge.facts import render
 from bot.knowledge.glossary import read_glossary, wrong_terms
 from bot.knowledge.loader import display_name, load_with_problems
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import Fact, KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 from bot.matcher import Matcher
 from bot.text import normalise
@@ -67,7 +67,7 @@ def check(root: Path, today: dt.date | None = None) -> CheckResult:
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
-    _fact_dates(kb, root, today, result)
+    _fact_dates(kb, today, result)
     _translations(kb, root, result)
     _duplicate_examples(kb, result)
     _self_test(kb, result)
@@ -82,27 +82,28 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, (next_month - dt.timedelta(days=1)).day))
 
 
-def _fact_dates(kb: KnowledgeBase, root: Path, today: dt.date, result: CheckResult) -> None:
+def _fact_dates(kb: KnowledgeBase, today: dt.date, result: CheckResult) -> None:
     """Money figures past a budget year, and facts nobody has checked lately, as warnings."""
-    stale_before = months_before(today, MONEY_STALE_MONTHS)
-    check_before = months_before(today, CHECK_EVERY_MONTHS)
     for fact in kb.facts.values():
-
-        def warn(message: str) -> None:
+        for message in _date_problems(fact, today):
             result.problems.append(Problem(fact.file, fact.line, f"fact {fact.id!r}: {message}", "warning"))
 
-        if fact.kind == "money":
-            if fact.effective is None:
-                warn("a money figure without `effective:`; add the date it applies from so kb check can tell when it is out of date")
-            elif fact.effective < stale_before:
-                warn(f"this money figure applies from {fact.effective}, more than {MONEY_STALE_MONTHS} months ago; "
-                     "find the current notification and update `value:`, `effective:`, `source:` and `checked:`")
-        if fact.checked is None:
-            warn("never checked against its source; when someone has, add `checked:` (YYYY-MM-DD) and `checked_by:` (their role)")
-        elif fact.checked > today:
-            warn(f"`checked: {fact.checked}` is in the future; write the day the check was done")
-        elif fact.checked < check_before:
-            warn(f"last checked on {fact.checked}, more than {CHECK_EVERY_MONTHS} months ago; check it against its source and update `checked:`")
+
+def _date_problems(fact: Fact, today: dt.date) -> list[str]:
+    out = []
+    if fact.kind == "money":
+        if fact.effective is None:
+            out.append("a money figure without `effective:`; add the date it applies from so kb check can tell when it is out of date")
+        elif fact.effective < months_before(today, MONEY_STALE_MONTHS):
+            out.append(f"this money figure applies from {fact.effective}, more than {MONEY_STALE_MONTHS} months ago; "
+                       "find the current notification and update `value:`, `effective:`, `source:` and `checked:`")
+    if fact.checked is None:
+        out.append("never checked against its source; when someone has, add `checked:` (YYYY-MM-DD) and `checked_by:` (their role)")
+    elif fact.checked > today:
+        out.append(f"`checked: {fact.checked}` is in the future; write the day the check was done")
+    elif fact.checked < months_before(today, CHECK_EVERY_MONTHS):
+        out.append(f"last checked on {fact.checked}, more than {CHECK_EVERY_MONTHS} months ago; check it against its source and update `checked:`")
+    return out
 
 
 def _translations(kb: KnowledgeBase, root: Path, result: CheckResult) -> None:
