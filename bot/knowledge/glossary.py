@@ -54,7 +54,6 @@ class Term:
     id: str
     en: str
     use: dict[str, tuple[str, ...]]  # ur/sd -> the words to use, the first preferred
-    note: str
     wrong: tuple[WrongWord, ...]
 
 
@@ -125,8 +124,7 @@ class _GlossaryReader:
             if not words:
                 self.error(item.line_of(lang), f"{what}: add `{lang}:` with the word to use (or a list, the preferred first)")
             use[lang] = words
-        note = item.get("note", "")
-        if not isinstance(note, str):
+        if not isinstance(item.get("note", ""), str):
             self.error(item.line_of("note"), f"{what}: `note:` must be text")
         wrong_items = item.get("wrong")
         wrong = []
@@ -136,7 +134,7 @@ class _GlossaryReader:
             wrong = [self.read_wrong(w, line, what, term_id, en, use) for w, line in zip(wrong_items, wrong_items.item_lines)]
         if len(self.problems) > before:
             return None
-        return Term(id=term_id, en=en.strip(), use=use, note=note, wrong=tuple(w for w in wrong if w))
+        return Term(id=term_id, en=en.strip(), use=use, wrong=tuple(w for w in wrong if w))
 
     def words(self, item: LineMap, key: str) -> tuple[str, ...]:
         value = item.get(key)
