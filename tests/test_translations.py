@@ -124,8 +124,8 @@ def test_bare_ombudsman_warns_in_harassment_entries_only(kb_copy, add_entry):
 def test_the_full_name_of_the_harassment_ombudsperson_passes(kb_copy, add_entry):
     add_entry(
         "Complain to the harassment Ombudsperson (not the general one); appeal to the same Ombudsperson.",
-        "کام کی جگہ پر ہراسانی کے خلاف صوبائی محتسب کو شکایت کریں (یہ عام صوبائی محتسب نہیں)؛ اسی محتسب کو اپیل کریں۔",
-        "ڪم جي جاءِ تي هراساني خلاف صوبائي محتسب کي شڪايت ڪريو؛ ساڳئي محتسب کي اپيل ڪريو.",
+        "کام کی جگہ پر ہراسانی کے خلاف محتسب کو شکایت کریں (یہ عام صوبائی محتسب نہیں)؛ اسی محتسب کو اپیل کریں۔",
+        "ڪم جي جاءِ تي هراساني خلاف محتسب کي شڪايت ڪريو؛ ساڳئي محتسب کي اپيل ڪريو.",
         topic="harassment",
     )
     assert _glossary_warnings(kb_copy) == []
