@@ -1,4 +1,4 @@
-"""The command line: ``main.py [run|chat|ask|eval|kb check|report|gaps|export|purge]``."""
+"""The command line: ``main.py [run|chat|ask|eval|kb check|kb facts|report|gaps|export|purge]``."""
 
 from __future__ import annotations
 
@@ -67,6 +67,19 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     result = kb_check.check(Path(args.knowledge))
     print(kb_check.report(result))
     return 0 if result.ok else 1
+
+
+def cmd_kb_facts(args: argparse.Namespace) -> int:
+    from bot.knowledge import factsheet
+
+    kb = _store(args).kb
+    unknown = [f for f in args.fact if f not in kb.facts]
+    if unknown:
+        print(f"no fact named {', '.join(unknown)}; facts: {', '.join(kb.facts)}", file=sys.stderr)
+        return 1
+    recs = factsheet.records(kb, args.fact)
+    print(json.dumps(recs, ensure_ascii=False, indent=2) if args.json else factsheet.format_records(recs))
+    return 0
 
 
 def _filters(args: argparse.Namespace) -> Filters:
@@ -182,6 +195,10 @@ def parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(title="kb commands", required=True)
     kb_sub.add_parser("check", help="validate the knowledge base and self-test matching").set_defaults(func=cmd_kb_check)
+    facts = kb_sub.add_parser("facts", help="every fact as each language shows it, its source and checks, and the entries using it")
+    facts.add_argument("fact", nargs="*", help="only these facts (ids from facts.yaml)")
+    facts.add_argument("--json", action="store_true", help="print the facts as JSON")
+    facts.set_defaults(func=cmd_kb_facts)
 
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
 

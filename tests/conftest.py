@@ -20,3 +20,83 @@ def kb_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_ROOT, dest)
     return dest
+
+
+@pytest.fixture
+def line_of():
+    """Finds the 1-based number of the first line of a file that contains a text."""
+
+    def find(path: Path, needle: str) -> int:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if needle in line:
+                return n
+        raise AssertionError(f"{needle!r} not in {path}")
+
+    return find
+
+
+@pytest.fixture
+def add_entry(kb_copy: Path):
+    """Add a file with one entry, whose answers the test chooses, to the knowledge base copy; returns the file."""
+
+    def add(en: str, ur: str, sd: str, *, entry_id: str = "test-translated", topic: str = "wages") -> Path:
+        path = kb_copy / "entries" / f"{entry_id}.yaml"
+        path.write_text(
+            f"""topic: {topic}
+entries:
+  - id: {entry_id}
+    title:
+      en: A test entry
+      ur: ایک آزمائشی سوال
+      sd: هڪ آزمائشي سوال
+    answer:
+      en: |
+        {en}
+      ur: |
+        {ur}
+      sd: |
+        {sd}
+    examples:
+      en: [zqx vorpal blorb {entry_id}]
+      ur: [زقس وورپل بلورب {entry_id}]
+      sd: [زقس وورپل بلورب سنڌي {entry_id}]
+      ur-Latn: [zqx vorpal blorb roman {entry_id}]
+    sources:
+      - statute: Test Act
+        section: s.1
+    reviewed: 2026-11-28
+    review_by: 2027-11-28
+    verified: true
+""",
+            encoding="utf-8",
+        )
+        return path
+
+    return add
+
+
+@pytest.fixture
+def add_fact(kb_copy: Path):
+    """Append a fact, given as its YAML lines under the name, to the copy's facts.yaml; returns the file."""
+
+    def add(fact_id: str, spec: str) -> Path:
+        path = kb_copy / "facts.yaml"
+        body = "".join(f"    {line}\n" for line in spec.strip().splitlines())
+        path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n  {fact_id}:\n{body}", encoding="utf-8")
+        return path
+
+    return add
+
+
+@pytest.fixture
+def fee() -> str:
+    """A checked money fact, as the YAML lines under its name, for ``add_fact``."""
+    return """
+kind: money
+value: 1250
+effective: 2025-03-01
+checked: 2026-01-10
+checked_by: content reviewer
+source: Test notification No. 1
+verified: true
+"""

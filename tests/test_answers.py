@@ -31,7 +31,8 @@ def test_changing_the_minimum_wage_is_one_edit(kb_copy):
     store = KnowledgeStore(kb_copy)
     for lang, figure in [("en", "Rs 43,000"), ("ur", "43,000 روپے"), ("sd", "43,000 رپيا")]:
         text = answer_text(store.kb, store.kb.entry("minimum-wage-amount"), lang)
-        assert figure in text and "40,000" not in text
+        answer = text.split("\n\n")[1]  # title, answer, source: the source may quote the old rate
+        assert figure in answer and "40,000" not in answer
 
 
 def test_unverified_entries_say_so(store):

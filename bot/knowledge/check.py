@@ -7,15 +7,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge import translation
 from bot.knowledge.facts import render
-from bot.knowledge.loader import load_with_problems
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.glossary import read_glossary, wrong_terms
+from bot.knowledge.loader import display_name, load_with_problems
+from bot.knowledge.model import Fact, KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 from bot.matcher import Matcher
 from bot.text import normalise
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700
+# Wages and pensions change every budget year (July): a money figure older than this is probably stale.
+MONEY_STALE_MONTHS = 12
+# A fact nobody has confirmed against its source for this long needs a look.
+CHECK_EVERY_MONTHS = 6
 # A right-to-left line that starts with a Latin word is laid out left to right by phones.
 _LATIN_START = re.compile(r"^\s*[A-Za-z]")
 
@@ -61,9 +67,53 @@ def check(root: Path, today: dt.date | None = None) -> CheckResult:
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
+    _fact_dates(kb, today, result)
+    _translations(kb, root, result)
     _duplicate_examples(kb, result)
     _self_test(kb, result)
     return result
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day where it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    return dt.date(year, month, min(day.day, (next_month - dt.timedelta(days=1)).day))
+
+
+def _fact_dates(kb: KnowledgeBase, today: dt.date, result: CheckResult) -> None:
+    """Money figures past a budget year, and facts nobody has checked lately, as warnings."""
+    for fact in kb.facts.values():
+        for message in _date_problems(fact, today):
+            result.problems.append(Problem(fact.file, fact.line, f"fact {fact.id!r}: {message}", "warning"))
+
+
+def _date_problems(fact: Fact, today: dt.date) -> list[str]:
+    out = []
+    if fact.kind == "money":
+        if fact.effective is None:
+            out.append("a money figure without `effective:`; add the date it applies from so kb check can tell when it is out of date")
+        elif fact.effective < months_before(today, MONEY_STALE_MONTHS):
+            out.append(f"this money figure applies from {fact.effective}, more than {MONEY_STALE_MONTHS} months ago; "
+                       "find the current notification and update `value:`, `effective:`, `source:` and `checked:`")
+    if fact.checked is None:
+        out.append("never checked against its source; when someone has, add `checked:` (YYYY-MM-DD) and `checked_by:` (their role)")
+    elif fact.checked > today:
+        out.append(f"`checked: {fact.checked}` is in the future; write the day the check was done")
+    elif fact.checked < months_before(today, CHECK_EVERY_MONTHS):
+        out.append(f"last checked on {fact.checked}, more than {CHECK_EVERY_MONTHS} months ago; check it against its source and update `checked:`")
+    return out
+
+
+def _translations(kb: KnowledgeBase, root: Path, result: CheckResult) -> None:
+    """The same figures in en, ur and sd (errors), and no word the glossary marks wrong (warnings)."""
+    path = root / "glossary.yaml"
+    terms, problems = read_glossary(path, display_name(root, path), kb)
+    result.problems += problems
+    for entry in kb.entries:
+        result.problems += translation.compare(entry)
+        result.problems += wrong_terms(terms, entry)
 
 
 def _duplicate_examples(kb: KnowledgeBase, result: CheckResult) -> None:
@@ -111,6 +161,8 @@ def report(result: CheckResult) -> str:
         )
         if result.unverified:
             lines.append(f"not verified (staff to check): {', '.join(result.unverified)}")
-    else:
+    elif result.kb is None:
         lines.append(f"{len(result.errors)} error(s): the bot keeps its last good knowledge base until they are fixed")
+    else:
+        lines.append(f"{len(result.errors)} error(s): fix them before this knowledge base goes live")
     return "\n".join(lines)

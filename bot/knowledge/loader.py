@@ -46,6 +46,23 @@ _ENTRY_KEYS = {
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 
 
+def display_name(root: Path, path: Path) -> str:
+    """How problems name ``path``: relative to the knowledge folder's parent, like knowledge/facts.yaml."""
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _text_lines(value: LineMap, texts: dict[str, str]) -> dict[str, int]:
+    """The line each stripped text in ``value`` starts on (blank lines the strip removed counted)."""
+    lines = {}
+    for key in texts:
+        raw = value[key]
+        lines[key] = value.value_line(key) + raw[: len(raw) - len(raw.lstrip())].count("\n")
+    return lines
+
+
 class KnowledgeError(Exception):
     """The knowledge base has errors; ``problems`` lists them all."""
 
@@ -88,10 +105,7 @@ class _Reader:
         self.problems.append(Problem(file, line, message, "warning"))
 
     def display(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.root.parent))
-        except ValueError:
-            return str(path)
+        return display_name(self.root, path)
 
     def parse(self, path: Path) -> tuple[str, Any]:
         name = self.display(path)
@@ -160,12 +174,12 @@ class _Reader:
             if not isinstance(spec, LineMap):
                 self.error(name, line, f"fact {fact_id!r}: give `kind:`, `value:`, `source:` and `verified:`")
                 continue
-            fact = self.read_fact(name, fact_id, spec)
+            fact = self.read_fact(name, fact_id, spec, line)
             if fact:
                 facts[fact_id] = fact
         return facts
 
-    def read_fact(self, name: str, fact_id: str, spec: LineMap) -> Fact | None:
+    def read_fact(self, name: str, fact_id: str, spec: LineMap, line: int) -> Fact | None:
         kind, value = spec.get("kind"), spec.get("value")
         ok = True
         if kind not in FACT_KINDS:
@@ -190,11 +204,23 @@ class _Reader:
         if not isinstance(spec.get("verified"), bool):
             self.error(name, spec.line, f"fact {fact_id!r}: add `verified: true` or `verified: false`")
             ok = False
+        checked, checked_by = spec.get("checked"), spec.get("checked_by")
+        if checked is not None and (not isinstance(checked, dt.date) or isinstance(checked, dt.datetime)):
+            self.error(name, spec.line_of("checked"), f"fact {fact_id!r}: `checked:` must be the date of the check, written YYYY-MM-DD ({checked!r} is not a date)")
+            ok = False
+        if checked_by is not None and (not isinstance(checked_by, str) or not checked_by.strip()):
+            self.error(name, spec.line_of("checked_by"), f"fact {fact_id!r}: `checked_by:` must be the role of who checked it, like 'content reviewer' (not a name)")
+            ok = False
+        elif checked is not None and checked_by is None:
+            self.warn(name, spec.line_of("checked"), f"fact {fact_id!r}: add `checked_by:` (the role of who checked it, not a name) beside `checked:`")
+        elif checked_by is not None and checked is None:
+            self.warn(name, spec.line_of("checked_by"), f"fact {fact_id!r}: add `checked:` (the date of the check, YYYY-MM-DD) beside `checked_by:`")
         if not ok:
             return None
         return Fact(
             id=fact_id, kind=kind, value=frozen_map(value) if isinstance(value, dict) else value,
             source=spec["source"], verified=spec["verified"], effective=effective, note=str(spec.get("note") or ""),
+            checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line,
         )
 
     def read_entry_file(self, path: Path, topic_ids: set[str]) -> list[Entry]:
@@ -252,6 +278,7 @@ class _Reader:
             id=entry_id, topic=topic, title=frozen_map(title), answer=frozen_map(answer),
             examples=frozen_map(examples), sources=sources, verified=verified, keywords=keywords,
             related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
+            answer_lines=frozen_map(_text_lines(item["answer"], answer)),
         )
 
     def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:

@@ -33,7 +33,8 @@ class Fact:
     """A figure that changes (a wage, a phone number), kept once and referenced by placeholder.
 
     ``value`` is a number for money/number, a date for date, and for text either a
-    string or a per-language mapping.
+    string or a per-language mapping. ``checked`` is the day someone last confirmed
+    the value against its source and ``checked_by`` their role (never a name).
     """
 
     id: str
@@ -43,6 +44,10 @@ class Fact:
     verified: bool
     effective: dt.date | None = None
     note: str = ""
+    checked: dt.date | None = None
+    checked_by: str = ""
+    file: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,15 @@ class Entry:
     review_by: dt.date | None = None
     file: str = ""
     line: int = 0
+    # The line where each language's answer text starts, so checks can point at the line they mean.
+    answer_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+    def answer_line(self, lang: str, offset: int = 0) -> int:
+        """The file line of character ``offset`` of the ``lang`` answer (exact for ``|`` blocks)."""
+        start = self.answer_lines.get(lang)
+        if start is None:
+            return self.line
+        return start + self.answer[lang][:offset].count("\n")
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,18 @@ import yaml
 
 
 class LineMap(dict):
-    """A YAML mapping that knows the line it starts on and the line of each key."""
+    """A YAML mapping that knows the line it starts on, the line of each key and where each value's text starts."""
 
     line: int = 0
     key_lines: dict
+    value_lines: dict
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def value_line(self, key: str) -> int:
+        """The line of the first character of ``key``'s value: for a ``|`` block, the line after the key."""
+        return self.value_lines.get(key, self.line_of(key))
 
 
 class LineList(list):
@@ -30,16 +35,20 @@ class _LineLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:  # type: ignore[override]
         seen: dict = {}
-        for key_node, _ in node.value:
+        value_lines: dict = {}
+        for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark
                 )
             seen[key] = key_node.start_mark.line + 1
+            block = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">")
+            value_lines[key] = value_node.start_mark.line + 1 + block
         result = LineMap(super().construct_mapping(node, deep=True))
         result.line = node.start_mark.line + 1
         result.key_lines = seen
+        result.value_lines = value_lines
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
@@ -49,6 +58,15 @@ class _LineLoader(yaml.SafeLoader):
         return result
 
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:  # type: ignore[override]
+        """A date that does not exist (2026-02-30) stays text, so the field check names its file and line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 
