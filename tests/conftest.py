@@ -20,3 +20,23 @@ def kb_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "knowledge"
     shutil.copytree(DEFAULT_ROOT, dest)
     return dest
+
+
+@pytest.fixture
+def fake():
+    """The fake Telegram Bot API server on loopback (tests/fake_telegram.py)."""
+    from tests.fake_telegram import FakeTelegram
+
+    server = FakeTelegram().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(fake, tmp_path: Path, kb_copy: Path):
+    """Bot settings pointing at the fake Bot API, a temporary data folder and a writable knowledge copy."""
+    from bot.config import Settings
+    from tests.telegram_harness import STAFF_CHAT
+
+    return Settings(token=fake.token, api_base_url=fake.base_url, data_dir=tmp_path / "data", knowledge_dir=kb_copy,
+                    staff_chat_ids=frozenset({STAFF_CHAT}), watch_seconds=0, flood_messages=20, flood_seconds=60)

@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message as TgMessage, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -30,6 +29,10 @@ from bot.knowledge.store import KnowledgeStore
 from bot.preferences import Preferences
 from bot.querylog import QueryLog
 from bot.telegram.flood import FloodGuard
+from bot.telegram.lanes import ChatLanes
+from bot.telegram.polling import TolerantUpdatesRequest
+from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.runner import PENDING_FILE, serve
 from bot.telegram.render import keyboard, to_html
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ class BotServices:
     querylog: QueryLog
     conversation: Conversation
     flood: FloodGuard
+    button_flood: FloodGuard  # presses have their own, larger allowance: browsing menus is not flooding
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
@@ -75,15 +79,18 @@ def build_application(settings: Settings, knowledge: KnowledgeStore, request=Non
     conversation = Conversation(knowledge, prefs, log=querylog, channel="telegram", retention_days=settings.retention_days)
     builder: ApplicationBuilder = (
         Application.builder().token(settings.token).base_url(settings.api_base_url)
-        .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(False)
+        .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(ChatLanes())
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(ChatRateLimiter())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.get_updates_request(TolerantUpdatesRequest(connection_pool_size=1, read_timeout=5.0))
     app = builder.build()
     app.bot_data["services"] = BotServices(settings, knowledge, prefs, querylog, conversation,
-                                           FloodGuard(settings.flood_messages, settings.flood_seconds))
+                                           FloodGuard(settings.flood_messages, settings.flood_seconds),
+                                           FloodGuard(3 * settings.flood_messages, settings.flood_seconds))
     staff = filters.Chat(chat_id=list(settings.staff_chat_ids)) if settings.staff_chat_ids else None
     if staff is not None:
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
@@ -142,7 +149,9 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
 
 def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Per-chat flood control; a flooding chat is told once, then ignored for a while."""
-    verdict = services(context).flood.check(update.effective_chat.id)
+    s = services(context)
+    guard = s.button_flood if update.callback_query is not None else s.flood
+    verdict = guard.check(update.effective_chat.id)
     if verdict == "warn":
         context.application.create_task(_slow_down(update, context))
     return verdict == "ok"
@@ -234,6 +243,9 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if isinstance(context.error, Forbidden):  # blocked by the user, or removed from the group: nobody to tell
+        log.info("a chat has blocked the bot or removed it; its update is not answered (%s)", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
@@ -293,8 +305,10 @@ def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | No
     if webhook_url:
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
         path = urlsplit(webhook_url).path.strip("/")
-        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
-                        webhook_url=webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        start = lambda: app.updater.start_webhook(  # noqa: E731
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=path, webhook_url=webhook_url,
+            secret_token=secret, allowed_updates=Update.ALL_TYPES)
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
+    asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE))
     return 0
