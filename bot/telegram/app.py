@@ -310,5 +310,5 @@ def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | No
             secret_token=secret, allowed_updates=Update.ALL_TYPES)
     else:
         start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
-    asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE))
+    asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
     return 0
