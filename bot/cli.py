@@ -151,6 +151,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.token:
+        if not sys.stdin.isatty():  # a service without its token must fail, not chat with /dev/null and exit 0
+            print("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start (see README). "
+                  "For the terminal chat with piped input, run `main.py chat`.", file=sys.stderr)
+            return 2
         print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
         return cmd_chat(args)
     from bot.telegram.app import run_bot

@@ -94,3 +94,25 @@ def test_ctrl_c_twice_during_a_backlog_answers_it_and_stops(tmp_path):
         fake.stop()
     assert "still finishing" in err and "Traceback" not in err
     assert all(replies(fake, chat) == ["<b>The minimum wage in Sindh</b>"] for chat in chats)
+
+
+def test_a_bad_api_address_is_one_line_without_the_token(tmp_path):
+    fake = FakeTelegram().start()
+    environ = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "BOT_DATA_DIR": str(tmp_path),
+               "TELEGRAM_API_BASE_URL": fake.base_url.removesuffix("/bot")}  # the /bot suffix forgotten
+    try:
+        done = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+    finally:
+        fake.stop()
+    assert done.returncode != 0
+    assert fake.token not in done.stderr and fake.token.split(":")[1] not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "TELEGRAM_API_BASE_URL" in done.stderr
+
+
+def test_without_a_token_under_a_service_manager_the_bot_fails_loudly(tmp_path):
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"} | {"BOT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=environ, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr

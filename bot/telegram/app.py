@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import secrets
+import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -51,6 +52,8 @@ class _RedactToken(logging.Filter):
         if self.token and self.token in record.getMessage():
             record.msg = record.getMessage().replace(self.token, "<token>")
             record.args = ()
+        if self.token and record.exc_info and not record.exc_text:  # tracebacks name URLs too
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
         return True
 
 
@@ -310,5 +313,11 @@ def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | No
             secret_token=secret, allowed_updates=Update.ALL_TYPES)
     else:
         start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
-    asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
+    try:
+        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
+    except Exception as e:  # noqa: BLE001 - at start-up: one line, without the token, instead of a traceback
+        reason = f"{type(e).__name__}: {e}".replace(settings.token, "<token>") if settings.token else str(e)
+        print(f"The bot could not start ({reason}).\nCheck TELEGRAM_BOT_TOKEN, and TELEGRAM_API_BASE_URL if set "
+              "(it ends in /bot, as in https://api.telegram.org/bot).", file=sys.stderr)
+        return 1
     return 0

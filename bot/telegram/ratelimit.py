@@ -3,9 +3,9 @@
 PTB's AIORateLimiter pauses *every* request when one chat gets a 429 and gives
 up after a few retries, dropping the reply. Here a 429 pauses only the chat it
 came from (or every call, when the call has no chat) for as long as Telegram
-asks, and the call is retried until it goes through. A 5xx answer or a network
-failure is retried a few times with a growing pause; a 400 or 403 is not
-retried (the request itself is wrong, or the user blocked the bot).
+asks, and the call is retried until it goes through. A message that meets a 5xx
+answer or a network failure is retried a few times with a growing pause; a 400
+or 403 is not retried (the request itself is wrong, or the user blocked the bot).
 
 Messages are paced at about 30 a second in all and 20 a minute in each group,
 Telegram's published limits; other calls (answering a button press, setting
@@ -70,9 +70,9 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                          wait, endpoint, "one chat" if chat is not None else "any chat")
             except BadRequest:
                 raise
-            except NetworkError as e:  # 5xx, timeouts, connection failures: worth another try
+            except NetworkError as e:  # 5xx, timeouts, connection failures: a message is worth another try
                 failures += 1
-                if failures > self.server_retries:
+                if not paced or failures > self.server_retries:
                     raise
                 pause = self.first_backoff * 2 ** (failures - 1)
                 log.warning("%s failed (%s); retry %d of %d in %.1f s", endpoint, e, failures, self.server_retries, pause)
