@@ -23,6 +23,25 @@ def kb_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+async def prefs(tmp_path: Path):
+    """An open chat-preference store in a temporary data folder."""
+    from bot.preferences import Preferences
+
+    p = Preferences(tmp_path / "data" / "preferences.sqlite3")
+    await p.open()
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+def conversation(store: KnowledgeStore, prefs):
+    """The conversation core on the bundled knowledge base, with no query log."""
+    from bot.conversation import Conversation
+
+    return Conversation(store, prefs)
+
+
+@pytest.fixture
 def fake():
     """The fake Telegram Bot API server on loopback (tests/fake_telegram.py)."""
     from tests.fake_telegram import FakeTelegram

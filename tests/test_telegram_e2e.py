@@ -34,17 +34,17 @@ async def test_language_choice_and_menu_navigation(fake, settings):
         welcome = sent[-1]
         assert welcome.get("message_id")  # the picker is edited into the welcome
         topics = buttons(welcome)
-        assert topics[0] == ("پگهار ۽ اجرت", "topic:wages")
-        fake.press(10, "topic:wages")
+        assert topics[0] == ("پگهار ۽ اجرت", "topic:wages~sd")
+        fake.press(10, topics[0][1])
         menu = (await wait(fake, 10, 3))[-1]
-        assert ("سنڌ ۾ گهٽ ۾ گهٽ پگهار", "entry:minimum-wage-amount") in buttons(menu)
+        assert ("سنڌ ۾ گهٽ ۾ گهٽ پگهار", "entry:minimum-wage-amount~sd") in buttons(menu)
         assert all(len(data.encode()) <= 64 for _, data in buttons(menu))
-        fake.press(10, "entry:minimum-wage-amount")
+        fake.press(10, "entry:minimum-wage-amount~sd")
         answer = (await wait(fake, 10, 4))[-1]
         assert "<b>سنڌ ۾ گهٽ ۾ گهٽ پگهار</b>" in answer["text"]
         assert "40,000 رپيا" in answer["text"]
         back = [data for _, data in buttons(answer) if data.startswith("topic:")]
-        assert back == ["topic:wages"]
+        assert back == ["topic:wages~sd+"]
         fake.press(10, back[0])
         assert buttons((await wait(fake, 10, 5))[-1]) == buttons(menu)
     assert fake.errors == []
