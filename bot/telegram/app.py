@@ -76,7 +76,7 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
 
 def build_application(settings: Settings, knowledge: KnowledgeStore, request=None, rate_limit: bool = True) -> Application:
     """The Application, ready to run by polling or webhook (or to be driven in tests and benchmarks)."""
-    prefs = Preferences(settings.prefs_path)
+    prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
     querylog = QueryLog(settings.log_path, topic_of=lambda e: (knowledge.kb.entry(e).topic if knowledge.kb.entry(e) else None),
                         retention_days=settings.retention_days)
     conversation = Conversation(knowledge, prefs, log=querylog, channel="telegram", retention_days=settings.retention_days)
@@ -169,12 +169,19 @@ def _in_group(update: Update) -> bool:
     return update.effective_chat.type != ChatType.PRIVATE
 
 
+def _mention(context: ContextTypes.DEFAULT_TYPE) -> re.Pattern | None:
+    """The bot's @username as a whole word: @nowrights_bot, not @nowrights_bot_evil."""
+    name = context.bot.username
+    return re.compile(rf"(?<![\w@])@{re.escape(name)}(?!\w)", re.I) if name else None
+
+
 def _addressed_to_bot(msg: TgMessage, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """In groups the bot answers only when mentioned or replied to."""
     me = context.bot
     if msg.reply_to_message and msg.reply_to_message.from_user and msg.reply_to_message.from_user.id == me.id:
         return True
-    return bool(me.username) and f"@{me.username}".lower() in (msg.text or "").lower()
+    mention = _mention(context)
+    return bool(mention and mention.search(msg.text or msg.caption or ""))
 
 
 def _hint(update: Update) -> str | None:
@@ -198,39 +205,46 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if name == "start":
         await send(update, context, await conv.start(chat, _hint(update)))
     else:
-        await send(update, context, await conv.command(chat, user, name))
+        await send(update, context, await conv.command(chat, user, name, _hint(update)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A typed question, or the caption of a photo or document (a payslip with "is this legal?")."""
     msg = update.effective_message
-    text = msg.text or ""
+    text = msg.text or msg.caption or ""
     if _in_group(update):
         if not _addressed_to_bot(msg, context):
             return
-        if context.bot.username:
-            text = re.sub(rf"@{re.escape(context.bot.username)}", " ", text, flags=re.I)
+        if mention := _mention(context):
+            text = mention.sub(" ", text)
     if not _allowed(update, context):
         return
     user = update.effective_user.id if update.effective_user else 0
-    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text))
+    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text, _hint(update)))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents, locations..."""
     if _in_group(update) and not _addressed_to_bot(update.effective_message, context):
         return
+    if update.effective_message.caption:
+        return await on_text(update, context)
     if not _allowed(update, context):
         return
-    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media"))
+    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media", _hint(update)))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    await query.answer()
+    try:
+        await query.answer()  # stops the button's spinner; nothing else depends on it
+    except TelegramError as e:  # too old to answer (after a restart or a backlog): still do what was asked
+        log.info("could not answer a button press (%s); acting on it anyway", e)
     if not _allowed(update, context):
         return
     conv = services(context).conversation
-    await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or ""))
+    await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or "",
+                                                  _hint(update)))
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -252,7 +266,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id))
+            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id, _hint(update)))
             await context.bot.send_message(update.effective_chat.id, _("Sorry, something went wrong. Please try again."))
         except TelegramError:
             log.exception("could not tell the user about the error")
