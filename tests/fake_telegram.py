@@ -7,7 +7,8 @@ refuses: malformed HTML (``can't parse entities``) and texts over 4,096
 characters (``message is too long``).
 
 ``delay`` adds a round trip's worth of seconds to every call (as a distant Bot
-API would); :meth:`FakeTelegram.fail` makes chosen calls fail the way Telegram
+API would), and ``jitter`` up to that many more at random, so calls made at once
+can finish in any order; :meth:`FakeTelegram.fail` makes chosen calls fail the way Telegram
 does: 429 with ``retry_after``, 403 (blocked by the user), 502.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -56,9 +58,9 @@ def parse_html(text: str) -> str:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-token", delay: float = 0.0):
+    def __init__(self, token: str = "123456:TEST-token", delay: float = 0.0, jitter: float = 0.0):
         self.token = token
-        self.delay = delay
+        self.delay, self.jitter = delay, jitter
         self.delivered: list[tuple[float, str, dict]] = []  # (monotonic time, method, parameters) of each message accepted
         self._failures: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
@@ -223,8 +225,8 @@ class FakeTelegram:
         return f["status"], body
 
     def _call(self, method: str, p: dict) -> tuple[int, dict]:
-        if self.delay and method != "getUpdates":
-            time.sleep(self.delay)
+        if (self.delay or self.jitter) and method != "getUpdates":
+            time.sleep(self.delay + random.uniform(0, self.jitter))
         self.calls.append((method, p))
         failure = self._injected(method, p)
         if failure is not None:
