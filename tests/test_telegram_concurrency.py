@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 from bot.config import Settings
 from tests.telegram_harness import choose, running, wait
@@ -98,6 +99,21 @@ async def test_an_update_ptb_cannot_read_does_not_stop_polling(fake, settings, s
         assert fake.unconfirmed() == [] or all(u["update_id"] > 2 for u in fake.unconfirmed())
     assert answered_entries(store, reply) == ["minimum-wage-amount"]
     assert len([r for r in caplog.records if "cannot read" in r.getMessage()]) == 1
+
+
+async def test_a_locked_preference_store_does_not_stall_new_chats(fake, settings, store):
+    async with running(settings, store):
+        await choose(fake, 741, "en")  # the store exists and is in use
+        locker = sqlite3.connect(settings.prefs_path, timeout=0, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            for chat in range(742, 748):
+                fake.message(chat, "What is the minimum wage?")
+            # Six new chats, all answered within 2.5 s of asking; before, each waited out a 2 s lock timeout in turn.
+            await asyncio.gather(*(wait(fake, chat, 1, timeout=2.5) for chat in range(742, 748)))
+        finally:
+            locker.rollback()
+            locker.close()
 
 
 async def test_button_presses_do_not_count_towards_flood_control(fake, settings, store):
