@@ -142,8 +142,9 @@ class Conversation:
                               "works again. To be sure, send /forget again later."))]
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
-    async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None) -> list[Message]:
-        """A typed question."""
+    async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
+                   record: bool = True) -> list[Message]:
+        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged)."""
         chosen = await self.prefs.language(chat)
         text = text.strip()
         detected = detect(text[:MAX_QUERY_CHARS])
@@ -154,7 +155,7 @@ class Conversation:
         reply = respond(self.knowledge, text, lang)
         match = reply.match
         token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text)
+                             match.outcome, text) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         if match.outcome == "answered" and match.best:
             entry = self.knowledge.kb.entry(match.best.entry_id)

@@ -125,3 +125,18 @@ async def test_button_presses_do_not_count_towards_flood_control(fake, settings,
             await wait(fake, 751, 3 + n)
     texts = [m["text"] for m in fake.sent(751)]
     assert not any("very fast" in t for t in texts)
+
+
+async def test_an_edited_question_is_answered_again_but_logged_once(fake, settings, store):
+    async with running(settings, store):
+        original = fake.message(761, "What is the minimum wag?")["message"]
+        await wait(fake, 761, 1)
+        fake.message(761, "What is the minimum wage?", edited=True, message_id=original["message_id"], date=original["date"])
+        fake.message(761, "how is overtime paid", edited=True, date=original["date"] - 3600)  # an hour-old message
+        fake.message(761, "how do I form a union")
+        replies = await wait(fake, 761, 3)
+        await asyncio.sleep(0.2)
+    assert answered_entries(store, replies[1:]) == ["minimum-wage-amount", "union-right-to-join"]
+    assert len(fake.sent(761)) == 3
+    logged = sqlite3.connect(settings.log_path).execute("SELECT COUNT(*) FROM queries").fetchone()[0]
+    assert logged == 2

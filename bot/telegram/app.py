@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import secrets
@@ -39,6 +40,7 @@ from bot.telegram.render import keyboard, to_html
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("reload", "stats")
+EDIT_WINDOW_SECONDS = 300  # an edit this soon after sending fixes a question; a later one is not a new question
 
 
 class _RedactToken(logging.Filter):
@@ -217,10 +219,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if mention := _mention(context):
             text = mention.sub(" ", text)
+    edited = update.edited_message is not None
+    if edited and (msg.edit_date or msg.date) - msg.date > dt.timedelta(seconds=EDIT_WINDOW_SECONDS):
+        return  # an old message edited: answering it now would puzzle the worker
     if not _allowed(update, context):
         return
     user = update.effective_user.id if update.effective_user else 0
-    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text, _hint(update)))
+    # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
+    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
+                                                                           _hint(update), record=not edited))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
