@@ -107,6 +107,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import csv
 
+    from bot import reports
+
     columns = ["hour", "channel", "kind", "lang_form", "reply_lang", "entry_id", "topic", "confidence", "outcome",
                "helpful", "text", "user_key"]
     where, params = _filters(args).where()
@@ -116,7 +118,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             writer = csv.writer(out)
             writer.writerow(columns)
-            writer.writerows(rows)
+            writer.writerows(map(reports.spreadsheet_safe, rows))
         finally:
             if args.out:
                 out.close()
