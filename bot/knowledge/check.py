@@ -12,7 +12,6 @@ from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 from bot.matcher import Matcher
-from bot.text import normalise
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700
@@ -61,21 +60,8 @@ def check(root: Path, today: dt.date | None = None) -> CheckResult:
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
-    _duplicate_examples(kb, result)
     _self_test(kb, result)
     return result
-
-
-def _duplicate_examples(kb: KnowledgeBase, result: CheckResult) -> None:
-    """The same question under two entries makes one of them unreachable: an error."""
-    owner: dict[str, str] = {}
-    for entry in kb.entries:
-        for questions in entry.examples.values():
-            for q in questions:
-                key = normalise(q)
-                if key in owner and owner[key] != entry.id:
-                    result.problems.append(Problem(entry.file, entry.line, f"example {q!r} of {entry.id!r} is also an example of {owner[key]!r}; keep it in one entry only"))
-                owner.setdefault(key, entry.id)
 
 
 def _self_test(kb: KnowledgeBase, result: CheckResult) -> None:

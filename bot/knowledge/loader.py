@@ -30,8 +30,12 @@ from bot.knowledge.model import (
     frozen_map,
 )
 from bot.knowledge.yamlfile import LineMap, Problem, YamlFileError, read_yaml
+from bot.text import normalise
 
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Entry and topic ids travel in Telegram button data (at most 64 bytes) with the action and language around them:
+# ``related:<id>~sd+`` is 12 bytes more than the id (see bot.conversation).
+MAX_ID_LENGTH = 48
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
     "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related",
@@ -128,6 +132,7 @@ class _Reader:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
                 self.error(name, getattr(item, "line", items.line), "each topic needs an `id:` and a `title:`")
                 continue
+            self.check_id(name, item.line_of("id"), "topic", item["id"])
             title = self.translations(name, item, "title", f"topic {item['id']!r}")
             topics.append(Topic(id=item["id"], title=frozen_map(title)))
         return topics
@@ -212,6 +217,8 @@ class _Reader:
         if not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id):
             self.error(name, item.line_of("id"), f"entry id {entry_id!r}: use lower-case words joined by hyphens, like minimum-wage-amount")
             entry_id = str(entry_id)
+        else:
+            self.check_id(name, item.line_of("id"), "entry", entry_id)
         self.ids_seen.add(entry_id)
         what = f"entry {entry_id!r}"
         for key in item:
@@ -244,6 +251,13 @@ class _Reader:
         )
 
     # -- fields -----------------------------------------------------------------
+
+    def check_id(self, name: str, line: int, what: str, value: str) -> None:
+        if not ENTRY_ID.match(value):
+            self.error(name, line, f"{what} id {value!r}: use lower-case words joined by hyphens, like minimum-wage-amount")
+        elif len(value) > MAX_ID_LENGTH:
+            self.error(name, line, f"{what} id {value!r} is {len(value)} characters; keep it to {MAX_ID_LENGTH} so "
+                                   "its buttons fit in Telegram (64 bytes of button data)")
 
     def translations(self, name: str, item: LineMap, key: str, what: str) -> dict[str, str]:
         value = item.get(key)
@@ -312,6 +326,7 @@ class _Reader:
                 self.error(name, line, f"required entry {entry_id!r} is missing; every required id needs an entry in entries/")
 
     def cross_check(self, entries: list[Entry], facts: dict[str, Fact]) -> None:
+        self.duplicate_examples(entries)
         first: dict[str, Entry] = {}
         for entry in entries:
             if entry.id in first:
@@ -327,3 +342,15 @@ class _Reader:
                 for fact_id, _ in placeholders(text):
                     if fact_id not in facts:
                         self.error(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer uses unknown placeholder {{{fact_id}}}; add it to facts.yaml or fix the name")
+
+    def duplicate_examples(self, entries: list[Entry]) -> None:
+        """The same question under two entries makes one of them unreachable: an error."""
+        owner: dict[str, str] = {}
+        for entry in entries:
+            for questions in entry.examples.values():
+                for q in questions:
+                    key = normalise(q)
+                    if key in owner and owner[key] != entry.id:
+                        self.error(entry.file, entry.line, f"example {q!r} of {entry.id!r} is also an example of "
+                                                           f"{owner[key]!r}; keep it in one entry only")
+                    owner.setdefault(key, entry.id)
