@@ -52,12 +52,16 @@ async def serve(app: Application, start_updater: Callable[[], Awaitable[object]]
         await stop.wait()
         await _stop(app, pending, drain_seconds, grace_seconds)
     finally:
-        if app.post_shutdown:
-            await app.post_shutdown(app)  # closes the databases, whatever happened above
-        if app._initialized:  # noqa: SLF001 - PTB has no public flag; shutdown() refuses a running app
+        try:
+            if app.updater and app.updater.running:  # only after an error above
+                await app.updater.stop()
             if app.running:
                 await app.stop()
-            await app.shutdown()
+        finally:
+            if app.post_shutdown:
+                await app.post_shutdown(app)  # closes the databases, whatever happened above
+            if app._initialized:  # noqa: SLF001 - PTB has no public flag for it
+                await app.shutdown()
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:
