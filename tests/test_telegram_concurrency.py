@@ -7,7 +7,7 @@ import logging
 import sqlite3
 
 from bot.config import Settings
-from tests.telegram_harness import choose, running, wait
+from tests.telegram_harness import STAFF_CHAT, choose, running, wait
 
 # Questions whose English answers are different entries, so a reply shows which question it answers.
 QUESTIONS = {
@@ -140,3 +140,27 @@ async def test_an_edited_question_is_answered_again_but_logged_once(fake, settin
     assert len(fake.sent(761)) == 3
     logged = sqlite3.connect(settings.log_path).execute("SELECT COUNT(*) FROM queries").fetchone()[0]
     assert logged == 2
+
+
+async def test_stores_stay_right_when_many_chats_choose_ask_and_reload_at_once(fake, settings, store):
+    fake.delay, fake.jitter = 0.005, 0.03
+    langs = {800 + n: ("en", "ur", "sd")[n % 3] for n in range(12)}
+    async with running(settings, store):
+        for chat, lang in langs.items():  # each chat's three updates back to back; the lanes keep them in order
+            fake.message(chat, "/start")
+            fake.press(chat, f"lang:{lang}")
+            fake.message(chat, "What is the minimum wage?")
+        fake.message(STAFF_CHAT, "/reload")
+        for chat in langs:
+            await wait(fake, chat, 3)
+        await wait(fake, STAFF_CHAT, 1)
+    title = store.kb.entry("minimum-wage-amount").title
+    for chat, lang in langs.items():
+        assert fake.sent(chat)[-1]["text"].startswith(f"<b>{title[lang]}</b>"), (chat, lang)
+    with sqlite3.connect(settings.prefs_path) as db:
+        chosen = sorted(lang for (lang,) in db.execute("SELECT lang FROM chat_language"))
+    assert chosen == sorted(langs.values())
+    with sqlite3.connect(settings.log_path) as db:
+        logged = sorted(lang for (lang,) in db.execute("SELECT reply_lang FROM queries WHERE kind = 'text'"))
+    assert logged == sorted(langs.values())
+    assert fake.sent(STAFF_CHAT)[-1]["text"].startswith("Knowledge base reloaded")
