@@ -86,11 +86,11 @@ class ChatLanes(BaseUpdateProcessor):
                 self._active[task] = update
                 try:
                     await coroutine
-                except asyncio.CancelledError:
-                    self.parked.append(update)  # interrupted at shutdown: kept to be answered again
-                    raise
                 finally:
                     del self._active[task]
+        except asyncio.CancelledError:
+            self.parked.append(update)  # interrupted (at shutdown) while waiting or running: kept to answer again
+            raise
         finally:
             if not mine.done():
                 mine.set_result(None)
