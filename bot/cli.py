@@ -120,6 +120,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import csv
 
+    from bot import reports
+
     columns = ["hour", "channel", "kind", "lang_form", "reply_lang", "entry_id", "topic", "confidence", "outcome",
                "helpful", "text", "user_key"]
     where, params = _filters(args).where()
@@ -129,7 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             writer = csv.writer(out)
             writer.writerow(columns)
-            writer.writerows(rows)
+            writer.writerows(map(reports.spreadsheet_safe, rows))
         finally:
             if args.out:
                 out.close()
@@ -164,6 +166,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.token:
+        if not sys.stdin.isatty():  # a service without its token must fail, not chat with /dev/null and exit 0
+            print("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start (see README). "
+                  "For the terminal chat with piped input, run `main.py chat`.", file=sys.stderr)
+            return 2
         print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
         return cmd_chat(args)
     from bot.telegram.app import run_bot

@@ -23,9 +23,11 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str = field(repr=False, default="")
+    prefs_key: str = field(repr=False, default="")  # HMAC key for chat preferences; empty: a key file beside them
     watch_seconds: float = 10.0
     flood_messages: int = 20
     flood_seconds: float = 60.0
+    stop_seconds: float = 6.0  # on SIGTERM/SIGINT: time to answer updates already taken before keeping the rest
     retention_days: int = 180
     report_threshold: int = 5
 
@@ -41,9 +43,11 @@ class Settings:
             webhook_listen=e.get("BOT_WEBHOOK_LISTEN", cls.webhook_listen),
             webhook_port=int(e.get("BOT_WEBHOOK_PORT", cls.webhook_port)),
             webhook_secret=e.get("BOT_WEBHOOK_SECRET", ""),
+            prefs_key=e.get("BOT_PREFS_KEY", ""),
             watch_seconds=float(e.get("BOT_WATCH_SECONDS", cls.watch_seconds)),
             flood_messages=int(e.get("BOT_FLOOD_MESSAGES", cls.flood_messages)),
             flood_seconds=float(e.get("BOT_FLOOD_SECONDS", cls.flood_seconds)),
+            stop_seconds=float(e.get("BOT_STOP_SECONDS", cls.stop_seconds)),
             retention_days=int(e.get("BOT_RETENTION_DAYS", cls.retention_days)),
             report_threshold=int(e.get("BOT_REPORT_THRESHOLD", cls.report_threshold)),
         )

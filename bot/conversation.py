@@ -5,6 +5,13 @@ The conversation decides; front ends render. A reply is a list of
 and rows of :class:`Button` whose ``action`` is short, never localised data
 (``topic:wages``, ``entry:overtime``), so it fits Telegram's 64-byte limit and
 survives a change of language.
+
+A button's data also carries the language of the message it is under
+(``entry:overtime~sd``), so a worker who never chose a language and asked in
+Sindhi gets the entry they pick in Sindhi too; nothing about the chat is stored
+for that. A ``+`` after the language marks a button under text the worker may
+still want to read (an answer, a phone number): what it opens comes as a new
+message instead of replacing that text.
 """
 
 from __future__ import annotations
@@ -41,6 +48,29 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Pressed:
+    """A button's data, taken apart: ``kind:arg~lang`` with ``+`` when its message must stay."""
+
+    kind: str
+    arg: str = ""
+    lang: str | None = None
+    keep: bool = False
+
+    @classmethod
+    def parse(cls, data: str) -> "Pressed":
+        action, _sep, tail = data.rpartition("~") if "~" in data else (data, "", "")
+        keep = tail.endswith("+")
+        lang = tail.rstrip("+")
+        kind, _sep, arg = action.partition(":")
+        return cls(kind, arg, lang if lang in LANGUAGES else None, keep)
+
+
+def action_data(action: str, lang: str, keep: bool = False) -> str:
+    """The data of a button under a message in ``lang``; ``keep``: that message must not be replaced."""
+    return f"{action}~{lang}{'+' if keep else ''}"
+
+
+@dataclass(frozen=True)
 class Message:
     text: str
     title: str | None = None
@@ -71,7 +101,7 @@ class Conversation:
     # -- language ---------------------------------------------------------------
 
     async def lang(self, chat: int | str, hint: str | None = None) -> str:
-        """The chat's chosen language; until one is chosen, the hint (detected or the phone's)."""
+        """The chat's chosen language; until one is chosen, the hint (the question's, the button's or the phone's)."""
         return await self.prefs.language(chat) or (hint if hint in LANGUAGES else self.default_lang)
 
     def language_picker(self, edit: bool = False) -> Message:
@@ -83,45 +113,50 @@ class Conversation:
         return Message("\n".join(lines), buttons=(row,), edit=edit)
 
     # -- entry points -------------------------------------------------------------
+    # ``hint`` is the language of the worker's phone (Telegram's language_code), used until they choose one.
 
     async def start(self, chat: int | str, hint: str | None = None) -> list[Message]:
         return [self.language_picker()]
 
-    async def command(self, chat: int | str, user: int | str, name: str) -> list[Message]:
-        lang = await self.lang(chat)
+    async def command(self, chat: int | str, user: int | str, name: str, hint: str | None = None) -> list[Message]:
+        lang = await self.lang(chat, hint)
         _ = gettext_for(lang)
         if name == "start":
-            return await self.start(chat)
+            return await self.start(chat, hint)
         if name == "language":
             return [self.language_picker()]
         if name == "topics":
             return [self.topic_menu(lang)]
         if name == "help":
-            return [Message(self.help_text(lang), buttons=self._topics_row(lang))]
+            return [Message(self.help_text(lang), buttons=self._topics_row(lang, keep=True))]
         if name == "contact":
             entry = self.knowledge.kb.entry("help-nowcommunities")
             return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
         if name == "privacy":
             return [Message(_(PRIVACY).format(days=self.retention_days), title=_("Privacy"))]
         if name == "forget":
-            await self.prefs.forget(chat)
-            return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
-                              "kept only without any link to you, so there is nothing else to delete."))]
+            if await self.prefs.forget(chat):
+                return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
+                                  "kept only without any link to you, so there is nothing else to delete."))]
+            return [Message(_("Sorry, the bot's storage is not working just now, so your language choice could not "
+                              "be deleted yet. The bot will not use it, and will delete it as soon as the storage "
+                              "works again. To be sure, send /forget again later."))]
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
-    async def text(self, chat: int | str, user: int | str, text: str) -> list[Message]:
-        """A typed question."""
+    async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
+                   record: bool = True) -> list[Message]:
+        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged)."""
         chosen = await self.prefs.language(chat)
         text = text.strip()
         detected = detect(text[:MAX_QUERY_CHARS])
-        lang = chosen or reply_language(detected, self.default_lang)
+        lang = chosen or reply_language(detected, hint if hint in LANGUAGES else self.default_lang)
         _ = gettext_for(lang)
         if not text:
             return [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))]
         reply = respond(self.knowledge, text, lang)
         match = reply.match
         token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text, match.group if match.outcome == "redirected" else None)
+                             match.outcome, text, match.group if match.outcome == "redirected" else None) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         kb = self.knowledge.kb
         if match.outcome == "answered" and match.best:
@@ -129,39 +164,41 @@ class Conversation:
             if entry:
                 return note + [self.answer_message(entry, lang, token)]
         if match.outcome == "suggested":
-            rows = [(Button(self._title(c.entry_id, lang), f"entry:{c.entry_id}"),) for c in match.candidates]
+            rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
             return note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))]
         if match.outcome == "smalltalk" and match.group:
-            return [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang))]
+            return [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))]
         if match.outcome == "redirected" and match.group:
-            return note + [Message(redirect_text(kb, match.group, lang), buttons=self._topic_rows(lang))]
-        return note + [Message(decline_text(kb, lang), buttons=self._topic_rows(lang))]
+            return note + [Message(redirect_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))]
+        return note + [Message(decline_text(kb, lang), buttons=self._topic_rows(lang, keep=True))]
 
-    async def action(self, chat: int | str, user: int | str, data: str) -> list[Message]:
-        """A pressed button."""
-        kind, _sep, arg = data.partition(":")
+    async def action(self, chat: int | str, user: int | str, data: str, hint: str | None = None) -> list[Message]:
+        """A pressed button: answered in the chat's chosen language, else in the language of the button's message."""
+        pressed = Pressed.parse(data)
+        kind, arg = pressed.kind, pressed.arg
         if kind == "lang" and arg in LANGUAGES:
             await self.prefs.set_language(chat, arg)
             _ = gettext_for(arg)
             return [Message(_(WELCOME) + "\n\n" + _(DISCLAIMER), buttons=self._topic_rows(arg), edit=True)]
-        lang = await self.lang(chat)
+        lang = await self.lang(chat, pressed.lang or hint)
         _ = gettext_for(lang)
         kb = self.knowledge.kb
+        edit = not pressed.keep  # a menu is replaced by the next menu; an answer stays
         if kind == "topics":
-            return [self.topic_menu(lang, edit=True)]
+            return [self.topic_menu(lang, edit=edit)]
         if kind == "topic" and kb.topic(arg):
             topic = kb.topic(arg)
-            rows = [(Button(e.title[lang], f"entry:{e.id}"),) for e in kb.entries_in(arg)]
-            rows.append((Button(_("« Back"), "topics"),))
-            return [Message(_("Questions about {topic}:").format(topic=topic.title[lang]), buttons=tuple(rows), edit=True)]
+            rows = [(self._button(e.title[lang], f"entry:{e.id}", lang),) for e in kb.entries_in(arg)]
+            rows.append((self._button(_("« Back"), "topics", lang),))
+            return [Message(_("Questions about {topic}:").format(topic=topic.title[lang]), buttons=tuple(rows), edit=edit)]
         if kind == "entry" and kb.entry(arg):
             entry = kb.entry(arg)
             token = self._record(user, "menu", None, lang, entry.id, 1.0, "answered", None)
             return [self.answer_message(entry, lang, token)]
         if kind == "related" and kb.entry(arg):
             entry = kb.entry(arg)
-            rows = [(Button(self._title(r, lang), f"entry:{r}"),) for r in entry.related if kb.entry(r)]
-            rows.append((Button(_("« Back"), f"topic:{entry.topic}"),))
+            rows = [(self._button(self._title(r, lang), f"entry:{r}", lang),) for r in entry.related if kb.entry(r)]
+            rows.append((self._button(_("« Back"), f"topic:{entry.topic}", lang),))
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
         if kind in ("yes", "no"):
             if self.log and arg:
@@ -169,13 +206,13 @@ class Conversation:
             if kind == "yes":
                 return [Message(_("Thank you for telling us."))]
             return [Message(_("Sorry it did not help. NOWCommunities can help with your case: call {phone}.")
-                            .format(phone=self._phone(lang)), buttons=self._topics_row(lang))]
+                            .format(phone=self._phone(lang)), buttons=self._topics_row(lang, keep=True))]
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
 
-    async def unsupported(self, chat: int | str, kind: str) -> list[Message]:
+    async def unsupported(self, chat: int | str, kind: str, hint: str | None = None) -> list[Message]:
         """A sticker, photo, voice note, document or anything else that is not text."""
-        _ = gettext_for(await self.lang(chat))
+        _ = gettext_for(await self.lang(chat, hint))
         return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
 
     # -- building blocks ----------------------------------------------------------------
@@ -192,11 +229,11 @@ class Conversation:
             body += "\n\n" + _("Note: part of this information is still being checked by NOWCommunities staff.")
         body += "\n\n" + _("Source: {sources}").format(sources="; ".join(s.cite() for s in entry.sources))
         body += "\n\n" + _("Was this helpful?")
-        rows = [(Button(_("Yes"), f"yes:{token}"), Button(_("No"), f"no:{token}"))]
+        rows = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
         nav = []
         if any(kb.entry(r) for r in entry.related):
-            nav.append(Button(_("Related"), f"related:{entry.id}"))
-        nav.append(Button(_("« Back"), f"topic:{entry.topic}"))
+            nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
+        nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
         rows.append(tuple(nav))
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
 
@@ -207,12 +244,16 @@ class Conversation:
         lines += ["", _(DISCLAIMER)]
         return "\n".join(lines)
 
-    def _topic_rows(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(t.title[lang], f"topic:{t.id}"),) for t in self.knowledge.kb.topics)
+    @staticmethod
+    def _button(label: str, action: str, lang: str, keep: bool = False) -> Button:
+        return Button(label, action_data(action, lang, keep))
 
-    def _topics_row(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+    def _topic_rows(self, lang: str, keep: bool = False) -> tuple[tuple[Button, ...], ...]:
+        return tuple((self._button(t.title[lang], f"topic:{t.id}", lang, keep),) for t in self.knowledge.kb.topics)
+
+    def _topics_row(self, lang: str, keep: bool = False) -> tuple[tuple[Button, ...], ...]:
         _ = gettext_for(lang)
-        return ((Button(_("Topics"), "topics"),),)
+        return ((self._button(_("Topics"), "topics", lang, keep),),)
 
     def _title(self, entry_id: str, lang: str) -> str:
         entry = self.knowledge.kb.entry(entry_id)
@@ -243,7 +284,8 @@ DISCLAIMER = N_(
 )
 PRIVACY = N_(
     "What we keep, and why:\n"
-    "• Your chosen language, so the bot remembers it. /forget deletes it.\n"
+    "• Your chosen language, so the bot remembers it, and the day you chose it. It is filed under a code made "
+    "from your chat with a secret key kept apart from these records. /forget deletes it.\n"
     "• Each question, without your name, number, username or Telegram id, so NOWCommunities can see what "
     "workers ask and what the bot cannot answer yet, as evidence to improve workers' rights. Phone numbers, "
     "ID card numbers, emails and links in a question are removed before it is kept, and the text itself is "

@@ -5,6 +5,7 @@ Staff read it to decide which entries to write next, or which examples to add.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import zlib
 from collections import Counter
@@ -18,6 +19,13 @@ from bot.reports import Filters
 SIMILAR = 0.45  # cosine similarity above which two questions count as the same gap
 MAX_TEXTS = 5_000  # distinct texts grouped, most asked first; the rarest beyond this are only counted
 _DIMS = 4096  # features are hashed into this many dimensions: fixed memory, rare harmless collisions
+# Control characters and direction overrides: printed raw, a question could clear the terminal or fake its output.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (\\x1b), safe to print to a terminal."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 @dataclass
@@ -99,7 +107,7 @@ def format_gaps(found: Gaps, limit: int = 30) -> str:
         guess = f"; closest entry: {g.guesses.most_common(1)[0][0]}" if g.guesses else ""
         lines.append(f"{i}. {g.count} × ({langs}{guess})")
         for text, n in g.texts.most_common(3):
-            lines.append(f"     {n} × {text}")
+            lines.append(f"     {n} × {printable(text)}")
     if len(gaps) > limit:
         lines.append(f"... and {len(gaps) - limit} more groups (use --limit)")
     if found.ungrouped:

@@ -6,10 +6,12 @@ answered (or none), confidence, outcome, later feedback, a scrubbed copy of the
 text, and a daily user key. Never a Telegram id, chat id, name, username or
 phone number.
 
-The daily user key is an HMAC of the user id with a random secret that lives
-only in memory and is replaced when the day changes (UTC), so "people per day"
-can be counted but nobody can be followed from one day to the next, and the id
-cannot be recovered from the database.
+The daily user key is an HMAC of the user id with a random secret of that day
+(UTC), so "people per day" can be counted but nobody can be followed from one
+day to the next, and the id cannot be recovered from the database. The day's
+secret is kept in ``queries.daykey`` beside the database (readable by its owner
+only, never inside the database) so that a restart does not count everyone
+twice; the file is overwritten with a new secret when the day changes.
 
 Writing never delays a reply: :meth:`QueryLog.record` only queues the row; a
 background task writes queued rows in batches. If the database is locked, full
@@ -25,6 +27,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +156,31 @@ class QueryLog:
     def _user_key(self, user: int | str, now: dt.datetime) -> str:
         day = now.strftime("%Y-%m-%d")
         if day != self._secret_day:
-            self._secret_day, self._secret = day, secrets.token_bytes(32)
+            self._secret_day, self._secret = day, self._day_secret(day)
         return hmac.new(self._secret, str(user).encode(), hashlib.sha256).hexdigest()[:16]
+
+    def _day_secret(self, day: str) -> bytes:
+        """Today's secret from the day-key file if it is today's; else a new one, which replaces it there."""
+        if not isinstance(self.path, Path):
+            return secrets.token_bytes(32)
+        path = self.path.with_suffix(".daykey")
+        try:
+            kept_day, _sep, kept = path.read_text(encoding="ascii").strip().partition(" ")
+            if kept_day == day:
+                return bytes.fromhex(kept)
+        except (OSError, ValueError):
+            pass
+        secret = secrets.token_bytes(32)
+        tmp = path.with_suffix(".daykey.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(f"{day} {secret.hex()}\n")
+            os.replace(tmp, path)
+        except OSError as e:  # a read-only data dir: count today in memory; a restart would count people again
+            log.warning("could not keep today's user-key secret in %s (%s)", path, e)
+        return secret
 
     def _cap(self) -> None:
         excess = len(self._rows) - self.max_pending

@@ -122,6 +122,11 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
     ]
 
 
+def spreadsheet_safe(row) -> list:
+    """A CSV row that Excel and LibreOffice show as text: a cell starting =, +, -, @, tab or CR would run as a formula."""
+    return ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in row]
+
+
 def write_csv(tables: list[Table], out_dir: Path, stem: str, threshold: int) -> list[Path]:
     paths = []
     for t in tables:
@@ -129,7 +134,7 @@ def write_csv(tables: list[Table], out_dir: Path, stem: str, threshold: int) -> 
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(t.columns)
-            w.writerows(t.suppressed(threshold))
+            w.writerows(map(spreadsheet_safe, t.suppressed(threshold)))
         paths.append(path)
     return paths
 

@@ -5,6 +5,11 @@ JSON parameters, ``{"ok": ..., "result": ...}`` answers), queues updates for
 ``getUpdates`` long polling, records every call, and refuses what Telegram
 refuses: malformed HTML (``can't parse entities``) and texts over 4,096
 characters (``message is too long``).
+
+``delay`` adds a round trip's worth of seconds to every call (as a distant Bot
+API would), and ``jitter`` up to that many more at random, so calls made at once
+can finish in any order; :meth:`FakeTelegram.fail` makes chosen calls fail the way Telegram
+does: 429 with ``retry_after``, 403 (blocked by the user), 502.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -52,8 +58,11 @@ def parse_html(text: str) -> str:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = "123456:TEST-token"):
+    def __init__(self, token: str = "123456:TEST-token", delay: float = 0.0, jitter: float = 0.0):
         self.token = token
+        self.delay, self.jitter = delay, jitter
+        self.delivered: list[tuple[float, str, dict]] = []  # (monotonic time, method, parameters) of each message accepted
+        self._failures: list[dict] = []
         self.calls: list[tuple[str, dict]] = []
         self.errors: list[tuple[str, str]] = []
         self._updates: list[dict] = []
@@ -129,10 +138,24 @@ class FakeTelegram:
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
                                               "chat_instance": "ci", "data": data, "message": msg}})
 
+    def fail(self, method: str, status: int, *, chat_id: int | None = None, times: int = 1, retry_after: int = 1,
+             description: str | None = None) -> None:
+        """The next ``times`` calls of ``method`` (in ``chat_id``, if given) fail with ``status``."""
+        texts = {429: f"Too Many Requests: retry after {retry_after}", 403: "Forbidden: bot was blocked by the user",
+                 502: "Bad Gateway"}
+        with self._cond:
+            self._failures.append({"method": method, "status": status, "chat_id": chat_id, "times": times,
+                                   "retry_after": retry_after, "description": description or texts.get(status, "Error")})
+
+    def raw(self, update: dict) -> dict:
+        """Queue an update exactly as given (its ``update_id`` is assigned here)."""
+        return self._push(update)
+
     # -- what the bot did --------------------------------------------------------------------
 
     def sent(self, chat_id: int | None = None, methods=("sendMessage", "editMessageText")) -> list[dict]:
-        return [p for m, p in list(self.calls) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+        """Messages sent or edited (and accepted), in the order they arrived."""
+        return [p for _, m, p in list(self.delivered) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
 
     def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict]:
         """Wait until the bot has sent (or edited) at least ``count`` messages in the chat."""
@@ -187,15 +210,37 @@ class FakeTelegram:
                 params[key] = values[0]
         return params
 
+    def _injected(self, method: str, p: dict) -> tuple[int, dict] | None:
+        with self._cond:
+            for f in self._failures:
+                if f["method"] == method and f["times"] > 0 and (f["chat_id"] is None or int(p.get("chat_id", 0)) == f["chat_id"]):
+                    f["times"] -= 1
+                    break
+            else:
+                return None
+        self.errors.append((method, f["description"]))
+        body = {"ok": False, "error_code": f["status"], "description": f["description"]}
+        if f["status"] == 429:
+            body["parameters"] = {"retry_after": f["retry_after"]}
+        return f["status"], body
+
     def _call(self, method: str, p: dict) -> tuple[int, dict]:
+        if (self.delay or self.jitter) and method != "getUpdates":
+            time.sleep(self.delay + random.uniform(0, self.jitter))
         self.calls.append((method, p))
+        failure = self._injected(method, p)
+        if failure is not None:
+            return failure
         ok = lambda result: (200, {"ok": True, "result": result})  # noqa: E731
         if method == "getMe":
             return ok(BOT)
         if method in ("deleteWebhook", "setMyCommands", "answerCallbackQuery", "setWebhook"):
             return ok(True)
         if method == "getUpdates":
-            return ok(self._get_updates(int(p.get("offset") or 0), float(p.get("timeout") or 0)))
+            updates = self._get_updates(int(p.get("offset") or 0), float(p.get("timeout") or 0), int(p.get("limit") or 100))
+            if self.delay:
+                time.sleep(self.delay)  # the answer's trip back
+            return ok(updates)
         if method in ("sendMessage", "editMessageText"):
             text = str(p.get("text", ""))
             try:
@@ -206,6 +251,7 @@ class FakeTelegram:
                 return self._error(method, "Bad Request: message text is empty")
             if len(visible) > 4096:
                 return self._error(method, "Bad Request: message is too long")
+            self.delivered.append((time.monotonic(), method, p))
             return ok({"message_id": next(self._message_ids), "date": int(time.time()),
                        "chat": {"id": int(p["chat_id"]) if "chat_id" in p else 1, "type": "private"}, "from": BOT, "text": visible})
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -214,10 +260,15 @@ class FakeTelegram:
         self.errors.append((method, description))
         return 400, {"ok": False, "error_code": 400, "description": description}
 
-    def _get_updates(self, offset: int, timeout: float) -> list[dict]:
+    def _get_updates(self, offset: int, timeout: float, limit: int) -> list[dict]:
         deadline = time.monotonic() + min(timeout, 2.0)
         with self._cond:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())
+            return list(self._updates[:limit])
+
+    def unconfirmed(self) -> list[dict]:
+        """Updates the bot has not confirmed yet (Telegram would send them again)."""
+        with self._cond:
             return list(self._updates)

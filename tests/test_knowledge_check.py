@@ -144,3 +144,87 @@ def test_latin_line_start_in_urdu_is_flagged(kb_copy):
     path.write_text(path.read_text(encoding="utf-8").replace("        ہر مزدور کو کسی", "        CBA: ہر مزدور کو کسی"), encoding="utf-8")
     result = check(kb_copy)
     assert any("'union-right-to-join': a ur line starts with Latin text" in str(w) for w in result.warnings)
+
+
+# -- F9: what `kb check` calls an error, a reload refuses; ids fit Telegram's 64-byte button data ---------------
+
+def _rename(root: Path, old: str, new: str) -> None:
+    for path in root.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if old in text:
+            path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _add_example(root: Path, entry_id: str, example: str) -> None:
+    """Give ``entry_id`` one more English example question."""
+    for path in (root / "entries").glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        start = text.find(f"- id: {entry_id}\n")
+        if start >= 0:
+            at = text.index("      en:\n", text.index("    examples:", start)) + len("      en:\n")
+            path.write_text(text[:at] + f"        - {example}\n" + text[at:], encoding="utf-8")
+            return
+    raise AssertionError(entry_id)
+
+
+def _all_button_data(root: Path) -> list[str]:
+    """Every button's data the conversation can show for this knowledge base, in every language."""
+    import asyncio
+
+    from bot.conversation import Conversation
+    from bot.knowledge.store import KnowledgeStore
+    from bot.preferences import Preferences
+
+    async def walk() -> list[str]:
+        prefs = Preferences(":memory:")
+        await prefs.open()
+        conv = Conversation(KnowledgeStore(root), prefs)
+        kb = conv.knowledge.kb
+        out = []
+        for lang in ("en", "ur", "sd"):
+            actions = [f"topic:{t.id}~{lang}+" for t in kb.topics] + [f"entry:{e.id}~{lang}" for e in kb.entries]
+            actions += [f"related:{e.id}~{lang}" for e in kb.entries]
+            for action in actions:
+                for msg in await conv.action(1, 1, action):
+                    out += [b.action for row in msg.buttons for b in row]
+        await prefs.close()
+        return out
+
+    return asyncio.run(walk())
+
+
+LONGEST = "wage-deductions-and-fines-that-the-employer-takes"[:48].rstrip("-")
+
+
+def test_the_longest_ids_allowed_still_fit_in_button_data(kb_copy):
+    entry = LONGEST.ljust(48, "x")
+    topic = ("wages-pay-and-everything-about-money-at-work-xyz")[:48]
+    _rename(kb_copy, "wage-deductions-fines", entry)
+    _rename(kb_copy, "id: wages\n", f"id: {topic}\n")
+    _rename(kb_copy, "topic: wages\n", f"topic: {topic}\n")
+    assert check(kb_copy).ok
+    data = _all_button_data(kb_copy)
+    assert any(entry in d for d in data) and any(topic in d for d in data)
+    assert max(len(d.encode()) for d in data) <= 64
+
+
+def test_an_id_too_long_for_button_data_fails_check_and_reload(kb_copy):
+    from bot.knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(kb_copy)
+    _rename(kb_copy, "wage-deductions-fines", "wage-deductions-and-fines-that-the-employer-takes-from-pay")
+    errors = [str(p) for p in check(kb_copy).errors]
+    assert any("wage-deductions-and-fines-that-the-employer-takes-from-pay" in e and "48" in e for e in errors), errors
+    assert [p for p in store.reload() if p.severity == "error"]
+    assert store.kb.entry("wage-deductions-fines")  # the bot keeps the last good knowledge base
+
+
+def test_a_duplicate_example_fails_check_and_reload_alike(kb_copy):
+    from bot.knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(kb_copy)
+    _add_example(kb_copy, "equal-pay", "How is overtime paid?")
+    _add_example(kb_copy, "overtime", "How is overtime paid?")
+    assert not check(kb_copy).ok
+    problems = [str(p) for p in store.reload() if p.severity == "error"]
+    assert any("is also an example of" in p for p in problems), problems

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.chat import run_terminal_chat
 from bot.querylog import QueryLog
-from tests.test_telegram_e2e import choose, running, settings, fake, wait  # noqa: F401 - fixtures
+from tests.telegram_harness import choose, running, wait
 
 USER_ID = 918273645  # chat id = user id in a private chat
 GROUP_ID = -1001987654321

@@ -173,3 +173,27 @@ async def test_close_right_after_a_full_batch_writes_everything_and_returns(tmp_
         done, _ = await asyncio.wait({asyncio.ensure_future(log.close())}, timeout=10)
         assert done, "close() hung"
         assert len(rows(path)) == 25
+
+
+async def test_a_restart_keeps_the_days_user_key_and_a_new_day_changes_it(tmp_path):
+    """People per day stay right across a restart (F13); the next day cannot be linked to this one."""
+    path = tmp_path / "queries.sqlite3"
+    clock = Clock(dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc))
+    for hour in (9, 15):  # the bot restarts at noon
+        clock.now = clock.now.replace(hour=hour)
+        log = QueryLog(path, clock=clock)
+        await log.start()
+        log.record(user=42, channel="telegram", kind="text", detected_lang="en", reply_lang="en", entry_id=None,
+                   confidence=0.0, outcome="declined", text="hello")
+        await log.close()
+    first = path.with_suffix(".daykey").read_bytes()
+    clock.now = dt.datetime(2026, 3, 3, 9, tzinfo=dt.timezone.utc)
+    log = QueryLog(path, clock=clock)
+    await log.start()
+    log.record(user=42, channel="telegram", kind="text", detected_lang="en", reply_lang="en", entry_id=None,
+               confidence=0.0, outcome="declined", text="hello")
+    await log.close()
+    keys = [r["user_key"] for r in rows(path)]
+    assert keys[0] == keys[1] != keys[2]
+    assert path.with_suffix(".daykey").read_bytes() != first  # yesterday's secret is gone
+    assert path.with_suffix(".daykey").stat().st_mode & 0o077 == 0

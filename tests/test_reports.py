@@ -157,3 +157,31 @@ def test_gaps_counts_the_rarest_texts_beyond_its_limit(data_dir, capsys, monkeyp
     out = capsys.readouterr().out
     assert "17 questions the bot declined or was unsure of" in out
     assert "and 6 questions with 2 rarer texts, not grouped" in out  # "overtime ka rate" 4, "cricket match" 2
+
+
+def _plant(data_dir: Path, texts: dict[str, str]) -> None:
+    """Rows written before the scrubber removed control characters, or text a spreadsheet would run."""
+    with sqlite3.connect(data_dir / "queries.sqlite3") as db:
+        for old, new in texts.items():
+            db.execute("UPDATE queries SET text = ? WHERE text = ?", (new, old))
+
+
+def test_export_neutralises_spreadsheet_formulas(data_dir, tmp_path):
+    formulas = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil","Click for your wages")', "+1+1", "-2+3", "@SUM(A1)",
+                "\t=1+1", "\r=1+1"]
+    _plant(data_dir, dict(zip(["cricket score kya hai", "cricket match kab hai", "bank loan chahiye", "overtime ka rate",
+                               "harassment complaint", "kam se kam tankhwa", "پگهار ڪيتري آهي"], formulas)))
+    out = tmp_path / "rows.csv"
+    assert cli.main(["export", "--from", "2026-03-01", "--out", str(out)]) == 0
+    with out.open(encoding="utf-8", newline="") as f:
+        texts = {r["text"] for r in csv.DictReader(f)}
+    assert {"'" + f for f in formulas} <= texts
+    assert not any(t[:1] in ("=", "+", "-", "@", "\t", "\r") for t in texts)
+
+
+def test_gaps_shows_control_characters_as_escapes(data_dir, capsys):
+    _plant(data_dir, {"cricket score kya hai": "\x1b]0;pwned\x07\x1b[2J\x1b[31mFAKE: all rows deleted\x1b[0m\x9b\u202e"})
+    assert cli.main(["gaps", "--from", "2026-03-01"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
+    assert "\\x1b[31mFAKE: all rows deleted" in out

@@ -80,3 +80,62 @@ def test_corpus_is_large_and_covers_four_language_forms():
 @pytest.mark.parametrize("message, expected", CORPUS)
 def test_scrubbed(message, expected):
     assert scrub(message) == expected
+
+
+# Names in the ways workers introduce themselves (F7), and self-descriptions that are not names and must stay.
+INTRODUCTIONS = [
+    ("mera naam hai Ayesha Bibi, tankhwa nahi mili", "mera naam hai <name>, tankhwa nahi mili"),
+    ("mera naam hai ayesha", "mera naam hai <name>"),
+    ("main Ayesha Bibi hoon, seth ne nikal diya", "main <name> hoon, seth ne nikal diya"),
+    ("mein shabana hun aur overtime nahi milta", "mein <name> hun aur overtime nahi milta"),
+    ("I am Ayesha Bibi and my boss does not pay", "I am <name> and my boss does not pay"),
+    ("I'm Zubaida, a cleaner", "I'm <name>, a cleaner"),
+    ("This is Zubaida Khatoon from Landhi", "This is <name> from Landhi"),
+    ("naam: Ayesha Bibi", "naam: <name>"),
+    ("Name - Gul Bano, factory worker", "Name - <name>, factory worker"),
+    ("میرا نام عائشہ بی بی ہے", "میرا نام <name> ہے"),
+    ("میں عائشہ ہوں اور تنخواہ نہیں ملی", "میں <name> ہوں اور تنخواہ نہیں ملی"),
+    ("منهنجو نالو سسئي آهي", "منهنجو نالو <name> آهي"),
+    ("مان سسئي آهيان، پگهار نه ملي", "مان <name> آهيان، پگهار نه ملي"),
+    ("ayesha bibi at gmail dot com", "<email>"),
+]
+NOT_NAMES = [
+    "I am a domestic worker",
+    "I am pregnant and my boss wants me to leave",
+    "I am working 12 hours a day",
+    "I am Sindhi, can I join a union",
+    "main factory worker hoon",
+    "main pregnant hoon kya chutti milegi",
+    "main ghar ka kaam karti hoon",
+    "main bhi mazdoor hoon",
+    "mein pareshan hun",
+    "main kaam karti hoon",
+    "this is my third month without pay",
+    "This is not fair",
+    "میں گھریلو ملازمہ ہوں",
+    "میں حاملہ ہوں",
+    "میں کام کرتی ہوں",
+    "میں بہت پریشان ہوں",
+    "مان مزدور آهيان",
+    "مان حامله آهيان",
+    "مان ڪم ڪريان ٿي",
+    "company ka naam kya hai",
+    "mera naam hai?",
+]
+
+
+@pytest.mark.parametrize("message, expected", INTRODUCTIONS)
+def test_self_introduced_names_are_scrubbed(message, expected):
+    assert scrub(message) == expected
+
+
+@pytest.mark.parametrize("message", NOT_NAMES)
+def test_self_descriptions_are_kept(message):
+    assert scrub(message) == message
+
+
+def test_control_characters_are_removed():
+    text = "\x1b]0;pwned\x07\x1b[2J\x1b[31mFAKE\x1b[0m min\x00imum wage\x9b?\r\nline two\tend"
+    kept = scrub(text)
+    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in kept)
+    assert "FAKE" in kept and "line two" in kept

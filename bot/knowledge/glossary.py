@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge.loader import ENTRY_ID
-from bot.knowledge.model import ANSWER_LANGUAGES, Entry, KnowledgeBase
+from bot.knowledge.model import ENTRY_ID, ANSWER_LANGUAGES, Entry, KnowledgeBase
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
 from bot.text import tokens
 

@@ -21,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.facts import placeholders
+from bot.knowledge import translation
+from bot.knowledge.glossary import read_glossary, wrong_terms
 from bot.knowledge.model import (
     ANSWER_LANGUAGES,
+    ENTRY_ID,
+    MAX_ID_LENGTH,
     EXAMPLE_FORMS,
     FACT_KINDS,
     Entry,
@@ -38,20 +42,11 @@ from bot.knowledge.model import (
 from bot.knowledge.yamlfile import LineMap, Problem, YamlFileError, read_yaml
 from bot.text import normalise
 
-ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
     "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related",
 }
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
-
-
-def display_name(root: Path, path: Path) -> str:
-    """How problems name ``path``: relative to the knowledge folder's parent, like knowledge/facts.yaml."""
-    try:
-        return str(path.relative_to(root.parent))
-    except ValueError:
-        return str(path)
 
 
 def _text_lines(value: LineMap, texts: dict[str, str]) -> dict[str, int]:
@@ -105,7 +100,11 @@ class _Reader:
         self.problems.append(Problem(file, line, message, "warning"))
 
     def display(self, path: Path) -> str:
-        return display_name(self.root, path)
+        """How problems name ``path``: relative to the knowledge folder's parent, like knowledge/facts.yaml."""
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
 
     def parse(self, path: Path) -> tuple[str, Any]:
         name = self.display(path)
@@ -137,8 +136,19 @@ class _Reader:
         out_of_scope = self.read_out_of_scope(self.root / "out-of-scope.yaml", facts)
         smalltalk, filler = self.read_smalltalk(self.root / "smalltalk.yaml", facts)
         vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
-        return KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
-                             smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary)
+        kb = KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
+                           smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary)
+        if not self.unreadable:  # the glossary names entries: an unreadable file would hide them
+            self.check_translations(kb, self.root / "glossary.yaml")
+        return kb
+
+    def check_translations(self, kb: KnowledgeBase, glossary: Path) -> None:
+        """The same figures in en, ur and sd (errors), and no word the glossary marks wrong (warnings)."""
+        terms, problems = read_glossary(glossary, self.display(glossary), kb)
+        self.problems += problems
+        for entry in kb.entries:
+            self.problems += translation.compare(entry)
+            self.problems += wrong_terms(terms, entry)
 
     def read_topics(self, path: Path) -> list[Topic]:
         name, data = self.parse(path)
@@ -153,6 +163,7 @@ class _Reader:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
                 self.error(name, getattr(item, "line", items.line), "each topic needs an `id:` and a `title:`")
                 continue
+            self.check_id(name, item.line_of("id"), "topic", item["id"])
             title = self.translations(name, item, "title", f"topic {item['id']!r}")
             topics.append(Topic(id=item["id"], title=frozen_map(title)))
         return topics
@@ -249,6 +260,8 @@ class _Reader:
         if not isinstance(entry_id, str) or not ENTRY_ID.match(entry_id):
             self.error(name, item.line_of("id"), f"entry id {entry_id!r}: use lower-case words joined by hyphens, like minimum-wage-amount")
             entry_id = str(entry_id)
+        else:
+            self.check_id(name, item.line_of("id"), "entry", entry_id)
         self.ids_seen.add(entry_id)
         what = f"entry {entry_id!r}"
         for key in item:
@@ -390,6 +403,13 @@ class _Reader:
 
     # -- fields -----------------------------------------------------------------
 
+    def check_id(self, name: str, line: int, what: str, value: str) -> None:
+        if not ENTRY_ID.match(value):
+            self.error(name, line, f"{what} id {value!r}: use lower-case words joined by hyphens, like minimum-wage-amount")
+        elif len(value) > MAX_ID_LENGTH:
+            self.error(name, line, f"{what} id {value!r} is {len(value)} characters; keep it to {MAX_ID_LENGTH} so "
+                                   "its buttons fit in Telegram (64 bytes of button data)")
+
     def translations(self, name: str, item: LineMap, key: str, what: str) -> dict[str, str]:
         value = item.get(key)
         if not isinstance(value, LineMap):
@@ -457,6 +477,7 @@ class _Reader:
                 self.error(name, line, f"required entry {entry_id!r} is missing; every required id needs an entry in entries/")
 
     def cross_check(self, entries: list[Entry], facts: dict[str, Fact]) -> None:
+        self.duplicate_examples(entries)
         first: dict[str, Entry] = {}
         for entry in entries:
             if entry.id in first:
@@ -469,3 +490,15 @@ class _Reader:
                 if rel not in self.ids_seen and not self.unreadable:
                     self.error(entry.file, entry.line, f"entry {entry.id!r}: related id {rel!r} does not exist")
             self.known_placeholders(entry.file, entry.line, f"entry {entry.id!r}", dict(entry.answer), facts)
+
+    def duplicate_examples(self, entries: list[Entry]) -> None:
+        """The same question under two entries makes one of them unreachable: an error."""
+        owner: dict[str, str] = {}
+        for entry in entries:
+            for questions in entry.examples.values():
+                for q in questions:
+                    key = normalise(q)
+                    if key in owner and owner[key] != entry.id:
+                        self.error(entry.file, entry.line, f"example {q!r} of {entry.id!r} is also an example of "
+                                                           f"{owner[key]!r}; keep it in one entry only")
+                    owner.setdefault(key, entry.id)

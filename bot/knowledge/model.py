@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
 ANSWER_LANGUAGES = ("en", "ur", "sd")
+# Ids of entries, topics, out-of-scope groups and glossary terms: lower-case words joined by hyphens.
+ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Entry and topic ids travel in Telegram button data (at most 64 bytes) with the action and language around them:
+# ``related:<id>~sd+`` is 12 bytes more than the id (see bot.conversation).
+MAX_ID_LENGTH = 48
 EXAMPLE_FORMS = ("en", "ur", "sd", "ur-Latn")
 FACT_KINDS = ("money", "number", "date", "text")
 

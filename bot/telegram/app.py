@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import secrets
+import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message as TgMessage, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -30,11 +31,16 @@ from bot.knowledge.store import KnowledgeStore
 from bot.preferences import Preferences
 from bot.querylog import QueryLog
 from bot.telegram.flood import FloodGuard
+from bot.telegram.lanes import ChatLanes
+from bot.telegram.polling import TolerantUpdatesRequest
+from bot.telegram.ratelimit import ChatRateLimiter
+from bot.telegram.runner import PENDING_FILE, serve
 from bot.telegram.render import keyboard, to_html
 
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("reload", "stats")
+EDIT_WINDOW_SECONDS = 300  # an edit this soon after sending fixes a question; a later one is not a new question
 
 
 class _RedactToken(logging.Filter):
@@ -48,6 +54,8 @@ class _RedactToken(logging.Filter):
         if self.token and self.token in record.getMessage():
             record.msg = record.getMessage().replace(self.token, "<token>")
             record.args = ()
+        if self.token and record.exc_info and not record.exc_text:  # tracebacks name URLs too
+            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
         return True
 
 
@@ -61,6 +69,7 @@ class BotServices:
     querylog: QueryLog
     conversation: Conversation
     flood: FloodGuard
+    button_flood: FloodGuard  # presses have their own, larger allowance: browsing menus is not flooding
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
@@ -69,21 +78,24 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
 
 def build_application(settings: Settings, knowledge: KnowledgeStore, request=None, rate_limit: bool = True) -> Application:
     """The Application, ready to run by polling or webhook (or to be driven in tests and benchmarks)."""
-    prefs = Preferences(settings.prefs_path)
+    prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
     querylog = QueryLog(settings.log_path, topic_of=lambda e: (knowledge.kb.entry(e).topic if knowledge.kb.entry(e) else None),
                         retention_days=settings.retention_days)
     conversation = Conversation(knowledge, prefs, log=querylog, channel="telegram", retention_days=settings.retention_days)
     builder: ApplicationBuilder = (
         Application.builder().token(settings.token).base_url(settings.api_base_url)
-        .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(False)
+        .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(ChatLanes())
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        builder = builder.rate_limiter(ChatRateLimiter())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.get_updates_request(TolerantUpdatesRequest(connection_pool_size=1, read_timeout=5.0))
     app = builder.build()
     app.bot_data["services"] = BotServices(settings, knowledge, prefs, querylog, conversation,
-                                           FloodGuard(settings.flood_messages, settings.flood_seconds))
+                                           FloodGuard(settings.flood_messages, settings.flood_seconds),
+                                           FloodGuard(3 * settings.flood_messages, settings.flood_seconds))
     staff = filters.Chat(chat_id=list(settings.staff_chat_ids)) if settings.staff_chat_ids else None
     if staff is not None:
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
@@ -142,7 +154,9 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
 
 def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Per-chat flood control; a flooding chat is told once, then ignored for a while."""
-    verdict = services(context).flood.check(update.effective_chat.id)
+    s = services(context)
+    guard = s.button_flood if update.callback_query is not None else s.flood
+    verdict = guard.check(update.effective_chat.id)
     if verdict == "warn":
         context.application.create_task(_slow_down(update, context))
     return verdict == "ok"
@@ -157,12 +171,19 @@ def _in_group(update: Update) -> bool:
     return update.effective_chat.type != ChatType.PRIVATE
 
 
+def _mention(context: ContextTypes.DEFAULT_TYPE) -> re.Pattern | None:
+    """The bot's @username as a whole word: @nowrights_bot, not @nowrights_bot_evil."""
+    name = context.bot.username
+    return re.compile(rf"(?<![\w@])@{re.escape(name)}(?!\w)", re.I) if name else None
+
+
 def _addressed_to_bot(msg: TgMessage, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """In groups the bot answers only when mentioned or replied to."""
     me = context.bot
     if msg.reply_to_message and msg.reply_to_message.from_user and msg.reply_to_message.from_user.id == me.id:
         return True
-    return bool(me.username) and f"@{me.username}".lower() in (msg.text or "").lower()
+    mention = _mention(context)
+    return bool(mention and mention.search(msg.text or msg.caption or ""))
 
 
 def _hint(update: Update) -> str | None:
@@ -186,39 +207,51 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if name == "start":
         await send(update, context, await conv.start(chat, _hint(update)))
     else:
-        await send(update, context, await conv.command(chat, user, name))
+        await send(update, context, await conv.command(chat, user, name, _hint(update)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A typed question, or the caption of a photo or document (a payslip with "is this legal?")."""
     msg = update.effective_message
-    text = msg.text or ""
+    text = msg.text or msg.caption or ""
     if _in_group(update):
         if not _addressed_to_bot(msg, context):
             return
-        if context.bot.username:
-            text = re.sub(rf"@{re.escape(context.bot.username)}", " ", text, flags=re.I)
+        if mention := _mention(context):
+            text = mention.sub(" ", text)
+    edited = update.edited_message is not None
+    if edited and (msg.edit_date or msg.date) - msg.date > dt.timedelta(seconds=EDIT_WINDOW_SECONDS):
+        return  # an old message edited: answering it now would puzzle the worker
     if not _allowed(update, context):
         return
     user = update.effective_user.id if update.effective_user else 0
-    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text))
+    # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
+    await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
+                                                                           _hint(update), record=not edited))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents, locations..."""
     if _in_group(update) and not _addressed_to_bot(update.effective_message, context):
         return
+    if update.effective_message.caption:
+        return await on_text(update, context)
     if not _allowed(update, context):
         return
-    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media"))
+    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media", _hint(update)))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    await query.answer()
+    try:
+        await query.answer()  # stops the button's spinner; nothing else depends on it
+    except TelegramError as e:  # too old to answer (after a restart or a backlog): still do what was asked
+        log.info("could not answer a button press (%s); acting on it anyway", e)
     if not _allowed(update, context):
         return
     conv = services(context).conversation
-    await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or ""))
+    await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or "",
+                                                  _hint(update)))
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -234,10 +267,13 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if isinstance(context.error, Forbidden):  # blocked by the user, or removed from the group: nobody to tell
+        log.info("a chat has blocked the bot or removed it; its update is not answered (%s)", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id))
+            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id, _hint(update)))
             await context.bot.send_message(update.effective_chat.id, _("Sorry, something went wrong. Please try again."))
         except TelegramError:
             log.exception("could not tell the user about the error")
@@ -293,8 +329,16 @@ def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | No
     if webhook_url:
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
         path = urlsplit(webhook_url).path.strip("/")
-        app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port, url_path=path,
-                        webhook_url=webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        start = lambda: app.updater.start_webhook(  # noqa: E731
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=path, webhook_url=webhook_url,
+            secret_token=secret, allowed_updates=Update.ALL_TYPES)
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
+    try:
+        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
+    except Exception as e:  # noqa: BLE001 - at start-up: one line, without the token, instead of a traceback
+        reason = f"{type(e).__name__}: {e}".replace(settings.token, "<token>") if settings.token else str(e)
+        print(f"The bot could not start ({reason}).\nCheck TELEGRAM_BOT_TOKEN, and TELEGRAM_API_BASE_URL if set "
+              "(it ends in /bot, as in https://api.telegram.org/bot).", file=sys.stderr)
+        return 1
     return 0

@@ -1,0 +1,122 @@
+"""Telegram's sending limits, applied per chat, with retries that lose nothing.
+
+PTB's AIORateLimiter pauses *every* request when one chat gets a 429 and gives
+up after a few retries, dropping the reply. Here a 429 pauses only the chat it
+came from (or every call, when the call has no chat) for as long as Telegram
+asks, and the call is retried until it goes through. A message that meets a 5xx
+answer or a network failure is retried a few times with a growing pause; a 400
+or 403 is not retried (the request itself is wrong, or the user blocked the bot).
+
+Messages are paced at about 30 a second in all and 20 a minute in each group,
+Telegram's published limits; other calls (answering a button press, setting
+commands) are not paced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Any, Callable, Coroutine
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+_PACED_PREFIXES = ("send", "edit", "copy", "forward")
+
+
+class ChatRateLimiter(BaseRateLimiter[None]):
+    def __init__(self, per_second: float = 30.0, group_per_minute: int = 20, server_retries: int = 4,
+                 first_backoff: float = 0.5):
+        self.per_second = per_second
+        self.group_per_minute = group_per_minute
+        self.server_retries = server_retries
+        self.first_backoff = first_backoff
+        self._next_slot = 0.0
+        self._group_sends: dict[int | str, deque[float]] = {}
+        self._paused_until: dict[int | str | None, float] = {}  # chat (None: every call) -> loop time
+
+    async def initialize(self) -> None:
+        self._next_slot = 0.0
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict | list[dict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict | list[dict]:
+        chat = _chat_key(data.get("chat_id"))
+        paced = endpoint.startswith(_PACED_PREFIXES)
+        failures = 0
+        while True:
+            await self._wait_for_pause(chat)
+            if paced:
+                await self._pace(chat)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as e:
+                wait = e._retry_after.total_seconds()  # noqa: SLF001 - the public attribute warns of a type change
+                loop = asyncio.get_running_loop()
+                self._paused_until[chat] = max(self._paused_until.get(chat, 0.0), loop.time() + float(wait))
+                log.info("Telegram asked to wait %.1f s before %s in %s; waiting, then retrying",
+                         wait, endpoint, "one chat" if chat is not None else "any chat")
+            except BadRequest:
+                raise
+            except NetworkError as e:  # 5xx, timeouts, connection failures: a message is worth another try
+                failures += 1
+                if not paced or failures > self.server_retries:
+                    raise
+                pause = self.first_backoff * 2 ** (failures - 1)
+                log.warning("%s failed (%s); retry %d of %d in %.1f s", endpoint, e, failures, self.server_retries, pause)
+                await asyncio.sleep(pause)
+
+    async def _wait_for_pause(self, chat: int | str | None) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            until = max(self._paused_until.get(chat, 0.0), self._paused_until.get(None, 0.0))
+            if until <= loop.time():
+                self._paused_until.pop(chat, None)
+                return
+            await asyncio.sleep(until - loop.time())
+
+    async def _pace(self, chat: int | str | None) -> None:
+        loop = asyncio.get_running_loop()
+        if _is_group(chat) and self.group_per_minute > 0:
+            sends = self._group_sends.setdefault(chat, deque())
+            while True:
+                now = loop.time()
+                while sends and now - sends[0] >= 60:
+                    sends.popleft()
+                if len(sends) < self.group_per_minute:
+                    sends.append(now)
+                    break
+                await asyncio.sleep(60 - (now - sends[0]))
+            if not sends:
+                self._group_sends.pop(chat, None)
+        # One slot every 1/per_second seconds, handed out in the order callers ask.
+        now = loop.time()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / self.per_second
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+def _chat_key(chat_id: object) -> int | str | None:
+    if chat_id is None:
+        return None
+    try:
+        return int(chat_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
+def _is_group(chat: int | str | None) -> bool:
+    return isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
