@@ -83,7 +83,8 @@ class QuestionLog(Protocol):
     """Where questions go for research (bot.querylog.QueryLog); optional."""
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
-               entry_id: str | None, confidence: float, outcome: str, text: str | None) -> str: ...
+               entry_id: str | None, confidence: float, outcome: str, text: str | None,
+               names: tuple[str, ...] = ()) -> str: ...
 
     def feedback(self, token: str, helpful: bool) -> None: ...
 
@@ -143,8 +144,11 @@ class Conversation:
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                   record: bool = True) -> list[Message]:
-        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged)."""
+                   record: bool = True, names: tuple[str, ...] = ()) -> list[Message]:
+        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged).
+
+        ``names``: the sender's own (Telegram profile), kept out of the log wherever they appear in the text.
+        """
         chosen = await self.prefs.language(chat)
         text = text.strip()
         detected = detect(text[:MAX_QUERY_CHARS])
@@ -155,7 +159,7 @@ class Conversation:
         reply = respond(self.knowledge, text, lang)
         match = reply.match
         token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text) if record else ""
+                             match.outcome, text, names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         if match.outcome == "answered" and match.best:
             entry = self.knowledge.kb.entry(match.best.entry_id)
@@ -265,11 +269,11 @@ class Conversation:
         return _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang))
 
     def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
-                confidence: float, outcome: str, text: str | None) -> str:
+                confidence: float, outcome: str, text: str | None, names: tuple[str, ...] = ()) -> str:
         if self.log is None:
             return ""
         return self.log.record(user=user, channel=self.channel, kind=kind, detected_lang=detected, reply_lang=lang,
-                               entry_id=entry_id, confidence=confidence, outcome=outcome, text=text)
+                               entry_id=entry_id, confidence=confidence, outcome=outcome, text=text, names=names)
 
 
 WELCOME = N_(
