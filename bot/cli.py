@@ -11,8 +11,10 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
 from bot.answers import answer_text, reply_text, respond
-from bot.config import Settings
+from bot.config import Settings, SettingError
 from bot.knowledge import check as kb_check
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
@@ -50,7 +52,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot import evaluation
 
     store = _store(args)
-    outcomes = evaluation.run(store, evaluation.load_items(Path(args.file)))
+    try:
+        items = evaluation.load_items(Path(args.file))
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        print(f"cannot read the question set {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return 1
+    unknown = [(item.text, entry_id) for item in items for entry_id in item.expect if not store.kb.entry(entry_id)]
+    if unknown:
+        print(f"{args.file}: {len(unknown)} expected id(s) name no entry in the knowledge base; fix them first:",
+              file=sys.stderr)
+        for text, entry_id in unknown:
+            print(f"  {entry_id!r} (for {text!r})", file=sys.stderr)
+        return 1
+    outcomes = evaluation.run(store, items)
     result = evaluation.summary(outcomes)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -83,7 +97,14 @@ def cmd_kb_facts(args: argparse.Namespace) -> int:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
-    return Filters(start=args.start, end=args.end, lang=args.lang, topic=args.topic)
+    if args.start and args.end and args.start > args.end:
+        raise SystemExit(f"--from {args.start} is after --to {args.end}: nothing could match.")
+    if args.topic:
+        topics = [t.id for t in _store(args).kb.topics]
+        if args.topic not in topics:
+            raise SystemExit(f"No topic {args.topic!r}; use one of: {', '.join(topics)}")
+    channel = None if args.channel == "all" else args.channel
+    return Filters(start=args.start, end=args.end, lang=args.lang, topic=args.topic, channel=channel)
 
 
 def _log_db(settings: Settings) -> sqlite3.Connection:
@@ -97,6 +118,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     threshold = args.threshold if args.threshold is not None else settings.report_threshold
+    if threshold < 2:
+        raise SystemExit(f"The threshold must be 2 or more (counts below it show as <N); {threshold} would show "
+                         "every small count.")
     kb = _store(args).kb
     filters = _filters(args)
     with _log_db(settings) as db:
@@ -140,6 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_purge(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    _log_db(settings).close()  # says where it looked when there is no log, instead of making an empty one
 
     async def purge() -> int:
         log = QueryLog(settings.log_path, retention_days=settings.retention_days)
@@ -217,6 +242,9 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--to", dest="end", type=date, help="last day, YYYY-MM-DD")
         sp.add_argument("--lang", choices=["en", "ur", "sd", "ur-Latn"], help="only questions in this language form")
         sp.add_argument("--topic", help="only questions answered from this topic id")
+        sp.add_argument("--channel", choices=["telegram", "terminal", "all"], default="telegram",
+                        help="only questions from this channel (default telegram: staff trying the terminal chat "
+                             "are not workers)")
         return sp
 
     rep = filtered("report", "HTML report with charts, and CSV tables, of what workers ask")
@@ -245,6 +273,18 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         print("Run `uv run main.py kb check` for details.", file=sys.stderr)
         return 1
+    except SettingError as e:
+        print(f"main.py: {e}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a path that cannot be written or read: say which, not a traceback
+        where = f": {e.filename}" if e.filename else ""
+        print(f"main.py: {e.strerror or e}{where}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as e:
+        data_dir = os.environ.get("BOT_DATA_DIR", "data")
+        print(f"main.py: database error in {data_dir} ({e}); check BOT_DATA_DIR and that it can be written",
+              file=sys.stderr)
+        return 1

@@ -9,8 +9,25 @@ from pathlib import Path
 from bot.knowledge.store import DEFAULT_ROOT
 
 
+class SettingError(ValueError):
+    """An environment variable holds something the bot cannot use; the message names it."""
+
+
 def _ints(value: str) -> frozenset[int]:
-    return frozenset(int(v) for v in value.replace(" ", "").split(",") if v)
+    try:
+        return frozenset(int(v) for v in value.replace(" ", "").split(",") if v)
+    except ValueError:
+        raise SettingError(f"BOT_STAFF_CHAT_IDS must be chat ids separated by commas, not {value!r}") from None
+
+
+def _number(env, name: str, default, kind=int):
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -41,15 +58,15 @@ class Settings:
             knowledge_dir=Path(e.get("BOT_KNOWLEDGE_DIR", str(DEFAULT_ROOT))),
             staff_chat_ids=_ints(e.get("BOT_STAFF_CHAT_IDS", "")),
             webhook_listen=e.get("BOT_WEBHOOK_LISTEN", cls.webhook_listen),
-            webhook_port=int(e.get("BOT_WEBHOOK_PORT", cls.webhook_port)),
+            webhook_port=_number(e, "BOT_WEBHOOK_PORT", cls.webhook_port),
             webhook_secret=e.get("BOT_WEBHOOK_SECRET", ""),
             prefs_key=e.get("BOT_PREFS_KEY", ""),
-            watch_seconds=float(e.get("BOT_WATCH_SECONDS", cls.watch_seconds)),
-            flood_messages=int(e.get("BOT_FLOOD_MESSAGES", cls.flood_messages)),
-            flood_seconds=float(e.get("BOT_FLOOD_SECONDS", cls.flood_seconds)),
-            stop_seconds=float(e.get("BOT_STOP_SECONDS", cls.stop_seconds)),
-            retention_days=int(e.get("BOT_RETENTION_DAYS", cls.retention_days)),
-            report_threshold=int(e.get("BOT_REPORT_THRESHOLD", cls.report_threshold)),
+            watch_seconds=_number(e, "BOT_WATCH_SECONDS", cls.watch_seconds, float),
+            flood_messages=_number(e, "BOT_FLOOD_MESSAGES", cls.flood_messages),
+            flood_seconds=_number(e, "BOT_FLOOD_SECONDS", cls.flood_seconds, float),
+            stop_seconds=_number(e, "BOT_STOP_SECONDS", cls.stop_seconds, float),
+            retention_days=_number(e, "BOT_RETENTION_DAYS", cls.retention_days),
+            report_threshold=_number(e, "BOT_REPORT_THRESHOLD", cls.report_threshold),
         )
 
     @property

@@ -84,7 +84,7 @@ class QuestionLog(Protocol):
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
                entry_id: str | None, confidence: float, outcome: str, text: str | None,
-               out_of_scope: str | None = None) -> str: ...
+               out_of_scope: str | None = None, names: tuple[str, ...] = ()) -> str: ...
 
     def feedback(self, token: str, helpful: bool) -> None: ...
 
@@ -144,8 +144,11 @@ class Conversation:
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                   record: bool = True) -> list[Message]:
-        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged)."""
+                   record: bool = True, names: tuple[str, ...] = ()) -> list[Message]:
+        """A typed question; ``record=False`` answers without logging it (an edit of a question already logged).
+
+        ``names``: the sender's own (Telegram profile), kept out of the log wherever they appear in the text.
+        """
         chosen = await self.prefs.language(chat)
         text = text.strip()
         detected = detect(text[:MAX_QUERY_CHARS])
@@ -156,7 +159,8 @@ class Conversation:
         reply = respond(self.knowledge, text, lang)
         match = reply.match
         token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text, match.group if match.outcome == "redirected" else None) if record else ""
+                             match.outcome, text, match.group if match.outcome == "redirected" else None,
+                             names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         kb = self.knowledge.kb
         if match.outcome == "answered" and match.best:
@@ -267,12 +271,13 @@ class Conversation:
         return _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang))
 
     def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
-                confidence: float, outcome: str, text: str | None, out_of_scope: str | None = None) -> str:
+                confidence: float, outcome: str, text: str | None, out_of_scope: str | None = None,
+                names: tuple[str, ...] = ()) -> str:
         if self.log is None:
             return ""
         return self.log.record(user=user, channel=self.channel, kind=kind, detected_lang=detected, reply_lang=lang,
                                entry_id=entry_id, confidence=confidence, outcome=outcome, text=text,
-                               out_of_scope=out_of_scope)
+                               out_of_scope=out_of_scope, names=names)
 
 
 WELCOME = N_(

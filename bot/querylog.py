@@ -23,6 +23,7 @@ logged once.
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -126,7 +127,8 @@ class QueryLog:
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
                entry_id: str | None, confidence: float, outcome: str, text: str | None,
-               out_of_scope: str | None = None) -> str:
+               out_of_scope: str | None = None, names: tuple[str, ...] = ()) -> str:
+        """Queue one question; ``names`` are the sender's own names, removed from the text wherever they appear."""
         now = self.clock()
         token = secrets.token_hex(6)
         self._rows.append({
@@ -142,7 +144,7 @@ class QueryLog:
             "confidence": round(float(confidence), 4),
             "outcome": outcome,
             "out_of_scope": out_of_scope,
-            "text": scrub(text)[:1000] if text else None,
+            "text": scrub(text, names)[:1000] if text else None,
             "user_key": self._user_key(user, now),
         })
         if len(self._rows) >= self.batch_size:
@@ -167,8 +169,8 @@ class QueryLog:
         try:
             kept_day, _sep, kept = path.read_text(encoding="ascii").strip().partition(" ")
             if kept_day == day:
-                return bytes.fromhex(kept)
-        except (OSError, ValueError):
+                return base64.urlsafe_b64decode(kept)
+        except (OSError, ValueError):  # none yet, or unreadable: start a new day
             pass
         secret = secrets.token_bytes(32)
         tmp = path.with_suffix(".daykey.tmp")
@@ -176,7 +178,7 @@ class QueryLog:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(f"{day} {secret.hex()}\n")
+                f.write(f"{day} {base64.urlsafe_b64encode(secret).decode()}\n")
             os.replace(tmp, path)
         except OSError as e:  # a read-only data dir: count today in memory; a restart would count people again
             log.warning("could not keep today's user-key secret in %s (%s)", path, e)

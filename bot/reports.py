@@ -26,9 +26,13 @@ class Filters:
     end: dt.date | None = None
     lang: str | None = None
     topic: str | None = None
+    channel: str | None = None  # None: every channel
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
+        if self.channel:
+            clauses.append("channel = ?")
+            args.append(self.channel)
         if self.start:
             clauses.append("day >= ?")
             args.append(self.start.isoformat())
@@ -246,7 +250,7 @@ def render_html(tables: list[Table], filters: Filters, threshold: int, generated
                         + _table_html(t, threshold))
     sections.append(f"<h2>{by['weekly_people'].title}</h2>" + _table_html(by["weekly_people"], threshold))
     summary = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in by["summary"].suppressed(threshold))
-    scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic)) if v) or "all questions"
+    scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic), ("channel", filters.channel)) if v) or "all questions"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>NOWCommunities worker-rights bot: what workers ask</title>
 <style>

@@ -16,6 +16,7 @@ characters (terminal escapes, NUL) are removed, since staff tools print the text
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import phonenumbers
 
@@ -77,7 +78,8 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]+")
 _DIGIT_RUN = re.compile(r"\+?\d(?:[\s.\-–]?\d){6,}")
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, names: Iterable[str] = ()) -> str:
+    """``text`` without what identifies a person; ``names``: the sender's own (Telegram first, last and user name)."""
     text = _CONTROL.sub(" ", clean(text)).strip()
     text = _SPELLED_EMAIL.sub("<email>", text)
     text = _EMAIL.sub("<email>", text)
@@ -86,6 +88,9 @@ def scrub(text: str) -> str:
     text = _CNIC.sub("<cnic>", text)
     text = _phones(text)
     text = _DIGIT_RUN.sub("<number>", text)
+    own = [re.escape(clean(n)) for n in names if n and len(clean(n).strip()) >= 3]
+    if own:
+        text = re.sub(rf"(?<![\w@])(?:{'|'.join(sorted(own, key=len, reverse=True))})(?!\w)", "<name>", text, flags=re.I)
     text = _NAME_INTRO.sub(_named, text)
     text = _COPULA.sub(_described, text)
     return _ENGLISH_INTRO.sub(_described, text)

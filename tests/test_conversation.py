@@ -107,3 +107,18 @@ async def test_sticker_reply_in_the_phones_language(conversation):
 async def test_emoji_only_question_declined_in_the_phones_language(conversation):
     reply = await conversation.text(10, 10, "🙏🙂", hint="en")
     assert reply[-1].text.startswith("Sorry, I do not have an answer")
+
+
+async def test_the_senders_telegram_names_never_reach_the_log(tmp_path, store, prefs):
+    import sqlite3
+
+    from bot.conversation import Conversation
+    from bot.querylog import QueryLog
+
+    log = QueryLog(tmp_path / "queries.sqlite3")
+    await log.start()
+    conversation = Conversation(store, prefs, log=log)
+    await conversation.text(11, 11, "Zarmeena Khaskheli here, overtime kitna milta hai", names=("Zarmeena", "Khaskheli"))
+    await log.close()
+    texts = sqlite3.connect(tmp_path / "queries.sqlite3").execute("SELECT text FROM queries").fetchall()
+    assert texts == [("<name> <name> here, overtime kitna milta hai",)]

@@ -228,3 +228,13 @@ def test_a_duplicate_example_fails_check_and_reload_alike(kb_copy):
     assert not check(kb_copy).ok
     problems = [str(p) for p in store.reload() if p.severity == "error"]
     assert any("is also an example of" in p for p in problems), problems
+
+
+def test_empty_and_yml_entry_files_are_errors_of_their_own(kb_copy):
+    (kb_copy / "entries" / "new-topic.yaml").write_text("# to be written\n", encoding="utf-8")
+    (kb_copy / "entries" / "blank.yaml").write_text("", encoding="utf-8")
+    (kb_copy / "entries" / "extra.yml").write_text("topic: wages\nentries: []\n", encoding="utf-8")
+    errors = [str(p) for p in check(kb_copy).errors]
+    assert any(e.startswith("knowledge/entries/new-topic.yaml") and "empty" in e for e in errors), errors
+    assert any(e.startswith("knowledge/entries/blank.yaml") and "empty" in e for e in errors), errors
+    assert any(e.startswith("knowledge/entries/extra.yml") and ".yaml" in e for e in errors), errors

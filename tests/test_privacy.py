@@ -75,3 +75,11 @@ def test_terminal_chat_leaves_no_trace(tmp_path, store):
     count = sqlite3.connect(tmp_path / "data" / "queries.sqlite3").execute("SELECT COUNT(text) FROM queries").fetchone()[0]
     assert count == len(MESSAGES)
     assert leaks(tmp_path / "data", []) == []
+
+
+async def test_the_senders_own_name_typed_anywhere_is_not_kept(fake, settings):
+    fake.profiles[USER_ID] = PROFILE
+    async with running(settings):
+        fake.message(USER_ID, "Zarmeena here from Korangi, overtime kitna milta hai")
+        await wait(fake, USER_ID, 1)
+    assert leaks(settings.data_dir, [USER_ID]) == []

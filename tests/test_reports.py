@@ -185,3 +185,27 @@ def test_gaps_shows_control_characters_as_escapes(data_dir, capsys):
     out = capsys.readouterr().out
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
     assert "\\x1b[31mFAKE: all rows deleted" in out
+
+
+def test_terminal_chats_are_not_counted_as_workers_unless_asked_for(data_dir, tmp_path, capsys):
+    with sqlite3.connect(data_dir / "queries.sqlite3") as db:
+        db.execute("UPDATE queries SET channel = 'terminal' WHERE text = 'bank loan chahiye'")  # staff trying the bot
+    assert cli.main(["gaps", "--from", "2026-03-01"]) == 0
+    assert "bank loan" not in capsys.readouterr().out
+    out = tmp_path / "rows.csv"
+    assert cli.main(["export", "--from", "2026-03-01", "--out", str(out)]) == 0
+    assert len(read_csv(out)) == 33
+    assert cli.main(["export", "--from", "2026-03-01", "--channel", "all", "--out", str(out)]) == 0
+    assert len(read_csv(out)) == 38
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "--topic", "wagez"], "No topic 'wagez'"),
+    (["gaps", "--from", "2026-03-10", "--to", "2026-03-01"], "is after --to"),
+    (["report", "--threshold", "0"], "threshold must be 2 or more"),
+    (["report", "--threshold", "-1"], "threshold must be 2 or more"),
+])
+def test_report_options_that_would_silently_mislead_are_refused(data_dir, tmp_path, argv, message):
+    with pytest.raises(SystemExit, match=message):
+        cli.main(argv + (["--out", str(tmp_path / "r.html")] if argv[0] == "report" else []))
+    assert not (tmp_path / "r.html").exists()

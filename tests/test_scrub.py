@@ -139,3 +139,10 @@ def test_control_characters_are_removed():
     kept = scrub(text)
     assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in kept)
     assert "FAKE" in kept and "line two" in kept
+
+
+def test_the_senders_own_names_are_scrubbed_wherever_they_are():
+    names = ("Zarmeena", "Khaskheli", "zarmeena_kh77", "Al")
+    assert scrub("zarmeena here, seth ne KHASKHELI family ko nikala", names) == "<name> here, seth ne <name> family ko nikala"
+    assert scrub("ping zarmeena_kh77 about it", names) == "ping <name> about it"
+    assert scrub("Zarmeenas and Albert stay whole words; all is fine", names) == "Zarmeenas and Albert stay whole words; all is fine"

@@ -127,6 +127,8 @@ class _Reader:
         entry_files = sorted((self.root / "entries").glob("*.yaml"))
         if not entry_files:
             self.error(self.display(self.root / "entries"), 0, "no entry files (*.yaml) found")
+        for path in sorted((self.root / "entries").glob("*.yml")):
+            self.error(self.display(path), 0, f"entry files end in .yaml, so this one is not read; rename it to {path.stem}.yaml")
         for path in entry_files:
             entries.extend(self.read_entry_file(path, {t.id for t in topics}))
         self.cross_check(entries, facts)
@@ -235,8 +237,11 @@ class _Reader:
         )
 
     def read_entry_file(self, path: Path, topic_ids: set[str]) -> list[Entry]:
+        known = len(self.problems)
         name, data = self.parse(path)
         if data is None:
+            if len(self.problems) == known:  # it parsed, to nothing
+                self.error(name, 1, "file is empty; give it `topic:` and `entries:`, or delete it")
             return []
         if not isinstance(data, LineMap) or not isinstance(data.get("entries"), list):
             self.error(name, getattr(data, "line", 1), "expected `topic:` and `entries:` (a list of entries)")

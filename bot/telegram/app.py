@@ -192,6 +192,12 @@ def _hint(update: Update) -> str | None:
     return code if code in LANGUAGES else None
 
 
+def _names(update: Update) -> tuple[str, ...]:
+    """The sender's own names, to keep out of the query log wherever the question repeats them."""
+    user = update.effective_user
+    return tuple(n for n in (user.first_name, user.last_name, user.username) if n) if user else ()
+
+
 # -- handlers -------------------------------------------------------------------------------------
 
 
@@ -227,7 +233,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user.id if update.effective_user else 0
     # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
     await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
-                                                                           _hint(update), record=not edited))
+                                                                           _hint(update), record=not edited,
+                                                                           names=_names(update)))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
