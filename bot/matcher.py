@@ -291,7 +291,9 @@ class Matcher:
             return Match("declined", None, ())
         similarity = self._clause_scores(text, whole, sum(1 for f in word_feats if f[0] == "w"))
         # Rank by similarity and the classifier together; decide on similarity, whose scale the thresholds know.
-        ranking = similarity + _CLASSIFIER * self._classifier.probabilities(self._vector(word_feats, char_feats))
+        ranking = similarity
+        if exclude_doc is None:  # the classifier has learnt every document: leaving one out is for similarity only
+            ranking = similarity + _CLASSIFIER * self._classifier.probabilities(self._vector(word_feats, char_feats))
         entries, groups = ranking[: self._n_entries], ranking[self._n_entries :]
         t = self.thresholds
         top = np.argsort(-entries, kind="stable")[:3]
