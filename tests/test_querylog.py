@@ -134,7 +134,7 @@ async def test_unwritable_database_mid_conversation(tmp_path, store, how, caplog
 
     blocker = None
     if how == "locked":  # another program holds the database
-        blocker = sqlite3.connect(path, timeout=0)
+        blocker = sqlite3.connect(path, timeout=5)  # waits out a write of the log's own that may be under way
         blocker.execute("BEGIN EXCLUSIVE")
     elif how == "read-only":  # the file cannot be written
         await log._db.execute("PRAGMA query_only = 1")  # noqa: SLF001
@@ -197,3 +197,16 @@ async def test_a_restart_keeps_the_days_user_key_and_a_new_day_changes_it(tmp_pa
     assert keys[0] == keys[1] != keys[2]
     assert path.with_suffix(".daykey").read_bytes() != first  # yesterday's secret is gone
     assert path.with_suffix(".daykey").stat().st_mode & 0o077 == 0
+
+
+async def test_a_log_from_before_redirects_gains_the_group_column_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "q.sqlite3"
+    async with aiosqlite.connect(path) as db:  # a log written by the first schema only
+        await db.executescript(f"BEGIN; CREATE TABLE schema_version (version INTEGER NOT NULL); {MIGRATIONS[0]} "
+                               "INSERT INTO schema_version VALUES (1); COMMIT;")
+    log = QueryLog(path)
+    await log.start()
+    log.record(user=1, channel="telegram", kind="text", detected_lang="ur-Latn", reply_lang="ur", entry_id=None,
+               confidence=0.0, outcome="redirected", text="shanakhti card gum ho gaya", out_of_scope="identity-documents")
+    await log.close()
+    assert [(r["outcome"], r["out_of_scope"]) for r in rows(path)] == [("redirected", "identity-documents")]
