@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import sqlite3
 import json
@@ -14,10 +15,12 @@ from pathlib import Path
 import yaml
 
 from bot.answers import answer_text, reply_text, respond
+from bot.bootstrap import bootstrap
 from bot.config import Settings, SettingError
 from bot.knowledge import check as kb_check
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
+from bot.preferences import Preferences
 from bot.querylog import QueryLog
 from bot.reports import Filters
 
@@ -178,14 +181,16 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings, with ``--knowledge`` in place of ``BOT_KNOWLEDGE_DIR``."""
+    return dataclasses.replace(Settings.from_env(), knowledge_dir=Path(args.knowledge))
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.chat import run_terminal_chat
 
-    settings = Settings.from_env()
-    store = _store(args)
-    querylog = QueryLog(settings.log_path, topic_of=lambda e: store.kb.entry(e).topic if store.kb.entry(e) else None,
-                        retention_days=settings.retention_days)
-    return run_terminal_chat(store, log=querylog)
+    # Languages chosen in the terminal are not kept: it is one person at a keyboard, not a chat to remember.
+    return run_terminal_chat(bootstrap(_settings(args), prefs=Preferences(":memory:")))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -199,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_chat(args)
     from bot.telegram.app import run_bot
 
-    return run_bot(_store(args), settings, webhook_url=args.webhook_url)
+    return run_bot(bootstrap(_settings(args)), webhook_url=args.webhook_url)
 
 
 def parser() -> argparse.ArgumentParser:
