@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import io
 import sqlite3
 import json
 import os
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers import answer_text, reply_text, respond
 from bot.bootstrap import bootstrap
 from bot.config import Settings, SettingError
+from bot.conversation import Turn
 from bot.knowledge import check as kb_check
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
@@ -30,24 +31,47 @@ def _store(args: argparse.Namespace) -> KnowledgeStore:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    store = _store(args)
+    """The reply a worker would get, through the same conversation and renderer as the terminal chat."""
+    from bot.chat import CHAT, render
+
     text = " ".join(args.text)
-    reply = respond(store, text, args.lang)
-    if args.json:
-        entry = store.kb.entry(reply.entry_id) if reply.entry_id else None
-        print(json.dumps({
-            "text": text,
-            "detected_lang": reply.detected_lang,
-            "reply_lang": reply.reply_lang,
-            "entry_id": reply.entry_id,
-            "confidence": reply.match.best.confidence if reply.match.best else 0.0,
-            "alternatives": [{"entry_id": c.entry_id, "confidence": c.confidence} for c in reply.match.alternatives],
-            "answer": answer_text(store.kb, entry, reply.reply_lang) if entry else None,
-            "outcome": reply.match.outcome,
-            "reply": reply_text(store.kb, reply),
-        }, ensure_ascii=False, indent=2))
-    else:
-        print(reply_text(store.kb, reply))
+    core = bootstrap(_settings(args), prefs=Preferences(":memory:"), log_questions=False)  # a preview logs nothing
+
+    async def ask() -> tuple[Turn, str]:
+        await core.start()
+        try:
+            conversation = core.conversation(CHAT)
+            if args.lang:  # as if the worker had chosen this language
+                await core.prefs.set_language(CHAT, args.lang)
+            turn = await conversation.question(CHAT, CHAT, text)
+            answer = ""
+            entry = core.knowledge.kb.entry(turn.reply.entry_id) if turn.reply and turn.reply.entry_id else None
+            if entry and turn.reply:
+                message = conversation.answer_message(entry, turn.reply.reply_lang)
+                answer = f"{message.title}\n\n{message.text}"
+            return turn, answer
+        finally:
+            await core.close()
+
+    turn, answer = asyncio.run(ask())
+    shown = io.StringIO()
+    render(turn.messages, shown)
+    if not args.json:
+        print(shown.getvalue().strip("\n"))
+        return 0
+    reply = turn.reply
+    match = reply.match if reply else None
+    print(json.dumps({
+        "text": text,
+        "detected_lang": reply.detected_lang if reply else None,
+        "reply_lang": reply.reply_lang if reply else args.lang,
+        "entry_id": reply.entry_id if reply else None,
+        "confidence": match.best.confidence if match and match.best else 0.0,
+        "alternatives": [{"entry_id": c.entry_id, "confidence": c.confidence} for c in match.alternatives] if match else [],
+        "answer": answer or None,
+        "outcome": match.outcome if match else "declined",
+        "reply": shown.getvalue().strip("\n"),
+    }, ensure_ascii=False, indent=2))
     return 0
 
 
