@@ -13,14 +13,7 @@ from bot.conversation import Conversation
 from bot.preferences import Preferences
 from bot.querylog import MIGRATIONS, QueryLog
 from bot.sqlite import migrate
-
-
-class Clock:
-    def __init__(self, when: dt.datetime):
-        self.now = when
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+from tests.helpers import Clock
 
 
 def rows(path, sql="SELECT * FROM queries ORDER BY id"):
