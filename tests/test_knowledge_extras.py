@@ -38,7 +38,7 @@ def test_out_of_scope_group_without_a_form_names_file_and_line(kb_copy):
     path = kb_copy / "out-of-scope.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\n" + _group("post-office", forms=("en", "ur", "sd")) + "\n", encoding="utf-8")
-    line = len(text.splitlines()) + 1 + 7  # the `examples:` line of the appended group
+    line = len(text.splitlines()) + 1 + 8  # the first form under `examples:` of the appended group
     errors = _problems(kb_copy, "error")
     assert any(e.startswith(f"knowledge/out-of-scope.yaml:{line}: error: out-of-scope group 'post-office': add Roman Urdu") for e in errors), errors
 
@@ -69,14 +69,18 @@ def test_a_one_word_vocabulary_group_is_a_warning(kb_copy):
 
 
 def test_a_word_staff_add_to_the_vocabulary_is_understood_by_every_entry(kb_copy):
-    before = KnowledgeStore(kb_copy)
-    assert before.matcher.match("zorblax 3 mahine se nahi mili").entry_id != "wages-late-or-unpaid"
+    question = "zorblax ki chutti kitne din ki hoti hai"
+    assert KnowledgeStore(kb_copy).matcher.match(question).entry_id != "maternity-leave"
     path = kb_copy / "vocabulary.yaml"
     text = path.read_text(encoding="utf-8")
-    group = next(line for line in text.splitlines() if "tankhwa" in line and "words:" in line)
+    group = next(line for line in text.splitlines() if "zachgi" in line)
     path.write_text(text.replace(group, group.replace("[", "[zorblax, ", 1)), encoding="utf-8")
-    after = KnowledgeStore(kb_copy)
-    assert after.matcher.match("zorblax 3 mahine se nahi mili").entry_id == "wages-late-or-unpaid"
+    assert KnowledgeStore(kb_copy).matcher.match(question).entry_id == "maternity-leave"
+
+
+def test_nonsense_is_declined_not_sent_elsewhere(store):
+    for text in ("zorblax", "qwxz vbnm"):
+        assert store.matcher.match(text).outcome == "declined"
 
 
 def test_small_talk_without_a_reply_language_is_an_error(kb_copy):

@@ -68,19 +68,18 @@ def test_what_the_bot_does_not_cover_is_redirected(store, text, group):
 
 async def test_a_redirect_points_elsewhere_and_is_logged_with_its_group(conversation):
     [message] = await conversation.text(1, 1, "mera shanakhti card gum ho gaya hai naya kaise banwaun")
-    assert "NADRA" in message.text
+    assert "نادرا" in message.text  # a Roman Urdu question is answered in Urdu
     row = conversation.log.rows[-1]
     assert row["outcome"] == "redirected" and row["out_of_scope"] == "identity-documents"
     assert row["entry_id"] is None
 
 
-@pytest.mark.parametrize("text, entry", [
-    ("My husband died in a boiler blast at the factory last month. The owner gave us 50,000 and says that's all "
-     "we get. I have three children and no income. Is that really all?", "workplace-injury"),
+@pytest.mark.parametrize("text, entries", [
+    ("my husband died in a boiler blast at the factory, the owner gave us 50,000 and says that's all", {"workplace-injury"}),
     ("meri beti ek ghar mein kaam karti hai, begum sahiba usko 3 mahine se tankhwa nahi de rahi aur kehti hai "
-     "agle mahine dungi, hum bohat pareshan hain please batao kya karein", "wages-late-or-unpaid"),
+     "agle mahine dungi, hum bohat pareshan hain please batao kya karein", {"wages-late-or-unpaid", "domestic-workers"}),
 ])
-def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entry):
+def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entries):
     match = respond(store, text).match
     assert match.outcome in ("answered", "suggested")
-    assert match.entry_id == entry
+    assert match.entry_id in entries
