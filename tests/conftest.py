@@ -11,6 +11,21 @@ from tests.helpers import UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Tests that build a knowledge base from files, run the bot against the fake Bot API, start processes or a
+# browser, or score whole question sets take seconds each; `uv run pytest -m "not slow"` leaves them out.
+SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir"}
+SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli"}
+# (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tests (the marker is declared in pyproject.toml)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.module.__name__.rpartition(".")[2] in SLOW_MODULES or "capsys" in fixtures:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def store() -> KnowledgeStore:
     """The bundled knowledge base, loaded once."""
