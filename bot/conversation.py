@@ -245,8 +245,8 @@ class Conversation:
             body += "\n\n" + _("Note: part of this information is still being checked by NOWCommunities staff.")
         body += "\n\n" + _("Source: {sources}").format(sources="; ".join(s.cite() for s in entry.sources))
         body += "\n\n" + _("Was this helpful?")
-        rows = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
-        nav = []
+        rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
+        nav: list[Button] = []
         if any(kb.entry(r) for r in entry.related):
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))

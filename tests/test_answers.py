@@ -88,7 +88,7 @@ def test_ask_prints_what_the_terminal_chat_shows(capsys, store, tmp_path):
         lines = iter([question, "/quit"])
         chat = io.StringIO()
         run_terminal_chat(bootstrap(Settings(data_dir=tmp_path), store, prefs=Preferences(":memory:"),
-                                    log_questions=False), read=lambda prompt: next(lines), out=chat)
+                                    log_questions=False), read=lambda prompt, lines=lines: next(lines), out=chat)
         assert chat.getvalue().rstrip("\n").endswith(asked), question
     assert not (tmp_path / "queries.sqlite3").exists()
 

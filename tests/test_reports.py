@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from tests.helpers import WEEK1, WEEK2
 
 UTC = dt.timezone.utc
 
