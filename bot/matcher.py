@@ -76,9 +76,8 @@ class Thresholds:
     ambiguity: float = 0.9
     # Without a vocabulary concept, a message scoring under this is declined.
     floor: float = 0.15
-    # An out-of-scope group wins over a message with vocabulary words when it scores at least this
-    # share of the best entry (without them, when it scores more).
-    out_of_scope: float = 1.2
+    # An out-of-scope group wins when it ranks at least this share of the best entry.
+    out_of_scope: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -297,9 +296,8 @@ class Matcher:
         entries, groups = ranking[: self._n_entries], ranking[self._n_entries :]
         t = self.thresholds
         top = np.argsort(-entries, kind="stable")[:3]
-        # A message with labour words must be clearly nearer an out-of-scope group to be sent elsewhere.
         near = similarity[self._n_entries :] >= t.floor  # the classifier alone never sends a worker elsewhere
-        if near.any() and groups[near].max() >= entries[top[0]] * (t.out_of_scope if signal else 1.0):
+        if near.any() and groups[near].max() >= entries[top[0]] * t.out_of_scope:
             group = self.group_ids[int(np.where(near, groups, -1.0).argmax())]
             return Match("redirected", None, (), group)
         entries = similarity[: self._n_entries]
