@@ -72,7 +72,7 @@ def run(delay_ms: float, chats: int, questions: list[str], titles: list[str], ti
                 time.sleep(0.05)
             asked: dict[int, list[float]] = {}
             first_chat = 10_000
-            for i, q in enumerate(questions):  # each chat's first question, then each chat's second ...
+            for q in questions:  # each chat's first question, then each chat's second ...
                 for chat in range(first_chat, first_chat + chats):
                     fake.message(chat, q)
                     asked.setdefault(chat, []).append(time.monotonic())

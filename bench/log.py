@@ -33,7 +33,8 @@ from bot.conversation import Conversation  # noqa: E402
 from bot.evaluation import load_items  # noqa: E402
 from bot.knowledge.store import KnowledgeStore  # noqa: E402
 from bot.preferences import Preferences  # noqa: E402
-from bot.querylog import QueryLog, migrate  # noqa: E402
+from bot.querylog import MIGRATIONS, QueryLog  # noqa: E402
+from bot.sqlite import migrate  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 
@@ -106,7 +107,7 @@ async def _migrate(path: Path) -> None:
     import aiosqlite
 
     async with aiosqlite.connect(path) as db:
-        await migrate(db)
+        await migrate(db, MIGRATIONS)
 
 
 def main() -> None:

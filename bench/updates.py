@@ -27,7 +27,7 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.evaluation import load_items  # noqa: E402
-from bot.knowledge.store import KnowledgeStore  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from bot.telegram.app import build_application  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
@@ -74,7 +74,7 @@ async def run(n_updates: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(token="1:bench", data_dir=Path(tmp), watch_seconds=0, flood_messages=10**9)
         request = RecordingRequest()
-        app = build_application(settings, KnowledgeStore(), request=request, rate_limit=False)
+        app = build_application(bootstrap(settings), request=request, rate_limit=False)
         await app.initialize()
         await app.post_init(app)
         updates = [Update.de_json(update(i, texts[i % len(texts)]), app.bot) for i in range(n_updates)]

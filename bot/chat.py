@@ -10,10 +10,8 @@ import asyncio
 import sys
 from typing import Callable, TextIO
 
+from bot.bootstrap import Core
 from bot.conversation import Button, Conversation, Message
-from bot.knowledge.store import KnowledgeStore
-from bot.preferences import Preferences
-from bot.querylog import QueryLog
 
 CHAT = "terminal"
 
@@ -53,19 +51,15 @@ async def chat(conversation: Conversation, read: Callable[[str], str], out: Text
         buttons = render(messages, out) or buttons
 
 
-def run_terminal_chat(store: KnowledgeStore, read: Callable[[str], str] = input, out: TextIO = sys.stdout,
-                      log: QueryLog | None = None) -> int:
+def run_terminal_chat(core: Core, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> int:
+    """Chat on the core's stores (opened here, closed when the chat ends)."""
+
     async def main() -> None:
-        prefs = Preferences(":memory:")
-        await prefs.open()
-        if log is not None:
-            await log.start()
+        await core.start()
         try:
-            await chat(Conversation(store, prefs, log=log, channel="terminal"), read, out)
+            await chat(core.conversation(CHAT), read, out)
         finally:
-            if log is not None:
-                await log.close()
-            await prefs.close()
+            await core.close()
 
     print("NOWCommunities worker-rights bot, in the terminal. Type a question, a button's number, or /help; "
           "Ctrl-D ends.", file=out)

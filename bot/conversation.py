@@ -19,12 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.answers import MAX_QUERY_CHARS, decline_text, redirect_text, respond, smalltalk_text
+from bot.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
 from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
-from bot.language import detect, reply_language
 from bot.preferences import Preferences
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي"}
@@ -77,6 +76,14 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     # Replace the message whose button was pressed instead of sending a new one (menus).
     edit: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The messages answering a typed question, and what the bot made of it (None for an empty message)."""
+
+    reply: Reply | None
+    messages: list[Message]
 
 
 class QuestionLog(Protocol):
@@ -149,32 +156,37 @@ class Conversation:
 
         ``names``: the sender's own (Telegram profile), kept out of the log wherever they appear in the text.
         """
+        return (await self.question(chat, user, text, hint, record, names)).messages
+
+    async def question(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
+                       record: bool = True, names: tuple[str, ...] = ()) -> Turn:
+        """Like :meth:`text`, with what the bot made of the question (``main.py ask --json`` shows both)."""
         chosen = await self.prefs.language(chat)
         text = text.strip()
-        detected = detect(text[:MAX_QUERY_CHARS])
-        lang = chosen or reply_language(detected, hint if hint in LANGUAGES else self.default_lang)
-        _ = gettext_for(lang)
+        default = hint if hint in LANGUAGES else self.default_lang
         if not text:
-            return [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))]
-        reply = respond(self.knowledge, text, lang)
-        match = reply.match
-        token = self._record(user, "text", detected, lang, reply.entry_id, match.best.confidence if match.best else 0.0,
-                             match.outcome, text, match.group if match.outcome == "redirected" else None,
-                             names) if record else ""
+            lang = chosen or default
+            _ = gettext_for(lang)
+            return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
+        reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
+        match, lang = reply.match, reply.reply_lang
+        _ = gettext_for(lang)
+        token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
+                             match.best.confidence if match.best else 0.0, match.outcome, text,
+                             match.group if match.outcome == "redirected" else None, names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         kb = self.knowledge.kb
         if match.outcome == "answered" and match.best:
             entry = kb.entry(match.best.entry_id)
             if entry:
-                return note + [self.answer_message(entry, lang, token)]
+                return Turn(reply, note + [self.answer_message(entry, lang, token)])
         if match.outcome == "suggested":
             rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
-            return note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))]
+            return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))])
         if match.outcome == "smalltalk" and match.group:
-            return [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))]
-        if match.outcome == "redirected" and match.group:
-            return note + [Message(redirect_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))]
-        return note + [Message(decline_text(kb, lang), buttons=self._topic_rows(lang, keep=True))]
+            return Turn(reply, [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))])
+        redirect = redirect_text(kb, match.group, lang) if match.outcome == "redirected" and match.group else None
+        return Turn(reply, note + [Message(redirect or self._decline_text(lang), buttons=self._topic_rows(lang, keep=True))])
 
     async def action(self, chat: int | str, user: int | str, data: str, hint: str | None = None) -> list[Message]:
         """A pressed button: answered in the chat's chosen language, else in the language of the button's message."""
@@ -233,8 +245,8 @@ class Conversation:
             body += "\n\n" + _("Note: part of this information is still being checked by NOWCommunities staff.")
         body += "\n\n" + _("Source: {sources}").format(sources="; ".join(s.cite() for s in entry.sources))
         body += "\n\n" + _("Was this helpful?")
-        rows = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
-        nav = []
+        rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
+        nav: list[Button] = []
         if any(kb.entry(r) for r in entry.related):
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
@@ -265,6 +277,13 @@ class Conversation:
 
     def _phone(self, lang: str) -> str:
         return render("{nowcommunities_phone}", self.knowledge.kb.facts, lang)
+
+    def _decline_text(self, lang: str) -> str:
+        _ = gettext_for(lang)
+        return _(
+            "Sorry, I do not have an answer to that question. Choose a topic from the menu, "
+            "or call NOWCommunities on {phone} for help with your case."
+        ).format(phone=self._phone(lang))
 
     def _contact_line(self, lang: str) -> str:
         _ = gettext_for(lang)

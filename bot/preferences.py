@@ -25,16 +25,21 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.sqlite import connect, migrate
+
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chat_language (
-    chat_key TEXT PRIMARY KEY,
-    lang TEXT NOT NULL,
-    updated TEXT NOT NULL DEFAULT (date('now'))
-);
-"""
+MIGRATIONS: list[str] = [
+    # 1: languages by chat key. IF NOT EXISTS: files from before versioning already hold these tables.
+    """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);  -- only a legacy key, wiped on open
+    CREATE TABLE IF NOT EXISTS chat_language (
+        chat_key TEXT PRIMARY KEY,                   -- HMAC of the chat id with a key kept outside the file
+        lang TEXT NOT NULL,
+        updated TEXT NOT NULL DEFAULT (date('now'))  -- the day of the choice only
+    );
+    """,
+]
 _UPSERT = ("INSERT INTO chat_language (chat_key, lang) VALUES (?, ?) "
            "ON CONFLICT(chat_key) DO UPDATE SET lang = excluded.lang, updated = date('now')")
 _DELETE = "DELETE FROM chat_language WHERE chat_key = ?"
@@ -79,13 +84,9 @@ class Preferences:
         self._retry: asyncio.Task | None = None
 
     async def open(self) -> None:
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path, timeout=self._timeout)
-        if isinstance(self.path, Path):
-            await self._db.execute("PRAGMA journal_mode = WAL")
-        await self._db.executescript(_SCHEMA)
-        self._reader = await aiosqlite.connect(self.path, timeout=0.2) if isinstance(self.path, Path) else self._db
+        self._db = await connect(self.path, timeout=self._timeout, wal=True)
+        await migrate(self._db, MIGRATIONS)
+        self._reader = await connect(self.path, timeout=0.2) if isinstance(self.path, Path) else self._db
         row = await (await self._db.execute("SELECT value FROM meta WHERE key = 'chat_key_secret'")).fetchone()
         legacy = row[0] if row else None
         if self._key_text:

@@ -37,6 +37,7 @@ from typing import Callable
 import aiosqlite
 
 from bot.scrub import scrub
+from bot.sqlite import connect, migrate
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +74,6 @@ _INSERT = (
     "outcome, out_of_scope, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, :reply_lang, "
     ":entry_id, :topic, :confidence, :outcome, :out_of_scope, :text, :user_key)"
 )
-
-
-async def migrate(db: aiosqlite.Connection) -> None:
-    """Bring the schema up to date: each migration runs once, in order, recorded in ``schema_version``."""
-    await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = await (await db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
-    current = row[0] or 0
-    for version, sql in enumerate(MIGRATIONS, 1):
-        if version > current:
-            await db.executescript(f"BEGIN; {sql} INSERT INTO schema_version VALUES ({version}); COMMIT;")
-    await db.commit()
 
 
 @dataclass
@@ -197,11 +187,10 @@ class QueryLog:
         self._task = asyncio.create_task(self._writer(), name="query-log-writer")
 
     async def _connect(self) -> None:
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = await aiosqlite.connect(self.path, timeout=1)
-            await migrate(self._db)
+            # No WAL here: researchers open the log read-only (``?mode=ro``), which a WAL file does not always allow.
+            self._db = await connect(self.path, timeout=1)
+            await migrate(self._db, MIGRATIONS)
         except Exception as e:  # noqa: BLE001 - the bot answers even without its log
             self._failed(e)
             if self._db is not None:

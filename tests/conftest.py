@@ -1,11 +1,29 @@
+import asyncio
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
+from tests.helpers import UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# Tests that build a knowledge base from files, run the bot against the fake Bot API, start processes or a
+# browser, or score whole question sets take seconds each; `uv run pytest -m "not slow"` leaves them out.
+SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir"}
+SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli"}
+# (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow tests (the marker is declared in pyproject.toml)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.module.__name__.rpartition(".")[2] in SLOW_MODULES or "capsys" in fixtures:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +140,15 @@ def conversation(store: KnowledgeStore, prefs):
 
 
 @pytest.fixture
+def logged(store: KnowledgeStore, prefs):
+    """The conversation core with a log that collects what it records: ``(conversation, log)``."""
+    from bot.conversation import Conversation
+
+    log = CollectingLog()
+    return Conversation(store, prefs, log=log), log
+
+
+@pytest.fixture
 def fake():
     """The fake Telegram Bot API server on loopback (tests/fake_telegram.py)."""
     from tests.fake_telegram import FakeTelegram
@@ -139,3 +166,31 @@ def settings(fake, tmp_path: Path, kb_copy: Path):
 
     return Settings(token=fake.token, api_base_url=fake.base_url, data_dir=tmp_path / "data", knowledge_dir=kb_copy,
                     staff_chat_ids=frozenset({STAFF_CHAT}), watch_seconds=0, flood_messages=20, flood_seconds=60)
+
+
+@pytest.fixture
+def data_dir(tmp_path, store, monkeypatch) -> Path:
+    """A query log with a known mix of questions over two weeks; BOT_DATA_DIR points at it."""
+    from bot.querylog import QueryLog
+
+    data = tmp_path / "data"
+    clock = Clock()
+    topic = {e.id: e.topic for e in store.kb.entries}
+    log = QueryLog(data / "queries.sqlite3", topic_of=topic.get, clock=clock)
+
+    async def fill() -> None:
+        await log.start()
+        await ask(log, clock, dt.datetime(2025, 12, 1, 9, tzinfo=UTC), 6, "old question", "overtime")
+        await ask(log, clock, WEEK1, 7, "kam se kam tankhwa", "minimum-wage-amount", helpful=True)
+        await ask(log, clock, WEEK1, 3, "harassment complaint", "harassment-ombudsperson", lang="en")  # a small group
+        await ask(log, clock, WEEK1, 6, "پگهار ڪيتري آهي", "minimum-wage-amount", lang="sd", helpful=False)
+        await ask(log, clock, WEEK2, 5, None, "maternity-leave", lang=None)  # chosen from the menu
+        await ask(log, clock, WEEK2, 6, "cricket score kya hai", None)
+        await ask(log, clock, WEEK2, 2, "cricket match kab hai", None)
+        await ask(log, clock, WEEK2, 5, "bank loan chahiye", None, lang="en")
+        await ask(log, clock, WEEK2, 4, "overtime ka rate", "overtime", outcome="suggested", confidence=0.3)
+        await log.close()
+
+    asyncio.run(fill())
+    monkeypatch.setenv("BOT_DATA_DIR", str(data))
+    return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 
+from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.knowledge.store import KnowledgeStore
 from bot.telegram.app import build_application
@@ -19,7 +20,7 @@ async def running(settings: Settings, knowledge: KnowledgeStore | None = None):
 
     ``knowledge`` saves rebuilding the index when a test does not change the knowledge files.
     """
-    app = build_application(settings, knowledge or KnowledgeStore(settings.knowledge_dir))
+    app = build_application(bootstrap(settings, knowledge))
     await app.initialize()
     await app.post_init(app)
     await app.updater.start_polling(poll_interval=0, timeout=1)

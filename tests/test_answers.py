@@ -1,16 +1,22 @@
 """What the worker reads: the answer, figures filled in per language, the source."""
 
+import io
 import json
 import re
 
-from bot.answers import answer_text, reply_text, respond
 from bot.cli import main
+from bot.conversation import Conversation
 from bot.knowledge.store import KnowledgeStore
 
 
-def test_answer_has_title_figures_and_source_in_urdu(store):
-    entry = store.kb.entry("minimum-wage-amount")
-    text = answer_text(store.kb, entry, "ur")
+def answer_text(conversation: Conversation, entry_id: str, lang: str) -> str:
+    """An entry's answer as a worker reads it: the title, then the answer, the checking note and the sources."""
+    message = conversation.answer_message(conversation.knowledge.kb.entry(entry_id), lang)
+    return f"{message.title}\n\n{message.text}"
+
+
+def test_answer_has_title_figures_and_source_in_urdu(conversation):
+    text = answer_text(conversation, "minimum-wage-amount", "ur")
     assert text.startswith("سندھ میں کم از کم تنخواہ")
     assert "40,000 روپے" in text
     assert "1 جولائی 2025" in text
@@ -18,32 +24,29 @@ def test_answer_has_title_figures_and_source_in_urdu(store):
     assert "{" not in text  # no placeholder left
 
 
-def test_figures_are_rendered_per_language(store):
-    entry = store.kb.entry("minimum-wage-amount")
-    assert "Rs 40,000" in answer_text(store.kb, entry, "en")
-    assert "1 July 2025" in answer_text(store.kb, entry, "en")
-    assert "40,000 رپيا" in answer_text(store.kb, entry, "sd")
+def test_figures_are_rendered_per_language(conversation):
+    assert "Rs 40,000" in answer_text(conversation, "minimum-wage-amount", "en")
+    assert "1 July 2025" in answer_text(conversation, "minimum-wage-amount", "en")
+    assert "40,000 رپيا" in answer_text(conversation, "minimum-wage-amount", "sd")
 
 
-def test_changing_the_minimum_wage_is_one_edit(kb_copy):
+def test_changing_the_minimum_wage_is_one_edit(kb_copy, prefs):
     facts = kb_copy / "facts.yaml"
     facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 43000"), encoding="utf-8")
-    store = KnowledgeStore(kb_copy)
+    conversation = Conversation(KnowledgeStore(kb_copy), prefs)
     for lang, figure in [("en", "Rs 43,000"), ("ur", "43,000 روپے"), ("sd", "43,000 رپيا")]:
-        text = answer_text(store.kb, store.kb.entry("minimum-wage-amount"), lang)
+        text = answer_text(conversation, "minimum-wage-amount", lang)
         answer = text.split("\n\n")[1]  # title, answer, source: the source may quote the old rate
         assert figure in answer and "40,000" not in answer
 
 
-def test_unverified_entries_say_so(store):
-    entry = store.kb.entry("minimum-wage-amount")
-    assert not entry.verified
-    assert "still being checked" in answer_text(store.kb, entry, "en")
+def test_unverified_entries_say_so(conversation):
+    assert not conversation.knowledge.kb.entry("minimum-wage-amount").verified
+    assert "still being checked" in answer_text(conversation, "minimum-wage-amount", "en")
 
 
-def test_decline_points_to_nowcommunities(store):
-    reply = respond(store, "who won the cricket match")
-    text = reply_text(store.kb, reply)
+async def test_decline_points_to_nowcommunities(conversation):
+    text = (await conversation.text(1, 1, "who won the cricket match"))[-1].text
     assert "021-34325500" in text
 
 
@@ -71,3 +74,31 @@ def test_ask_json_when_declining(capsys):
     assert data["entry_id"] is None and data["answer"] is None
     assert data["reply_lang"] == "sd"
     assert re.search(r"[\u0600-\u06FF]", data["reply"])  # the decline itself is in Sindhi
+
+
+def test_ask_prints_what_the_terminal_chat_shows(capsys, store, tmp_path):
+    from bot.bootstrap import bootstrap
+    from bot.chat import run_terminal_chat
+    from bot.config import Settings
+    from bot.preferences import Preferences
+
+    for question in ("kam se kam tankhwa kitni hai", "leave", "who won the cricket match"):
+        assert main(["ask", question]) == 0
+        asked = capsys.readouterr().out.strip("\n")
+        lines = iter([question, "/quit"])
+        chat = io.StringIO()
+        run_terminal_chat(bootstrap(Settings(data_dir=tmp_path), store, prefs=Preferences(":memory:"),
+                                    log_questions=False), read=lambda prompt, lines=lines: next(lines), out=chat)
+        assert chat.getvalue().rstrip("\n").endswith(asked), question
+    assert not (tmp_path / "queries.sqlite3").exists()
+
+
+async def test_the_language_of_a_message_is_detected_once(conversation, monkeypatch):
+    import bot.answers
+    import bot.language
+
+    calls = []
+    real = bot.language.detect
+    monkeypatch.setattr(bot.answers, "detect", lambda text: calls.append(text) or real(text))
+    await conversation.text(1, 1, "kam se kam tankhwa kitni hai")
+    assert len(calls) == 1

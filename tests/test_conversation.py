@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.conversation import Message
+from bot.conversation import WELCOME, Message
 from bot.i18n import gettext_for
 
 SINDHI_ONLY = re.compile(r"[ڪڳڻٽڏ]")
@@ -122,3 +122,108 @@ async def test_the_senders_telegram_names_never_reach_the_log(tmp_path, store, p
     await log.close()
     texts = sqlite3.connect(tmp_path / "queries.sqlite3").execute("SELECT text FROM queries").fetchall()
     assert texts == [("<name> <name> here, overtime kitna milta hai",)]
+
+
+# -- languages, menus, feedback, small talk, redirects, forget: the core every channel shares --------------
+
+@pytest.mark.parametrize("lang", ["en", "ur", "sd"])
+async def test_a_chosen_language_is_welcomed_in_and_kept_for_later_commands(conversation, lang):
+    _ = gettext_for(lang)
+    [picker] = await conversation.start(20)
+    assert {b.action for row in picker.buttons for b in row} == {"lang:en", "lang:ur", "lang:sd"}
+    [welcome] = await conversation.action(20, 20, f"lang:{lang}")
+    assert welcome.edit and welcome.text.startswith(_(WELCOME))
+    assert (lang == "en") == welcome.text.startswith("Assalam-o-Alaikum!")  # translated, not the English fallback
+    assert len(welcome.buttons) == len(conversation.knowledge.kb.topics)
+    [menu] = await conversation.command(20, 20, "topics", hint="en")
+    assert menu.text == _("Choose a topic, or type your question:")
+
+
+async def test_from_the_topic_menu_to_an_answer_logged_as_a_menu_choice(logged):
+    conversation, log = logged
+    [menu] = await conversation.command(21, 21, "topics", hint="en")
+    [topic] = await conversation.action(21, 21, data([menu], "Wages and pay"))
+    assert topic.edit and topic.text == "Questions about Wages and pay:"
+    [answer] = await conversation.action(21, 21, data([topic], prefix="entry:overtime"))
+    assert answer.title == "Overtime limits and pay" and answer.text.endswith("Was this helpful?")
+    assert [(r["kind"], r["entry_id"], r["detected_lang"], r["text"]) for r in log.rows] == [("menu", "overtime", None, None)]
+
+
+async def test_a_rating_reaches_the_row_of_the_answer_it_is_under(logged):
+    conversation, log = logged
+    first = await conversation.text(22, 22, "how is overtime paid")
+    second = await conversation.text(22, 22, "maternity leave kitni hai")
+    await conversation.action(22, 22, data(first, "Yes"))
+    await conversation.action(22, 22, data(second, prefix="no:"))
+    assert [r["outcome"] for r in log.rows] == ["answered", "answered"]
+    assert log.ratings == [("t1", True), ("t2", False)]
+
+
+async def test_an_edited_question_is_answered_but_not_logged_again(logged):
+    conversation, log = logged
+    again = await conversation.text(23, 23, "how is overtime paid", record=False)
+    assert again[-1].title == "Overtime limits and pay" and log.rows == []
+
+
+async def test_small_talk_gets_its_reply_and_the_menu_in_the_language_used(logged, store):
+    conversation, log = logged
+    [reply] = await conversation.text(24, 24, "thank you")
+    assert reply.text == store.kb.smalltalk_kind("thanks").reply["en"]
+    assert len(reply.buttons) == len(store.kb.topics)
+    assert log.rows[-1]["outcome"] == "smalltalk"
+
+
+def _post_office(redirect: bool) -> str:
+    lines = ["  - id: post-office", "    about: test group"]
+    if redirect:
+        lines += ["    redirect:", "      en: Ask the post office.", "      ur: ڈاک خانے سے پوچھیں۔", "      sd: ڊاڪخاني کان پڇو."]
+    lines.append("    examples:")
+    lines += [f"      {form}: [zorblax parcel stamps, zorblax letter, zorblax parcel post, zorblax stamps price]"
+              for form in ("en", "ur", "sd", "ur-Latn")]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("redirect", [True, False])
+async def test_out_of_scope_questions_are_pointed_elsewhere_or_declined_with_the_phone(kb_copy, prefs, redirect):
+    from bot.conversation import Conversation
+    from bot.knowledge.store import KnowledgeStore
+    from tests.helpers import CollectingLog
+
+    path = kb_copy / "out-of-scope.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + _post_office(redirect) + "\n", encoding="utf-8")
+    log = CollectingLog()
+    conversation = Conversation(KnowledgeStore(kb_copy), prefs, log=log)
+    [reply] = await conversation.text(25, 25, "how much are zorblax stamps for a parcel")
+    if redirect:
+        assert reply.text == "Ask the post office."
+    else:
+        assert reply.text.startswith("Sorry, I do not have an answer") and "021-34325500" in reply.text
+    assert reply.buttons and (log.rows[-1]["outcome"], log.rows[-1]["out_of_scope"]) == ("redirected", "post-office")
+
+
+async def test_an_empty_message_asks_for_a_question_and_logs_nothing(logged):
+    conversation, log = logged
+    [reply] = await conversation.text(26, 26, "   \n ", hint="en")
+    assert reply.text == "Please type your question, or choose a topic." and log.rows == []
+
+
+async def test_a_long_message_says_only_its_beginning_was_read(conversation):
+    reply = await conversation.text(27, 27, "how is overtime paid " + "." * 1000)
+    assert reply[0].text == "Your message was long, so I read only its beginning."
+    assert reply[-1].title == "Overtime limits and pay"
+
+
+@pytest.mark.parametrize("stale", ["entry:no-such-entry~sd", "topic:no-such-topic~sd", "related:gone~sd+"])
+async def test_a_stale_button_opens_the_topic_menu_in_its_language(conversation, stale):
+    [menu] = await conversation.action(28, 28, stale)
+    assert menu.text == gettext_for("sd")("Choose a topic, or type your question:")
+    assert len(menu.buttons) == len(conversation.knowledge.kb.topics)
+
+
+async def test_forget_deletes_the_choice_and_the_phone_language_applies_again(conversation):
+    await conversation.action(29, 29, "lang:sd")
+    [gone] = await conversation.command(29, 29, "forget", hint="en")
+    assert gone.text == gettext_for("sd")("Everything stored about this chat has been deleted. Your earlier questions "
+                                          "were kept only without any link to you, so there is nothing else to delete.")
+    [menu] = await conversation.command(29, 29, "topics", hint="en")
+    assert menu.text == "Choose a topic, or type your question:"

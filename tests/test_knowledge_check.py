@@ -62,7 +62,7 @@ def test_duplicate_id_names_both_places(kb_copy):
     errors = _errors(kb_copy)
     dup = [e for e in errors if "duplicate id 'union-right-to-join'" in e]
     assert len(dup) == 1
-    second = _line_of(path, "union-right-to-join") and [n for n, l in enumerate(text.splitlines(), 1) if "- id: union-right-to-join" in l]
+    second = _line_of(path, "union-right-to-join") and [n for n, line in enumerate(text.splitlines(), 1) if "- id: union-right-to-join" in line]
     assert dup[0].startswith(f"knowledge/entries/unions.yaml:{second[1]}:")
     assert f"also at knowledge/entries/unions.yaml:{second[0]}" in dup[0]
 

@@ -151,3 +151,25 @@ async def test_privacy_text_says_the_key_is_kept_apart(conversation):
             assert "secret key kept apart from these records" in text
         else:  # translated, not the English fallback
             assert "secret key" not in text and "/forget" in text
+
+
+async def test_a_database_from_before_versioning_keeps_its_choices_and_is_versioned(tmp_path):
+    """The schema as the unversioned code wrote it (key already outside the file): nothing is lost, and it is recorded."""
+    path = tmp_path / "preferences.sqlite3"
+    key = "a key from the environment, as the old code had it"
+    with sqlite3.connect(path) as db:
+        db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                         "CREATE TABLE chat_language (chat_key TEXT PRIMARY KEY, lang TEXT NOT NULL, "
+                         "updated TEXT NOT NULL DEFAULT (date('now')));")
+        db.execute("INSERT INTO chat_language (chat_key, lang) VALUES (?, 'sd')",
+                   (hmac.new(key.encode(), str(CHAT).encode(), hashlib.sha256).hexdigest(),))
+    db.close()
+    for _ in range(2):  # the second open finds the schema up to date
+        prefs = Preferences(path, key=key)
+        await prefs.open()
+        assert await prefs.language(CHAT) == "sd"
+        await prefs.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    db.close()

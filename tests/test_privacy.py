@@ -12,7 +12,9 @@ import sqlite3
 from pathlib import Path
 
 from bot.chat import run_terminal_chat
-from bot.querylog import QueryLog
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.preferences import Preferences
 from tests.telegram_harness import choose, running, wait
 
 USER_ID = 918273645  # chat id = user id in a private chat
@@ -70,8 +72,8 @@ async def test_telegram_conversations_leave_no_trace(fake, settings):
 
 def test_terminal_chat_leaves_no_trace(tmp_path, store):
     lines = iter(["2", *MESSAGES, "/quit"])  # 2: the language button for Urdu
-    log = QueryLog(tmp_path / "data" / "queries.sqlite3")
-    run_terminal_chat(store, read=lambda prompt: next(lines), out=io.StringIO(), log=log)
+    core = bootstrap(Settings(data_dir=tmp_path / "data"), store, prefs=Preferences(":memory:"))
+    run_terminal_chat(core, read=lambda prompt: next(lines), out=io.StringIO())
     count = sqlite3.connect(tmp_path / "data" / "queries.sqlite3").execute("SELECT COUNT(text) FROM queries").fetchone()[0]
     assert count == len(MESSAGES)
     assert leaks(tmp_path / "data", []) == []

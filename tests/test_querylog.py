@@ -11,15 +11,9 @@ import pytest
 
 from bot.conversation import Conversation
 from bot.preferences import Preferences
-from bot.querylog import MIGRATIONS, QueryLog, migrate
-
-
-class Clock:
-    def __init__(self, when: dt.datetime):
-        self.now = when
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+from bot.querylog import MIGRATIONS, QueryLog
+from bot.sqlite import migrate
+from tests.helpers import Clock
 
 
 def rows(path, sql="SELECT * FROM queries ORDER BY id"):
@@ -117,7 +111,24 @@ async def test_migrations_run_once(tmp_path):
     path = tmp_path / "q.sqlite3"
     for _ in range(2):
         async with aiosqlite.connect(path) as db:
-            await migrate(db)
+            await migrate(db, MIGRATIONS)
+    assert rows(path, "SELECT version FROM schema_version") == [{"version": v} for v in range(1, len(MIGRATIONS) + 1)]
+
+
+async def test_a_log_made_before_redirects_keeps_its_rows_and_gains_the_group(tmp_path):
+    """A database as the code before migration 2 left it: version 1 only, one question in it."""
+    path = tmp_path / "q.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(f"CREATE TABLE schema_version (version INTEGER NOT NULL); {MIGRATIONS[0]}"
+                         "INSERT INTO schema_version VALUES (1);")
+        db.execute("INSERT INTO queries (token, hour, day, channel, kind, reply_lang, confidence, outcome, text, user_key) "
+                   "VALUES ('t', '2026-01-01 09:00', '2026-01-01', 'telegram', 'text', 'ur', 0.9, 'answered', 'old', 'k')")
+    db.close()
+    log = QueryLog(path)
+    await log.start()
+    record(log, 2, text="new question")
+    await log.close()
+    assert [(r["text"], r["out_of_scope"]) for r in rows(path)] == [("old", None), ("new question", None)]
     assert rows(path, "SELECT version FROM schema_version") == [{"version": v} for v in range(1, len(MIGRATIONS) + 1)]
 
 

@@ -15,7 +15,6 @@ import pytest
 
 from bot import cli
 from bot.reports import PALETTE
-from tests.test_reports import data_dir  # noqa: F401 - fixture
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 

@@ -11,61 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.querylog import QueryLog
 
 UTC = dt.timezone.utc
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 2, 10, tzinfo=UTC)  # a Monday
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-async def ask(log: QueryLog, clock: Clock, when: dt.datetime, n: int, text: str | None, entry: str | None,
-              lang: str | None = "ur-Latn", outcome: str = "answered", confidence: float = 0.9,
-              helpful: bool | None = None, first_user: int = 0) -> None:
-    clock.now = when
-    for i in range(n):
-        token = log.record(user=first_user + i, channel="telegram", kind="text" if text else "menu", detected_lang=lang,
-                           reply_lang="ur" if lang in ("ur", "ur-Latn", None) else lang, entry_id=entry,
-                           confidence=confidence if entry else 0.05, outcome=outcome if entry else "declined", text=text)
-        if helpful is not None:
-            log.feedback(token, helpful)
-
-
-WEEK1 = dt.datetime(2026, 3, 3, 9, tzinfo=UTC)  # Tuesday of the week starting 2026-03-02
-WEEK2 = dt.datetime(2026, 3, 11, 15, tzinfo=UTC)  # week starting 2026-03-09
-
-
-@pytest.fixture
-def data_dir(tmp_path, store, monkeypatch) -> Path:
-    """A query log with a known mix of questions over two weeks; BOT_DATA_DIR points at it."""
-    import asyncio
-
-    data = tmp_path / "data"
-    clock = Clock()
-    topic = {e.id: e.topic for e in store.kb.entries}
-    log = QueryLog(data / "queries.sqlite3", topic_of=topic.get, clock=clock)
-
-    async def fill() -> None:
-        await log.start()
-        await ask(log, clock, dt.datetime(2025, 12, 1, 9, tzinfo=UTC), 6, "old question", "overtime")
-        await ask(log, clock, WEEK1, 7, "kam se kam tankhwa", "minimum-wage-amount", helpful=True)
-        await ask(log, clock, WEEK1, 3, "harassment complaint", "harassment-ombudsperson", lang="en")  # a small group
-        await ask(log, clock, WEEK1, 6, "پگهار ڪيتري آهي", "minimum-wage-amount", lang="sd", helpful=False)
-        await ask(log, clock, WEEK2, 5, None, "maternity-leave", lang=None)  # chosen from the menu
-        await ask(log, clock, WEEK2, 6, "cricket score kya hai", None)
-        await ask(log, clock, WEEK2, 2, "cricket match kab hai", None)
-        await ask(log, clock, WEEK2, 5, "bank loan chahiye", None, lang="en")
-        await ask(log, clock, WEEK2, 4, "overtime ka rate", "overtime", outcome="suggested", confidence=0.3)
-        await log.close()
-
-    asyncio.run(fill())
-    monkeypatch.setenv("BOT_DATA_DIR", str(data))
-    return data
 
 
 def read_csv(path: Path) -> list[dict]:

@@ -34,9 +34,9 @@ def format_fact(fact: Fact, lang: str, attribute: str | None = None) -> str:
     if attribute == "effective":
         return _date(fact.effective, locale) if fact.effective else ""
     if fact.kind == "money":
-        return _MONEY[lang].format(format_decimal(fact.value, locale=locale))
+        return _MONEY[lang].format(format_decimal(fact.value, locale=locale))  # type: ignore[arg-type]  # checked by the loader
     if fact.kind == "number":
-        return format_decimal(fact.value, locale=locale)
+        return format_decimal(fact.value, locale=locale)  # type: ignore[arg-type]  # checked by the loader
     if fact.kind == "date":
         return _date(fact.value, locale)  # type: ignore[arg-type]
     if isinstance(fact.value, Mapping):

@@ -33,7 +33,7 @@ class LineList(list):
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader (no arbitrary objects) that attaches 1-based line numbers and refuses duplicate keys."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:
         seen: dict = {}
         value_lines: dict = {}
         for key_node, value_node in node.value:
@@ -51,7 +51,7 @@ class _LineLoader(yaml.SafeLoader):
         result.value_lines = value_lines
         return result
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         result = LineList(super().construct_sequence(node, deep=True))
         result.line = node.start_mark.line + 1
         result.item_lines = [item.start_mark.line + 1 for item in node.value]

@@ -24,11 +24,11 @@ from telegram.ext import (
     filters,
 )
 
+from bot.bootstrap import Core
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation, Message
 from bot.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
-from bot.preferences import Preferences
 from bot.querylog import QueryLog
 from bot.telegram.flood import FloodGuard
 from bot.telegram.lanes import ChatLanes
@@ -63,25 +63,33 @@ class _RedactToken(logging.Filter):
 class BotServices:
     """What the handlers use; one per Application, kept in ``application.bot_data``."""
 
-    settings: Settings
-    knowledge: KnowledgeStore
-    prefs: Preferences
-    querylog: QueryLog
+    core: Core
     conversation: Conversation
     flood: FloodGuard
     button_flood: FloodGuard  # presses have their own, larger allowance: browsing menus is not flooding
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def knowledge(self) -> KnowledgeStore:
+        return self.core.knowledge
+
+    @property
+    def querylog(self) -> QueryLog | None:
+        return self.core.querylog
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     return context.application.bot_data["services"]
 
 
-def build_application(settings: Settings, knowledge: KnowledgeStore, request=None, rate_limit: bool = True) -> Application:
-    """The Application, ready to run by polling or webhook (or to be driven in tests and benchmarks)."""
-    prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
-    querylog = QueryLog(settings.log_path, topic_of=lambda e: (knowledge.kb.entry(e).topic if knowledge.kb.entry(e) else None),
-                        retention_days=settings.retention_days)
-    conversation = Conversation(knowledge, prefs, log=querylog, channel="telegram", retention_days=settings.retention_days)
+def build_application(core: Core, request=None, rate_limit: bool = True) -> Application:
+    """The Application on the core's stores, ready to run by polling or webhook (or to be driven in tests and
+    benchmarks). It starts the core after initialising and closes it at shutdown."""
+    settings = core.settings
+    conversation = core.conversation("telegram")
     builder: ApplicationBuilder = (
         Application.builder().token(settings.token).base_url(settings.api_base_url)
         .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(ChatLanes())
@@ -93,7 +101,7 @@ def build_application(settings: Settings, knowledge: KnowledgeStore, request=Non
     else:
         builder = builder.get_updates_request(TolerantUpdatesRequest(connection_pool_size=1, read_timeout=5.0))
     app = builder.build()
-    app.bot_data["services"] = BotServices(settings, knowledge, prefs, querylog, conversation,
+    app.bot_data["services"] = BotServices(core, conversation,
                                            FloodGuard(settings.flood_messages, settings.flood_seconds),
                                            FloodGuard(3 * settings.flood_messages, settings.flood_seconds))
     staff = filters.Chat(chat_id=list(settings.staff_chat_ids)) if settings.staff_chat_ids else None
@@ -111,8 +119,7 @@ def build_application(settings: Settings, knowledge: KnowledgeStore, request=Non
 
 async def _post_init(app: Application) -> None:
     s: BotServices = app.bot_data["services"]
-    await s.prefs.open()
-    await s.querylog.start()
+    await s.core.start()
     for lang in LANGUAGES:
         _ = gettext_for(lang)
         commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS.items()]
@@ -128,8 +135,7 @@ async def _post_shutdown(app: Application) -> None:
     watcher = app.bot_data.pop("watcher", None)
     if watcher:
         watcher.cancel()
-    await s.querylog.close()
-    await s.prefs.close()
+    await s.core.close()
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -266,7 +272,11 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    c = await services(context).querylog.today()
+    querylog = services(context).querylog
+    if querylog is None:  # a core built without one (never by run_bot)
+        await update.effective_message.reply_text("No query log is kept by this process.")
+        return
+    c = await querylog.today()
     await update.effective_message.reply_text(
         f"Today (UTC): {c['questions']} questions from {c['people']} people; answered {c['answered']}, "
         f"suggested {c['suggested']}, declined {c['declined']}; helpful {c['helpful']}, not helpful {c['not_helpful']}."
@@ -327,12 +337,13 @@ async def _watch_knowledge(app: Application) -> None:
 # -- running -----------------------------------------------------------------------------------------
 
 
-def run_bot(knowledge: KnowledgeStore, settings: Settings, webhook_url: str | None = None) -> int:
+def run_bot(core: Core, webhook_url: str | None = None) -> int:
+    settings = core.settings
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactToken(settings.token))
-    app = build_application(settings, knowledge)
+    app = build_application(core)
     if webhook_url:
         secret = settings.webhook_secret or secrets.token_urlsafe(32)
         path = urlsplit(webhook_url).path.strip("/")

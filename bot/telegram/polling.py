@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class TolerantUpdatesRequest(HTTPXRequest):
-    async def post(self, url: str, request_data: RequestData | None = None, *args, **kwargs):  # type: ignore[override]
+    async def post(self, url: str, request_data: RequestData | None = None, *args, **kwargs):  # type: ignore[misc]  # PTB marks post final
         result = await super().post(url, request_data, *args, **kwargs)
         if url.endswith("/getUpdates") and isinstance(result, list):
             return [_parseable(raw) for raw in result]

@@ -113,7 +113,7 @@ def _chat_key(chat_id: object) -> int | str | None:
     if chat_id is None:
         return None
     try:
-        return int(chat_id)  # type: ignore[arg-type]
+        return int(chat_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return str(chat_id)
 

@@ -1,0 +1,71 @@
+"""The composition root: builds the core's services once, for every entrypoint.
+
+Telegram, the terminal chat, the CLI and the benchmarks all take a :class:`Core`
+from :func:`bootstrap` instead of wiring the knowledge store, chat preferences
+and query log themselves, so two channels in one process share one query-log
+writer and one way of filing a question under its topic. Tests pass their own
+stores (in memory, in a temporary folder) in place of the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from bot.config import Settings
+from bot.conversation import Conversation
+from bot.knowledge.store import KnowledgeStore
+from bot.preferences import Preferences
+from bot.querylog import QueryLog
+
+
+def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:
+    """The topic an entry belongs to in the knowledge base in use (after any reload); None if it is gone."""
+
+    def topic(entry_id: str) -> str | None:
+        entry = knowledge.kb.entry(entry_id)
+        return entry.topic if entry else None
+
+    return topic
+
+
+@dataclass
+class Core:
+    """What every channel works with. :meth:`start` opens the stores, :meth:`close` flushes and closes them."""
+
+    settings: Settings
+    knowledge: KnowledgeStore
+    prefs: Preferences
+    querylog: QueryLog | None
+
+    def conversation(self, channel: str) -> Conversation:
+        """The conversation core for one channel (``telegram``, ``terminal``), on these stores."""
+        return Conversation(self.knowledge, self.prefs, log=self.querylog, channel=channel,
+                            retention_days=self.settings.retention_days)
+
+    async def start(self) -> None:
+        await self.prefs.open()
+        if self.querylog is not None:
+            await self.querylog.start()
+
+    async def close(self) -> None:
+        try:
+            if self.querylog is not None:
+                await self.querylog.close()
+        finally:
+            await self.prefs.close()
+
+
+def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, prefs: Preferences | None = None,
+              querylog: QueryLog | None = None, log_questions: bool = True) -> Core:
+    """The core on ``settings``: real stores in its data folder unless others are given.
+
+    ``knowledge``: an already loaded store (saves building the index again); else ``settings.knowledge_dir``.
+    ``log_questions=False``: no query log at all (a staff preview is not a worker's question).
+    """
+    knowledge = knowledge or KnowledgeStore(settings.knowledge_dir)
+    if prefs is None:
+        prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
+    if querylog is None and log_questions:
+        querylog = QueryLog(settings.log_path, topic_of=topic_of(knowledge), retention_days=settings.retention_days)
+    return Core(settings, knowledge, prefs, querylog)

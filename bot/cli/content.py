@@ -1,0 +1,134 @@
+"""Content commands, for staff keeping the knowledge base: ``ask``, ``eval``, ``kb check``, ``kb facts``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.bootstrap import bootstrap
+from bot.cli.common import knowledge_store, settings_for
+from bot.conversation import Turn
+from bot.knowledge import check as kb_check
+from bot.preferences import Preferences
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
+    ask.add_argument("--lang", choices=["en", "ur", "sd"], help="reply language (default: the question's)")
+    ask.add_argument("--json", action="store_true", help="print the match as JSON")
+    ask.add_argument("text", nargs="+")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="score the bot on a question set")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true", help="print every measure, by form and by length, as JSON")
+    ev.add_argument("--summary", action="store_true",
+                    help="the table and the number of failures only (for held-out sets, whose questions are not to be read)")
+    ev.set_defaults(func=cmd_eval)
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(title="kb commands", required=True)
+    kb_sub.add_parser("check", help="validate the knowledge base and self-test matching").set_defaults(func=cmd_kb_check)
+    facts = kb_sub.add_parser("facts", help="every fact as each language shows it, its source and checks, and the entries using it")
+    facts.add_argument("fact", nargs="*", help="only these facts (ids from facts.yaml)")
+    facts.add_argument("--json", action="store_true", help="print the facts as JSON")
+    facts.set_defaults(func=cmd_kb_facts)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """The reply a worker would get, through the same conversation and renderer as the terminal chat."""
+    from bot.chat import CHAT, render
+
+    text = " ".join(args.text)
+    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), log_questions=False)  # a preview logs nothing
+
+    async def ask() -> tuple[Turn, str]:
+        await core.start()
+        try:
+            conversation = core.conversation(CHAT)
+            if args.lang:  # as if the worker had chosen this language
+                await core.prefs.set_language(CHAT, args.lang)
+            turn = await conversation.question(CHAT, CHAT, text)
+            answer = ""
+            entry = core.knowledge.kb.entry(turn.reply.entry_id) if turn.reply and turn.reply.entry_id else None
+            if entry and turn.reply:
+                message = conversation.answer_message(entry, turn.reply.reply_lang)
+                answer = f"{message.title}\n\n{message.text}"
+            return turn, answer
+        finally:
+            await core.close()
+
+    turn, answer = asyncio.run(ask())
+    shown = io.StringIO()
+    render(turn.messages, shown)
+    if not args.json:
+        print(shown.getvalue().strip("\n"))
+        return 0
+    reply = turn.reply
+    match = reply.match if reply else None
+    print(json.dumps({
+        "text": text,
+        "detected_lang": reply.detected_lang if reply else None,
+        "reply_lang": reply.reply_lang if reply else args.lang,
+        "entry_id": reply.entry_id if reply else None,
+        "confidence": match.best.confidence if match and match.best else 0.0,
+        "alternatives": [{"entry_id": c.entry_id, "confidence": c.confidence} for c in match.alternatives] if match else [],
+        "answer": answer or None,
+        "outcome": match.outcome if match else "declined",
+        "reply": shown.getvalue().strip("\n"),
+    }, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot import evaluation
+
+    store = knowledge_store(args)
+    try:
+        items = evaluation.load_items(Path(args.file))
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        print(f"cannot read the question set {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
+        return 1
+    unknown = [(item.text, entry_id) for item in items for entry_id in item.expect if not store.kb.entry(entry_id)]
+    if unknown:
+        print(f"{args.file}: {len(unknown)} expected id(s) name no entry in the knowledge base; fix them first:",
+              file=sys.stderr)
+        for text, entry_id in unknown:
+            print(f"  {entry_id!r} (for {text!r})", file=sys.stderr)
+        return 1
+    outcomes = evaluation.run(store, items)
+    result = evaluation.summary(outcomes)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(evaluation.format_table(result))
+        fails = evaluation.failures(outcomes)
+        print(f"\n{len(fails)} failure(s)" + (":" if fails and not args.summary else ""))
+        for line in [] if args.summary else fails:
+            print("  " + line)
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    result = kb_check.check(Path(args.knowledge))
+    print(kb_check.report(result))
+    return 0 if result.ok else 1
+
+
+def cmd_kb_facts(args: argparse.Namespace) -> int:
+    from bot.knowledge import factsheet
+
+    kb = knowledge_store(args).kb
+    unknown = [f for f in args.fact if f not in kb.facts]
+    if unknown:
+        print(f"no fact named {', '.join(unknown)}; facts: {', '.join(kb.facts)}", file=sys.stderr)
+        return 1
+    recs = factsheet.records(kb, args.fact)
+    print(json.dumps(recs, ensure_ascii=False, indent=2) if args.json else factsheet.format_records(recs))
+    return 0

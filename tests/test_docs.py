@@ -1,0 +1,53 @@
+"""The README stays true: every command has help and is shown there, and every setting is in its table."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[tuple[str, str | None]]:
+    """(command path, help) for every subcommand, nested ones (``kb check``) included."""
+    found = []
+    for action in parser._actions:  # noqa: SLF001 - argparse has no public walk of its subcommands
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            helps = {choice.dest: choice.help for choice in action._choices_actions}  # noqa: SLF001
+            for name, sub in action.choices.items():
+                found.append((f"{prefix}{name}", helps.get(name)))
+                found += commands(sub, f"{prefix}{name} ")
+    return found
+
+
+COMMANDS = commands(cli.parser())
+
+
+def test_the_command_groups_register_every_command():
+    names = {name for name, _ in COMMANDS}
+    assert {"ask", "eval", "kb", "kb check", "kb facts", "report", "gaps", "export", "purge", "run", "chat"} <= names
+
+
+@pytest.mark.parametrize("name, help", COMMANDS, ids=[name for name, _ in COMMANDS])
+def test_every_command_has_help(name, help):
+    assert help and help.strip(), f"`main.py {name}` has no help text"
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS if name != "kb"])
+def test_every_command_is_in_the_readme(name):
+    assert f"main.py {name}" in README, f"the README never shows `main.py {name}`"
+
+
+def test_every_setting_is_in_the_readmes_table():
+    source = (ROOT / "bot" / "config.py").read_text(encoding="utf-8")
+    variables = sorted(set(re.findall(r'"((?:BOT|TELEGRAM)_[A-Z_]+)"', source)))
+    assert len(variables) >= 15  # the search found them
+    table = "\n".join(line for line in README.splitlines() if line.startswith("| `"))
+    missing = [v for v in variables if f"`{v}`" not in table]
+    assert not missing, f"settings missing from the README's table: {missing}"
