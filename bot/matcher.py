@@ -252,7 +252,8 @@ class Matcher:
         best = np.maximum.reduceat(doc_scores, self._starts) if len(doc_scores) else np.zeros(n_classes)
         best = np.where(self._has_docs, best, 0.0)
         similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(query)
-        return np.clip(similarity * _CONFIDENCE_SCALE, 0.0, 1.0)
+        # Not clipped at 1: two entries a message fits very well must still be told apart by how well.
+        return np.maximum(similarity * _CONFIDENCE_SCALE, 0.0)
 
     def _coverage(self, words: dict[str, float], idx: int) -> float:
         """Share of the message's word weight that the class's own questions use."""
@@ -303,7 +304,8 @@ class Matcher:
         entries = similarity[: self._n_entries]
         best_score = float(entries[top[0]])
         words = self._block(word_feats)
-        ranked = [Candidate(self.entry_ids[i], round(float(entries[i]) * self._coverage(words, i) ** _COVERAGE_POWER, 4)) for i in top]
+        ranked = [Candidate(self.entry_ids[i], round(min(float(entries[i]), 1.0) * self._coverage(words, i) ** _COVERAGE_POWER, 4))
+                  for i in top]
         best = ranked[0]
         # Labour signal: a vocabulary concept, or wording the best entry's own questions use.
         if best_score < t.floor or (not signal and best.confidence < t.suggest):
