@@ -74,7 +74,8 @@ class Thresholds:
     # When the runner-up scores at least this share of the best, the message is
     # ambiguous ("chutti": which leave?) and the worker is asked to choose.
     ambiguity: float = 0.9
-    # Without a vocabulary concept, a message scoring under this is declined.
+    # A message whose best entry scores under this is declined, and an out-of-scope group
+    # scoring under it never redirects; without a vocabulary word, under ``suggest`` is declined too.
     floor: float = 0.15
     # An out-of-scope group wins when it ranks at least this share of the best entry.
     out_of_scope: float = 1.0
@@ -114,6 +115,11 @@ class Match:
 def features(text: str) -> tuple[Counter[str], Counter[str]]:
     """(word features, character features) of ``text``, without the knowledge base's vocabulary."""
     return _features(tokens(text), [])
+
+
+def _word_count(words: Counter[str]) -> int:
+    """Distinct words among word features (pairs and concepts left out)."""
+    return sum(1 for f in words if f[0] == "w")
 
 
 def _phrase_feature(toks: list[str]) -> str:
@@ -236,11 +242,6 @@ class Matcher:
 
     # -- scores -------------------------------------------------------------------------
 
-    def scores(self, text: str, exclude_doc: int | None = None) -> np.ndarray:
-        """Each entry's score for ``text`` (out-of-scope groups left out); ``exclude_doc`` leaves one document out."""
-        words, chars, _ = self._query(text)
-        return self._scores(words, chars, exclude_doc)[: self._n_entries]
-
     def _scores(self, words: Counter[str], chars: Counter[str], exclude_doc: int | None) -> np.ndarray:
         n_classes = len(self._has_docs)
         if not words or not n_classes:
@@ -267,7 +268,7 @@ class Matcher:
         combined = whole
         for clause in _CLAUSE_BREAK.split(text):
             words, chars, _ = self._query(clause)
-            if len([f for f in words if f[0] == "w"]) >= 2:
+            if _word_count(words) >= 2:
                 combined = np.maximum(combined, _CLAUSE_WEIGHT * self._scores(words, chars, None))
         return combined
 
@@ -289,7 +290,7 @@ class Matcher:
         whole = self._scores(word_feats, char_feats, exclude_doc)
         if not whole.any():  # nothing in the message that the knowledge base knows
             return Match("declined", None, ())
-        similarity = self._clause_scores(text, whole, sum(1 for f in word_feats if f[0] == "w"))
+        similarity = self._clause_scores(text, whole, _word_count(word_feats))
         # Rank by similarity and the classifier together; decide on similarity, whose scale the thresholds know.
         ranking = similarity
         if exclude_doc is None:  # the classifier has learnt every document: leaving one out is for similarity only

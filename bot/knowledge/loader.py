@@ -39,7 +39,7 @@ from bot.knowledge.model import (
     Vocabulary,
     frozen_map,
 )
-from bot.knowledge.yamlfile import LineMap, Problem, YamlFileError, read_yaml
+from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
 from bot.text import normalise
 
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -303,10 +303,8 @@ class _Reader:
         if not path.is_file():
             return ()
         name, data = self.parse(path)
-        items = data.get("groups") if isinstance(data, LineMap) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self.error(name, getattr(data, "line", 1), "expected `groups:` with a list of groups, each with `id:` and `examples:`")
+        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `examples:`")
+        if items is None:
             return ()
         groups = []
         for item in items:
@@ -336,10 +334,8 @@ class _Reader:
         if not path.is_file():
             return (), ()
         name, data = self.parse(path)
-        items = data.get("smalltalk") if isinstance(data, LineMap) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self.error(name, getattr(data, "line", 1), "expected `smalltalk:` with a list of kinds, each with `id:`, `phrases:` and `reply:`")
+        items = self.list_under(name, data, "smalltalk", "expected `smalltalk:` with a list of kinds, each with `id:`, `phrases:` and `reply:`")
+        if items is None:
             return (), ()
         kinds, owner = [], {}
         for item in items:
@@ -366,10 +362,8 @@ class _Reader:
         if not path.is_file():
             return Vocabulary()
         name, data = self.parse(path)
-        items = data.get("groups") if isinstance(data, LineMap) else None
-        if not isinstance(items, list):
-            if data is not None:
-                self.error(name, getattr(data, "line", 1), "expected `groups:` with a list of groups, each with `id:` and `words:`")
+        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
+        if items is None:
             return Vocabulary()
         groups: dict[str, tuple[str, ...]] = {}
         owner: dict[str, str] = {}
@@ -389,6 +383,15 @@ class _Reader:
         story = self.string_list(name, data, "story", "vocabulary")
         self.claim_words(name, data.line_of("story"), story, "story", owner)
         return Vocabulary(groups=frozen_map(groups), story=story)
+
+    def list_under(self, name: str, data: Any, key: str, expected: str) -> LineList | None:
+        """The list under ``key`` of an optional file's top mapping; an error (unless the file did not parse) otherwise."""
+        items = data.get(key) if isinstance(data, LineMap) else None
+        if isinstance(items, LineList):
+            return items
+        if data is not None:
+            self.error(name, getattr(data, "line", 1), expected)
+        return None
 
     def claim_words(self, name: str, line: int, words: tuple[str, ...], group: str, owner: dict[str, str]) -> None:
         """A word may belong to one group only: otherwise the matcher cannot tell what it means."""
