@@ -100,19 +100,22 @@ def test_eval_json_carries_every_measure_by_form_and_length(capsys):
     assert data["n"] == sum(m["n"] for m in data["by_lang"].values()) == sum(m["n"] for m in data["by_length"].values())
 
 
-def test_eval_counts_declining_as_a_miss(tmp_path, store):
+def _summary_of(store, tmp_path: Path, items: str) -> dict:
+    """The eval summary of a small question set given as YAML lines."""
     path = tmp_path / "q.yaml"
-    path.write_text('- {text: "who won the cricket match", lang: en, expect: [minimum-wage-amount]}\n'
-                    '- {text: "kam se kam tankhwa", lang: ur-Latn, expect: []}\n', encoding="utf-8")
-    result = evaluation.summary(evaluation.run(store, evaluation.load_items(path)))
+    path.write_text(items, encoding="utf-8")
+    return _result(store, path)
+
+
+def test_eval_counts_declining_as_a_miss(tmp_path, store):
+    result = _summary_of(store, tmp_path, '- {text: "who won the cricket match", lang: en, expect: [minimum-wage-amount]}\n'
+                                          '- {text: "kam se kam tankhwa", lang: ur-Latn, expect: []}\n')
     assert result["top1"] == 0.0 and result["abstain"] == 0.0
     assert result["declined"] == 1.0
 
 
 def test_eval_tells_answered_from_suggested_and_wrong_by_length(tmp_path, store):
-    path = tmp_path / "q.yaml"
-    path.write_text('- {text: "kam se kam tankhwa kitni", lang: ur-Latn, expect: [minimum-wage-amount]}\n'
-                    '- {text: "kam se kam tankhwa kitni", lang: ur-Latn, expect: [overtime]}\n', encoding="utf-8")
-    result = evaluation.summary(evaluation.run(store, evaluation.load_items(path)))
+    result = _summary_of(store, tmp_path, '- {text: "kam se kam tankhwa kitni", lang: ur-Latn, expect: [minimum-wage-amount]}\n'
+                                          '- {text: "kam se kam tankhwa kitni", lang: ur-Latn, expect: [overtime]}\n')
     assert result["answered_right"] == 0.5 and result["wrong_outright"] == 0.5
     assert result["by_length"]["<6"]["n"] == 2 and "6-15" not in result["by_length"]
