@@ -48,3 +48,31 @@ class CollectingLog:
 
     def feedback(self, token: str, helpful: bool) -> None:
         self.ratings.append((token, helpful))
+
+
+# Issue 9 asks for top1 >= 0.92 overall and >= 0.88 per form, >= 0.85 on stories, in-scope declined
+# <= 0.05, out-of-scope declined or redirected >= 0.90 and wrong outright <= 0.02. Not reached yet
+# (measured 2026-11-28: 0.922, 0.894-0.955, 0.873, 0.008, 0.897, 0.016): until they are, these bars
+# guard what was reached, a little under it so that a content edit elsewhere does not trip them.
+# Raise them as the bot improves; never lower them to let a change through.
+HELDOUT_BARS = {"top1": 0.90, "stories": 0.84, "declined": 0.02, "abstain": 0.86, "wrong_outright": 0.02, "per_form": 0.87}
+
+
+def heldout_shortfalls(result: dict) -> list[str]:
+    """The held-out bars a question-set summary misses (empty when it meets them all)."""
+    checks = {
+        "top1": result["top1"] >= HELDOUT_BARS["top1"],
+        "stories": result["by_length"][">15"]["top1"] >= HELDOUT_BARS["stories"],
+        "declined": result["declined"] <= HELDOUT_BARS["declined"],
+        "abstain": result["abstain"] >= HELDOUT_BARS["abstain"],
+        "wrong_outright": result["wrong_outright"] <= HELDOUT_BARS["wrong_outright"],
+        **{f"per_form {form}": m["top1"] >= HELDOUT_BARS["per_form"] for form, m in result["by_lang"].items()},
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+# Questions about a factory closing, which the bundled knowledge base declines or is unsure of: the gap that
+# tests of the review turn into examples of final-dues-gratuity. The third gives a name: the query log keeps
+# it as "<name>", and no review may copy it.
+CLOSURE_QUESTIONS = [("factory band ho gayi ab kya hoga", 5), ("factory band ho gayi tankhwa ka kya", 3),
+                     ("company bandh ho gayi hamari pagar ka kya hoga", 2), ("mera naam Shabana hai factory band ho gayi", 1)]

@@ -13,6 +13,7 @@ import pytest
 from bot import evaluation
 from bot.cli import main
 from bot.text import normalise
+from tests.helpers import HELDOUT_BARS
 
 EVAL = Path(__file__).parent / "eval"
 QUESTIONS = EVAL / "questions.yaml"
@@ -66,14 +67,6 @@ def test_overall_quality_bar(result):
 @pytest.mark.parametrize("lang", LANGS)
 def test_each_language_form_bar(result, lang):
     assert result["by_lang"][lang]["top1"] >= 0.85
-
-
-# Issue 9 asks for top1 >= 0.92 overall and >= 0.88 per form, >= 0.85 on stories, in-scope declined
-# <= 0.05, out-of-scope declined or redirected >= 0.90 and wrong outright <= 0.02. Not reached yet
-# (measured 2026-11-28: 0.922, 0.894-0.955, 0.873, 0.008, 0.897, 0.016): until they are, these bars
-# guard what was reached, a little under it so that a content edit elsewhere does not trip them.
-# Raise them as the bot improves; never lower them to let a change through.
-HELDOUT_BARS = {"top1": 0.90, "stories": 0.84, "declined": 0.02, "abstain": 0.86, "wrong_outright": 0.02, "per_form": 0.87}
 
 
 def test_heldout_bar(heldout):
