@@ -133,3 +133,12 @@ async def test_unknown_answers_ask_again_and_change_nothing(kb_copy, gap_log, an
     out, _ = await review(kb_copy, gap_log, *answers)
     assert "0 change(s) applied" in out
     assert len(await remaining(kb_copy, gap_log)) == len(CLOSURE_QUESTIONS) + 1
+
+
+def test_kb_history_and_undo_without_a_change_log_say_so_and_make_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "nowhere"))
+    assert main(["kb", "history"]) == 0
+    assert main(["kb", "undo"]) == 1
+    out = capsys.readouterr().out
+    assert "No changes logged in" in out and "Nothing to undo" in out
+    assert not (tmp_path / "nowhere").exists()

@@ -146,6 +146,9 @@ def cmd_kb_history(args: argparse.Namespace) -> int:
     from bot.knowledge.changes import KnowledgeEditor, format_history
 
     settings = settings_for(args)
+    if not settings.changes_path.is_file():  # say so, instead of making an empty log in the wrong folder
+        print(f"No changes logged in {settings.changes_path} (set BOT_DATA_DIR to where the bot keeps its data).")
+        return 0
 
     async def history() -> str:
         async with KnowledgeEditor(settings.knowledge_dir, settings.changes_path) as editor:
@@ -159,6 +162,10 @@ def cmd_kb_undo(args: argparse.Namespace) -> int:
     from bot.knowledge.changes import KnowledgeEditor
 
     settings = settings_for(args)
+    if not settings.changes_path.is_file():
+        print(f"Nothing to undo: no changes logged in {settings.changes_path} (set BOT_DATA_DIR to where the bot "
+              "keeps its data).")
+        return 1
 
     async def undo():
         async with KnowledgeEditor(settings.knowledge_dir, settings.changes_path) as editor:
