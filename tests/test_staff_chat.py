@@ -180,3 +180,17 @@ async def test_the_weekly_digest_reaches_the_staff_chat_at_the_set_hour_with_cou
     assert f"Facts due for review ({len(due)}): {', '.join(due)}." in digest
     for private in ("Shabana", "<name>", "0300", "7654321", "<phone>", "band ho", "cricket", "918273645", "tankhwa"):
         assert private not in digest, private
+
+
+async def test_a_change_from_the_chat_is_reloaded_once_not_again_by_the_file_watcher(fake, settings, kb_copy):
+    path = kb_copy / "entries" / "wages.yaml"
+    good = path.read_bytes().replace(b"en: The minimum wage in Sindh", b"en: Minimum wage in Sindh", 1)
+    async with running(dataclasses.replace(settings, watch_seconds=0.1)):
+        reply = await upload(fake, STAFF, "wages.yaml", good)
+        assert "Applied to entries/wages.yaml" in reply["text"]
+        n = len(fake.sent(STAFF))
+        await asyncio.sleep(1.0)  # ten rounds of the watcher
+        assert len(fake.sent(STAFF)) == n
+        path.write_bytes(path.read_bytes().replace(b"en: Minimum wage in Sindh", b"en: The minimum wage", 1))
+        (by_hand,) = (await wait(fake, STAFF, n + 1, SLOW))[n:]  # an edit by hand is still noticed
+        assert "Knowledge base reloaded" in by_hand["text"]

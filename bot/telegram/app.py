@@ -314,6 +314,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reload_knowledge(app: Application) -> str:
     """Reload from disk (in a thread: building the index takes a moment). Returns the report for staff."""
     s: BotServices = app.bot_data["services"]
+    app.bot_data["knowledge_stamp"] = _knowledge_stamp(s.knowledge)  # the watcher need not reload this again
     problems = await asyncio.to_thread(s.knowledge.reload)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -330,14 +331,12 @@ def _knowledge_stamp(knowledge: KnowledgeStore) -> tuple:
 async def _watch_knowledge(app: Application) -> None:
     """Reload when a file under knowledge/ changes; tell the staff chats how it went."""
     s: BotServices = app.bot_data["services"]
-    stamp = _knowledge_stamp(s.knowledge)
+    app.bot_data["knowledge_stamp"] = _knowledge_stamp(s.knowledge)
     while True:
         await asyncio.sleep(s.settings.watch_seconds)
         try:
-            now = _knowledge_stamp(s.knowledge)
-            if now == stamp:
+            if _knowledge_stamp(s.knowledge) == app.bot_data["knowledge_stamp"]:
                 continue
-            stamp = now
             report = await reload_knowledge(app)
             log.info("knowledge files changed: %s", report.splitlines()[0])
             for chat_id in s.settings.staff_chat_ids:
