@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import io
 import sqlite3
 from pathlib import Path
@@ -53,6 +54,7 @@ async def remaining(kb: Path, data: Path) -> list[str]:
 
 async def test_a_reviewed_group_becomes_examples_that_make_its_questions_match(kb_copy, gap_log):
     before = KnowledgeStore(kb_copy).matcher
+    old_lines = (kb_copy / "entries" / "employment.yaml").read_text(encoding="utf-8").splitlines()
     closure = [text for text, _ in CLOSURE_QUESTIONS[:3]]
     assert all(before.match(t).entry_id != "final-dues-gratuity" or before.match(t).outcome != "answered" for t in closure)
 
@@ -69,6 +71,8 @@ async def test_a_reviewed_group_becomes_examples_that_make_its_questions_match(k
     written = (kb_copy / "entries" / "employment.yaml").read_text(encoding="utf-8")
     assert "        - factory band ho gayi ab kya hoga  # added 2026-11-28\n" in written
     assert "<name>" not in written and "Shabana" not in written
+    changed = [d for d in difflib.ndiff(old_lines, written.splitlines()) if d[:2] in ("+ ", "- ")]
+    assert changed == [f"+         - {text}  # added 2026-11-28" for text in closure]  # nothing else moved
     assert await remaining(kb_copy, gap_log) == []  # both groups are remembered
     assert not heldout_shortfalls(evaluation.summary(evaluation.run(fresh, evaluation.load_items(HELDOUT))))
 

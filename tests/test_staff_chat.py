@@ -115,6 +115,11 @@ async def test_kbfile_sends_the_file_a_broken_upload_is_refused_with_file_and_li
         assert f"knowledge/entries/wages.yaml:{line}: error: entry 'overtime': unknown field `colour`" in reply["text"]
         assert path.read_bytes() == original
 
+        many = (kb_copy / "facts.yaml").read_bytes()  # the wrong file under this name: errors by the dozen
+        reply = await upload(fake, STAFF, "wages.yaml", many)
+        assert reply["text"].startswith("Refused") and len(reply["text"]) <= 4096
+        assert path.read_bytes() == original
+
         reply = await upload(fake, STAFF, "wages.yaml", b"\xff\xfe not text")
         assert "not UTF-8" in reply["text"] and path.read_bytes() == original
 

@@ -40,6 +40,7 @@ ROLE = "staff chat"  # who, in the change log: a role, never a Telegram id or na
 GAPS_SHOWN = 5
 MAX_OFFERS = 50  # /gaps offers whose buttons still work
 MAX_UPLOAD_BYTES = 1_000_000  # the largest knowledge file is ~50 kB
+MAX_REPLY = 4000  # Telegram refuses a message over 4,096 characters
 _SKIP = "~skip"
 _COPY_SUFFIX = re.compile(r"\s*\(\d+\)$")  # "wages (1).yaml": how phones name a second download
 
@@ -176,7 +177,7 @@ class StaffTools:
     async def run_digest(self, app: Application, clock: Callable[[], dt.datetime],
                          sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         async def send(when: dt.datetime) -> None:
-            text = await self.digest(when)
+            text = _fit(await self.digest(when))
             for chat_id in self.settings.staff_chat_ids:
                 try:
                     await app.bot.send_message(chat_id, text)
@@ -184,6 +185,12 @@ class StaffTools:
                     log.warning("could not send the weekly digest to a staff chat (%s)", e)
 
         await digest.weekly(self.settings.digest_day, self.settings.digest_hour, send, clock, sleep)
+
+
+def _fit(text: str) -> str:
+    """A reply Telegram accepts (4,096 characters at most): a long list of errors is cut, saying where the rest is."""
+    return text if len(text) <= MAX_REPLY else text[:MAX_REPLY - 80].rsplit("\n", 1)[0] + \
+        "\n… and more: run `main.py kb check` for all of them."
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -219,7 +226,7 @@ async def on_gap_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if update.effective_chat is None or update.effective_chat.id not in tools(context).settings.staff_chat_ids:
         return  # forged: only staff chats are ever sent these buttons
     reply = await tools(context).choose(context.application, query.data or "")
-    await context.bot.send_message(update.effective_chat.id, reply)
+    await context.bot.send_message(update.effective_chat.id, _fit(reply))
 
 
 async def on_addto(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,7 +240,7 @@ async def on_addto(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_undo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_text(await tools(context).undo(context.application))
+    await update.effective_message.reply_text(_fit(await tools(context).undo(context.application)))
 
 
 async def on_kbfile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -256,7 +263,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await update.effective_message.reply_text("That file is too large to be a knowledge file; nothing was changed.")
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
-    await update.effective_message.reply_text(await tools(context).upload(context.application, doc.file_name or "", data))
+    await update.effective_message.reply_text(_fit(await tools(context).upload(context.application, doc.file_name or "",
+                                                                                data)))
 
 
 def register(app: Application, staff: filters.BaseFilter, reload: Callable[[Application], Awaitable[str]]) -> None:
