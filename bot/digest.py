@@ -57,7 +57,7 @@ def digest_text(db: sqlite3.Connection | None, store: KnowledgeStore, now: dt.da
         share = f"{answered / total:.0%}" if total else "-"
         lines.append(f"Questions: {total}; answered {answered} ({share}), suggested {suggested}, declined {declined}, "
                      f"pointed elsewhere {redirected}.")
-        groups = groups_to_review(db, filters, store, set())[:TOP_GAPS]
+        groups = groups_to_review(db, filters, store, set(), TOP_GAPS)
         if groups:
             lines.append("\nBiggest gaps (declined or unsure), by the entry they come closest to:")
             for i, g in enumerate(groups, 1):

@@ -9,7 +9,6 @@ scrubber would still remove) is never copied into the knowledge base.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from collections import Counter
@@ -44,7 +43,6 @@ class Question:
 
 @dataclass
 class ReviewGroup:
-    key: str  # a short hash of its questions: names the group in buttons
     questions: list[Question]  # most asked first
     entries: list[tuple[str, float]]  # the bot's best guesses, closest first
     groups: list[tuple[str, float]]  # out-of-scope groups, closest first
@@ -61,17 +59,20 @@ class ReviewGroup:
         return out
 
 
-def groups_to_review(db: sqlite3.Connection, filters: Filters, store: KnowledgeStore, reviewed: set[str]) -> list[ReviewGroup]:
-    """The gap groups, most asked first, without the questions already decided on."""
-    out = []
+def groups_to_review(db: sqlite3.Connection, filters: Filters, store: KnowledgeStore, reviewed: set[str],
+                     limit: int | None = None) -> list[ReviewGroup]:
+    """The gap groups, most asked first, without the questions already decided on; the first ``limit`` only
+    (the guesses, which ask the matcher about each question, are worked out for those alone)."""
+    found = []
     for gap in find_gaps(db, filters).groups:
         questions = [Question(t, gap.forms.get(t), n) for t, n in gap.texts.most_common() if text_key(t) not in reviewed]
-        if not questions:
-            continue
-        key = hashlib.sha256("\n".join(sorted(q.text for q in questions)).encode()).hexdigest()[:10]
+        if questions:
+            found.append((gap, questions))
+    found.sort(key=lambda g: -sum(q.count for q in g[1]))
+    out = []
+    for gap, questions in found[:limit]:
         entries, groups = _guesses(store, questions, gap.guesses)
-        out.append(ReviewGroup(key, questions, entries, groups))
-    out.sort(key=lambda g: -g.count)
+        out.append(ReviewGroup(questions, entries, groups))
     return out
 
 

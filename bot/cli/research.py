@@ -99,8 +99,8 @@ def _review(args: argparse.Namespace) -> int:
     async def review() -> int:
         async with KnowledgeEditor(store.root, settings.changes_path) as editor:
             with log_db(settings) as db:
-                groups = groups_to_review(db, filters, store, await editor.reviewed())
-            return await review_in_terminal(groups[:args.limit], editor, store, args.role, input, sys.stdout)
+                groups = groups_to_review(db, filters, store, await editor.reviewed(), args.limit)
+            return await review_in_terminal(groups, editor, store, args.role, input, sys.stdout)
 
     asyncio.run(review())
     return 0

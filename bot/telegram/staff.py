@@ -91,7 +91,8 @@ class StaffTools:
             return []
         try:
             reviewed = await self.editor.reviewed()
-            return await asyncio.to_thread(groups_to_review, db, Filters(channel="telegram"), self.knowledge, reviewed)
+            return await asyncio.to_thread(groups_to_review, db, Filters(channel="telegram"), self.knowledge, reviewed,
+                                           GAPS_SHOWN)
         finally:
             db.close()
 
@@ -206,7 +207,7 @@ def tools(context: ContextTypes.DEFAULT_TYPE) -> StaffTools:
 
 async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     t = tools(context)
-    groups = (await t.gap_groups())[:GAPS_SHOWN]
+    groups = await t.gap_groups()
     if not groups:
         await update.effective_message.reply_text("No declined or unsure questions left to review.")
         return
