@@ -51,7 +51,7 @@ async def test_gaps_buttons_add_examples_reload_and_undo_puts_the_file_back(fake
     old = path.read_bytes()
     async with running(settings) as app:
         intro, *offers = await says(fake, STAFF, "/gaps", replies=3)
-        assert "biggest groups" in intro["text"]
+        assert "the 2 biggest group(s)" in intro["text"]
         assert "factory band ho gayi ab kya hoga" in offers[0]["text"]  # most asked first
         cricket = offers[1]
         assert "cricket match kab hai bhai" in cricket["text"]
@@ -142,7 +142,7 @@ async def test_the_staff_tools_do_nothing_outside_staff_chats(fake, settings, kb
     async with running(settings):
         for command in ("/gaps", "/kbfile wages", "/undo", "/addto abc final dues"):
             (reply,) = await says(fake, WORKER, command)
-            assert "biggest groups" not in reply["text"] and "addto" not in reply["text"]
+            assert "biggest group" not in reply["text"] and "addto" not in reply["text"]
         await upload(fake, WORKER, "wages.yaml", b"topic: wages\nentries: []\n")
         fake.press(WORKER, "gap:00000000:0")  # forged: buttons only staff chats were sent
         (helped,) = await says(fake, WORKER, "/help")
@@ -199,3 +199,14 @@ async def test_a_change_from_the_chat_is_reloaded_once_not_again_by_the_file_wat
         path.write_bytes(path.read_bytes().replace(b"en: Minimum wage in Sindh", b"en: The minimum wage", 1))
         (by_hand,) = (await wait(fake, STAFF, n + 1, SLOW))[n:]  # an edit by hand is still noticed
         assert "Knowledge base reloaded" in by_hand["text"]
+
+
+async def test_a_skipped_group_is_not_offered_again(fake, settings, gap_log):
+    async with running(settings):
+        _, _, cricket = await says(fake, STAFF, "/gaps", replies=3)
+        reply = await press(fake, STAFF, dict(buttons(cricket))["Skip: nothing to learn"])
+        assert "will not be offered again" in reply["text"]
+        intro, closure = await says(fake, STAFF, "/gaps", replies=2)
+        assert "the 1 biggest group(s)" in intro["text"] and "factory band ho gayi" in closure["text"]
+        await asyncio.sleep(0.3)
+        assert "cricket" not in fake.sent(STAFF)[-1]["text"]

@@ -211,8 +211,8 @@ async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not groups:
         await update.effective_message.reply_text("No declined or unsure questions left to review.")
         return
-    await update.effective_message.reply_text(f"The {len(groups)} biggest groups of questions the bot declined or "
-                                              "was unsure of, not reviewed yet. Choose where each belongs:")
+    await update.effective_message.reply_text(f"Questions the bot declined or was unsure of, not reviewed yet: the "
+                                              f"{len(groups)} biggest group(s). Choose where each belongs:")
     for group in groups:
         text, markup = t.offer(group)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
