@@ -82,7 +82,8 @@ async def test_addto_finds_an_entry_by_title_and_a_review_failing_kb_check_is_re
         _, closure, _ = await says(fake, STAFF, "/gaps", replies=3)
         token = re.search(r"/addto (\w+)", closure["text"])[1]
         # Meanwhile someone adds one of the questions to another entry by hand (the bot has not reloaded yet).
-        by_hand = add_examples(path.read_text(encoding="utf-8"), "termination-notice", "ur-Latn",
+        original = path.read_text(encoding="utf-8")
+        by_hand = add_examples(original, "termination-notice", "ur-Latn",
                                ["factory band ho gayi ab kya hoga"], dt.date(2026, 11, 28))
         path.write_text(by_hand, encoding="utf-8")
 
@@ -93,6 +94,10 @@ async def test_addto_finds_an_entry_by_title_and_a_review_failing_kb_check_is_re
         assert re.search(r"knowledge/entries/employment\.yaml:\d+: error: example 'factory band ho gayi ab kya hoga'",
                          reply["text"]), reply["text"]
         assert path.read_text(encoding="utf-8") == by_hand
+
+        path.write_text(original, encoding="utf-8")  # the hand edit is taken back: the same button now works
+        reply = await press(fake, STAFF, choice)
+        assert "Applied to entries/employment.yaml" in reply["text"], reply["text"]
 
 
 async def test_kbfile_sends_the_file_a_broken_upload_is_refused_with_file_and_line_a_good_one_applied_and_undone(

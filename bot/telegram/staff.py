@@ -122,14 +122,17 @@ class StaffTools:
     async def choose(self, app: Application, data: str) -> str:
         """Act on a pressed button's data; the reply for the staff chat."""
         _, token, index = (data.split(":") + ["", ""])[:3]
-        offer = self.offers.pop(token, None)
+        offer = self.offers.get(token)
         if offer is None or not index.isdigit() or int(index) >= len(offer.choices):
             return "These buttons are out of date (used already, or from before a restart): send /gaps again."
+        del self.offers[token]  # before any wait: a second press finds nothing to do
         choice = offer.choices[int(index)]
         if choice == _SKIP:
             await skip(self.editor, offer.group)
             return "Skipped: this group will not be offered again."
         outcome = await add_to(self.editor, self.knowledge.kb, offer.group, choice, ROLE)
+        if outcome.problems:  # refused by kb check: the other buttons still work once the errors are fixed
+            self.offers[token] = offer
         return await self._applied(app, outcome)
 
     def search(self, token: str, words: str) -> tuple[str, InlineKeyboardMarkup | None]:
