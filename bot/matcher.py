@@ -70,6 +70,10 @@ class Thresholds:
     """Confidence needed to answer outright, and the least score that still counts as a labour question."""
 
     answer: float = 0.28
+    # A story (more than ``story_words`` words) is answered outright only above this: a long
+    # message touches several entries, and a wrong answer costs more than one tap on a suggestion.
+    story_answer: float = 0.30
+    story_words: int = 15
     suggest: float = 0.22
     # When the runner-up scores at least this share of the best, the message is
     # ambiguous ("chutti": which leave?) and the worker is asked to choose.
@@ -320,7 +324,8 @@ class Matcher:
         floor = t.suggest * 0.75
         alternatives = tuple(c for c in ranked[1:] if c.confidence >= floor)
         close_call = bool(alternatives) and alternatives[0].confidence >= best.confidence * t.ambiguity
-        confident = best.confidence >= t.answer and not close_call
+        needed = t.story_answer if len(text.split()) > t.story_words else t.answer
+        confident = best.confidence >= needed and not close_call
         return Match("answered" if confident else "suggested", best, alternatives)
 
 

@@ -50,12 +50,11 @@ class CollectingLog:
         self.ratings.append((token, helpful))
 
 
-# Issue 9 asks for top1 >= 0.92 overall and >= 0.88 per form, >= 0.85 on stories, in-scope declined
-# <= 0.05, out-of-scope declined or redirected >= 0.90 and wrong outright <= 0.02. Not reached yet
-# (measured 2026-11-28: 0.922, 0.894-0.955, 0.873, 0.008, 0.897, 0.016): until they are, these bars
-# guard what was reached, a little under it so that a content edit elsewhere does not trip them.
-# Raise them as the bot improves; never lower them to let a change through.
-HELDOUT_BARS = {"top1": 0.90, "stories": 0.84, "declined": 0.02, "abstain": 0.86, "wrong_outright": 0.02, "per_form": 0.87}
+# Issue 9's bars on the held-out set, reached 2026-11-28 (0.922 right first, 0.894-0.955 per form, 0.873 on
+# stories, 0.008 declined, 0.966 out of scope declined or redirected, 0.013 wrong outright). Raise them as the
+# bot improves; never lower them to let a change through. (Here, not in test_eval.py: the review tests check
+# them too, and no test imports another test module.)
+HELDOUT_BARS = {"top1": 0.92, "stories": 0.85, "declined": 0.05, "abstain": 0.90, "wrong_outright": 0.02, "per_form": 0.88}
 
 
 def heldout_shortfalls(result: dict) -> list[str]:

@@ -1,5 +1,8 @@
 """The bot finds the right entry whatever language form the worker writes in, and declines the rest."""
 
+import copy
+from dataclasses import replace
+
 import pytest
 
 from bot.answers import respond
@@ -57,3 +60,16 @@ def test_empty_huge_and_odd_messages_do_not_break(store):
     huge = "tankhwa nahi mili " * 800  # about 14,000 characters
     assert respond(store, huge).entry_id == "wages-late-or-unpaid"
     assert respond(store, "\u200f\u200b\ufeff").match.outcome == "declined"
+
+
+def test_a_story_needs_more_confidence_to_be_answered_outright(store):
+    story = ("I have worked in a garment factory in Korangi for two years and the owner has not paid my salary "
+             "for the last three months, he keeps saying next week")
+    short = "salary not paid for three months"
+    default = store.matcher
+    assert default.match(story).outcome == "answered" and default.match(short).outcome == "answered"
+    wary = copy.copy(default)
+    wary.thresholds = replace(default.thresholds, story_answer=0.99)
+    offered = wary.match(story)
+    assert offered.outcome == "suggested" and offered.best == default.match(story).best  # the same entry, as a button
+    assert wary.match(short).outcome == "answered"
