@@ -20,6 +20,17 @@ def _ints(value: str) -> frozenset[int]:
         raise SettingError(f"BOT_STAFF_CHAT_IDS must be chat ids separated by commas, not {value!r}") from None
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _day(value: str) -> str:
+    """BOT_DIGEST_DAY: a weekday's first three letters, or ``off``."""
+    day = value.strip().lower()[:3] or "mon"
+    if day not in (*_DAYS, "off"):
+        raise SettingError(f"BOT_DIGEST_DAY must be a weekday (mon, tue, ... sun) or off, not {value!r}")
+    return day
+
+
 def _number(env, name: str, default, kind=int):
     value = env.get(name)
     if value is None or value.strip() == "":
@@ -28,6 +39,12 @@ def _number(env, name: str, default, kind=int):
         return kind(value)
     except ValueError:
         raise SettingError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}") from None
+
+
+def _hour(value: int) -> int:
+    if not 0 <= value <= 23:
+        raise SettingError(f"BOT_DIGEST_HOUR must be an hour from 0 to 23, not {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,8 @@ class Settings:
     stop_seconds: float = 6.0  # on SIGTERM/SIGINT: time to answer updates already taken before keeping the rest
     retention_days: int = 180
     report_threshold: int = 5
+    digest_day: str = "mon"  # the weekly digest to the staff chats: weekday, or "off"
+    digest_hour: int = 9  # hour of the digest, Pakistan time (UTC+5)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -67,6 +86,8 @@ class Settings:
             stop_seconds=_number(e, "BOT_STOP_SECONDS", cls.stop_seconds, float),
             retention_days=_number(e, "BOT_RETENTION_DAYS", cls.retention_days),
             report_threshold=_number(e, "BOT_REPORT_THRESHOLD", cls.report_threshold),
+            digest_day=_day(e.get("BOT_DIGEST_DAY", cls.digest_day)),
+            digest_hour=_hour(_number(e, "BOT_DIGEST_HOUR", cls.digest_hour)),
         )
 
     @property
@@ -76,3 +97,8 @@ class Settings:
     @property
     def log_path(self) -> Path:
         return self.data_dir / "queries.sqlite3"
+
+    @property
+    def changes_path(self) -> Path:
+        """Changes made to knowledge files from the bot or ``gaps review`` (``main.py kb history``)."""
+        return self.data_dir / "changes.sqlite3"

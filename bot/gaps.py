@@ -33,6 +33,7 @@ class Gap:
     texts: Counter = field(default_factory=Counter)
     langs: Counter = field(default_factory=Counter)
     guesses: Counter = field(default_factory=Counter)
+    forms: dict = field(default_factory=dict)  # each text's language form (its most common, as logged)
 
     @property
     def count(self) -> int:
@@ -90,6 +91,7 @@ def find_gaps(db: sqlite3.Connection, filters: Filters, low_confidence: float = 
             gap = group_of[text] = result.groups[best]
         gap.texts[text] += n
         gap.langs[lang or "?"] += n
+        gap.forms.setdefault(text, lang)
         if guess:
             gap.guesses[guess] += n
     result.groups.sort(key=lambda g: -g.count)

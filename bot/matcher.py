@@ -276,6 +276,12 @@ class Matcher:
                 combined = np.maximum(combined, _CLAUSE_WEIGHT * self._scores(words, chars, None))
         return combined
 
+    def similarities(self, text: str) -> dict[str, float]:
+        """How close ``text`` is to every entry and out-of-scope group, by id (for staff tools: guesses)."""
+        words, chars, _ = self._query(text)
+        scores = self._clause_scores(text, self._scores(words, chars, None), _word_count(words))
+        return dict(zip(self.entry_ids + self.group_ids, map(float, scores)))
+
     # -- decision -------------------------------------------------------------------------
 
     def smalltalk(self, text: str) -> str | None:

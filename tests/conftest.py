@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
-from tests.helpers import UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
+from tests.helpers import CLOSURE_QUESTIONS, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 # Tests that build a knowledge base from files, run the bot against the fake Bot API, start processes or a
 # browser, or score whole question sets take seconds each; `uv run pytest -m "not slow"` leaves them out.
-SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir"}
+SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir", "gap_log"}
 SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli"}
 # (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
 
@@ -189,6 +189,27 @@ def data_dir(tmp_path, store, monkeypatch) -> Path:
         await ask(log, clock, WEEK2, 2, "cricket match kab hai", None)
         await ask(log, clock, WEEK2, 5, "bank loan chahiye", None, lang="en")
         await ask(log, clock, WEEK2, 4, "overtime ka rate", "overtime", outcome="suggested", confidence=0.3)
+        await log.close()
+
+    asyncio.run(fill())
+    monkeypatch.setenv("BOT_DATA_DIR", str(data))
+    return data
+
+
+@pytest.fixture
+def gap_log(tmp_path, store, monkeypatch) -> Path:
+    """A query log holding the CLOSURE_QUESTIONS gap and a smaller one (cricket); BOT_DATA_DIR points at it."""
+    from bot.querylog import QueryLog
+
+    data = tmp_path / "data"
+    clock = Clock()
+    log = QueryLog(data / "queries.sqlite3", clock=clock)
+
+    async def fill() -> None:
+        await log.start()
+        for text, n in CLOSURE_QUESTIONS:
+            await ask(log, clock, WEEK1, n, text, None)
+        await ask(log, clock, WEEK2, 2, "cricket match kab hai bhai", None)
         await log.close()
 
     asyncio.run(fill())

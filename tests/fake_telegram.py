@@ -10,10 +10,16 @@ characters (``message is too long``).
 API would), and ``jitter`` up to that many more at random, so calls made at once
 can finish in any order; :meth:`FakeTelegram.fail` makes chosen calls fail the way Telegram
 does: 429 with ``retry_after``, 403 (blocked by the user), 502.
+
+Files: :meth:`FakeTelegram.document` sends the bot a document as a user would; ``getFile`` and the
+``/file/bot<token>/<path>`` download route serve it back; ``sendDocument`` (multipart, as the bot uploads)
+is kept in :attr:`FakeTelegram.documents`.
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import html
 import itertools
 import json
@@ -22,7 +28,7 @@ import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 BOT = {"id": 777000111, "is_bot": True, "first_name": "NOW Rights", "username": "nowrights_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -70,6 +76,8 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
+        self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -133,6 +141,14 @@ class FakeTelegram:
                    "is_animated": False, "is_video": False}
         return self.message(chat_id, sticker=sticker)
 
+    def document(self, chat_id: int, filename: str, content: bytes, caption: str | None = None, **kw) -> dict:
+        """A user sends the bot a file."""
+        file_id = f"DOC{len(self.files) + 1}"
+        self.files[file_id] = content
+        doc = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
+               "mime_type": "application/x-yaml", "file_size": len(content)}
+        return self.message(chat_id, document=doc, **({"caption": caption} if caption else {}), **kw)
+
     def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None) -> dict:
         msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, False), "from": BOT, "text": "menu"}
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
@@ -177,13 +193,24 @@ class FakeTelegram:
                 pass
 
             def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 m = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path)
                 if not m or m.group(1) != fake.token:
                     return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 params = fake._params(body, self.headers.get("Content-Type", ""))
                 status, payload = fake._call(m.group(2), params)
                 self._reply(status, payload)
+
+            def do_GET(self):  # noqa: N802 - a file download: /file/bot<token>/<file_path>
+                m = re.fullmatch(r"/file/bot([^/]+)/documents/(\w+)\.\w+", unquote(self.path))
+                content = fake.files.get(m.group(2)) if m and m.group(1) == fake.token else None
+                if content is None:
+                    return self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
 
             def _reply(self, status, payload):
                 data = json.dumps(payload).encode()
@@ -199,7 +226,23 @@ class FakeTelegram:
         return Handler
 
     @staticmethod
-    def _params(body: str, content_type: str) -> dict:
+    def _params(raw: bytes, content_type: str) -> dict:
+        if content_type.startswith("multipart/form-data"):  # a file upload: files stay bytes, fields are JSON or text
+            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+            params = {}
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                content = part.get_payload(decode=True)
+                if part.get_filename():
+                    params[name] = {"filename": part.get_filename(), "content": content}
+                else:
+                    try:
+                        params[name] = json.loads(content)
+                    except ValueError:
+                        params[name] = content.decode()
+            return params
+        body = raw.decode()
         if "json" in content_type:
             return json.loads(body or "{}")
         params = {}
@@ -241,6 +284,22 @@ class FakeTelegram:
             if self.delay:
                 time.sleep(self.delay)  # the answer's trip back
             return ok(updates)
+        if method == "getFile":
+            file_id = str(p.get("file_id", ""))
+            if file_id not in self.files:
+                return self._error(method, "Bad Request: invalid file_id")
+            return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+                       "file_path": f"documents/{file_id}.yaml"})
+        if method == "sendDocument":
+            upload = p.get("document")
+            if not isinstance(upload, dict):
+                return self._error(method, "Bad Request: there is no document in the request")
+            self.documents.append({"chat_id": int(p["chat_id"]), "filename": upload["filename"],
+                                   "content": upload["content"], "caption": p.get("caption")})
+            return ok({"message_id": next(self._message_ids), "date": int(time.time()),
+                       "chat": {"id": int(p["chat_id"]), "type": "private"}, "from": BOT,
+                       "document": {"file_id": f"SENT{len(self.documents)}", "file_unique_id": f"s{len(self.documents)}",
+                                    "file_name": upload["filename"]}})
         if method in ("sendMessage", "editMessageText"):
             text = str(p.get("text", ""))
             try:

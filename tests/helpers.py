@@ -48,3 +48,30 @@ class CollectingLog:
 
     def feedback(self, token: str, helpful: bool) -> None:
         self.ratings.append((token, helpful))
+
+
+# Issue 9's bars on the held-out set, reached 2026-11-28 (0.922 right first, 0.894-0.955 per form, 0.873 on
+# stories, 0.008 declined, 0.966 out of scope declined or redirected, 0.013 wrong outright). Raise them as the
+# bot improves; never lower them to let a change through. (Here, not in test_eval.py: the review tests check
+# them too, and no test imports another test module.)
+HELDOUT_BARS = {"top1": 0.92, "stories": 0.85, "declined": 0.05, "abstain": 0.90, "wrong_outright": 0.02, "per_form": 0.88}
+
+
+def heldout_shortfalls(result: dict) -> list[str]:
+    """The held-out bars a question-set summary misses (empty when it meets them all)."""
+    checks = {
+        "top1": result["top1"] >= HELDOUT_BARS["top1"],
+        "stories": result["by_length"][">15"]["top1"] >= HELDOUT_BARS["stories"],
+        "declined": result["declined"] <= HELDOUT_BARS["declined"],
+        "abstain": result["abstain"] >= HELDOUT_BARS["abstain"],
+        "wrong_outright": result["wrong_outright"] <= HELDOUT_BARS["wrong_outright"],
+        **{f"per_form {form}": m["top1"] >= HELDOUT_BARS["per_form"] for form, m in result["by_lang"].items()},
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+# Questions about a factory closing, which the bundled knowledge base declines or is unsure of: the gap that
+# tests of the review turn into examples of final-dues-gratuity. The third gives a name: the query log keeps
+# it as "<name>", and no review may copy it.
+CLOSURE_QUESTIONS = [("factory band ho gayi ab kya hoga", 5), ("factory band ho gayi tankhwa ka kya", 3),
+                     ("company bandh ho gayi hamari pagar ka kya hoga", 2), ("mera naam Shabana hai factory band ho gayi", 1)]

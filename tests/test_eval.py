@@ -13,6 +13,7 @@ import pytest
 from bot import evaluation
 from bot.cli import main
 from bot.text import normalise
+from tests.helpers import HELDOUT_BARS
 
 EVAL = Path(__file__).parent / "eval"
 QUESTIONS = EVAL / "questions.yaml"
@@ -66,12 +67,6 @@ def test_overall_quality_bar(result):
 @pytest.mark.parametrize("lang", LANGS)
 def test_each_language_form_bar(result, lang):
     assert result["by_lang"][lang]["top1"] >= 0.85
-
-
-# Issue 9's bars on the held-out set, reached 2026-11-28 (0.922 right first, 0.894-0.955 per form, 0.873 on
-# stories, 0.008 declined, 0.966 out of scope declined or redirected, 0.013 wrong outright). Raise them as the
-# bot improves; never lower them to let a change through.
-HELDOUT_BARS = {"top1": 0.92, "stories": 0.85, "declined": 0.05, "abstain": 0.90, "wrong_outright": 0.02, "per_form": 0.88}
 
 
 def test_heldout_bar(heldout):

@@ -39,6 +39,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     facts.add_argument("fact", nargs="*", help="only these facts (ids from facts.yaml)")
     facts.add_argument("--json", action="store_true", help="print the facts as JSON")
     facts.set_defaults(func=cmd_kb_facts)
+    history = kb_sub.add_parser("history", help="changes made from the staff chat or `gaps review`: who (a role), when, "
+                                                "which file, and the diff")
+    history.add_argument("--limit", type=int, default=20, help="how many of the latest changes (default 20)")
+    history.add_argument("--no-diff", dest="diff", action="store_false", help="one line a change, without the diff")
+    history.set_defaults(func=cmd_kb_history)
+    undo = kb_sub.add_parser("undo", help="undo the last change made from the staff chat or `gaps review`")
+    undo.add_argument("--role", default="staff (terminal)", help="who is undoing, as a role (never a name)")
+    undo.set_defaults(func=cmd_kb_undo)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -132,3 +140,37 @@ def cmd_kb_facts(args: argparse.Namespace) -> int:
     recs = factsheet.records(kb, args.fact)
     print(json.dumps(recs, ensure_ascii=False, indent=2) if args.json else factsheet.format_records(recs))
     return 0
+
+
+def cmd_kb_history(args: argparse.Namespace) -> int:
+    from bot.knowledge.changes import KnowledgeEditor, format_history
+
+    settings = settings_for(args)
+    if not settings.changes_path.is_file():  # say so, instead of making an empty log in the wrong folder
+        print(f"No changes logged in {settings.changes_path} (set BOT_DATA_DIR to where the bot keeps its data).")
+        return 0
+
+    async def history() -> str:
+        async with KnowledgeEditor(settings.knowledge_dir, settings.changes_path) as editor:
+            return format_history(await editor.history(args.limit), diffs=args.diff)
+
+    print(asyncio.run(history()))
+    return 0
+
+
+def cmd_kb_undo(args: argparse.Namespace) -> int:
+    from bot.knowledge.changes import KnowledgeEditor
+
+    settings = settings_for(args)
+    if not settings.changes_path.is_file():
+        print(f"Nothing to undo: no changes logged in {settings.changes_path} (set BOT_DATA_DIR to where the bot "
+              "keeps its data).")
+        return 1
+
+    async def undo():
+        async with KnowledgeEditor(settings.knowledge_dir, settings.changes_path) as editor:
+            return await editor.undo(args.role)
+
+    outcome = asyncio.run(undo())
+    print(outcome.report())
+    return 0 if outcome.ok else 1

@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot.cli.common import knowledge_store, log_db
+from bot.cli.common import knowledge_store, log_db, settings_for
 from bot.config import Settings
 from bot.querylog import QueryLog
 from bot.reports import Filters
@@ -33,8 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--out", default="report.html")
     rep.add_argument("--threshold", type=int, help="show counts below this as <N (default $BOT_REPORT_THRESHOLD or 5)")
     rep.set_defaults(func=cmd_report)
-    gaps = filtered("gaps", "questions the bot declined or was unsure of, grouped")
+    gaps = filtered("gaps", "questions the bot declined or was unsure of, grouped; `gaps review` turns them into examples")
+    gaps.add_argument("mode", nargs="?", choices=["review"],
+                      help="review: walk the groups not yet reviewed and add them as examples, or mark them out of scope")
     gaps.add_argument("--limit", type=int, default=30)
+    gaps.add_argument("--role", default="staff (terminal)",
+                      help="who is reviewing, as a role for the change log (never a name); default 'staff (terminal)'")
     gaps.set_defaults(func=cmd_gaps)
     exp = filtered("export", "the anonymised rows of the query log")
     exp.add_argument("--format", choices=["csv"], default="csv")
@@ -77,8 +81,28 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_gaps(args: argparse.Namespace) -> int:
     from bot.gaps import find_gaps, format_gaps
 
+    if args.mode == "review":
+        return _review(args)
     with log_db(Settings.from_env()) as db:
         print(format_gaps(find_gaps(db, _filters(args)), limit=args.limit))
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from bot.knowledge.changes import KnowledgeEditor
+    from bot.review import groups_to_review, review_in_terminal
+
+    settings = settings_for(args)
+    filters = _filters(args)
+    store = knowledge_store(args)
+
+    async def review() -> int:
+        async with KnowledgeEditor(store.root, settings.changes_path) as editor:
+            with log_db(settings) as db:
+                groups = groups_to_review(db, filters, store, await editor.reviewed(), args.limit)
+            return await review_in_terminal(groups, editor, store, args.role, input, sys.stdout)
+
+    asyncio.run(review())
     return 0
 
 

@@ -79,6 +79,14 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, (next_month - dt.timedelta(days=1)).day))
 
 
+def due_for_review(kb: KnowledgeBase, today: dt.date) -> tuple[list[str], list[str]]:
+    """The facts ``kb check`` warns about by date (a stale money figure, never or long not checked) and the
+    entries past their ``review_by:``, by id."""
+    facts = [f.id for f in kb.facts.values() if _date_problems(f, today)]
+    entries = [e.id for e in kb.entries if e.review_by and e.review_by < today]
+    return facts, entries
+
+
 def _fact_dates(kb: KnowledgeBase, today: dt.date, result: CheckResult) -> None:
     """Money figures past a budget year, and facts nobody has checked lately, as warnings."""
     for fact in kb.facts.values():

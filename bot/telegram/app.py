@@ -35,6 +35,7 @@ from bot.telegram.lanes import ChatLanes
 from bot.telegram.polling import TolerantUpdatesRequest
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import PENDING_FILE, serve
+from bot.telegram import staff as staff_tools
 from bot.telegram.render import keyboard, to_html
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     conversation = core.conversation("telegram")
     builder: ApplicationBuilder = (
         Application.builder().token(settings.token).base_url(settings.api_base_url)
+        .base_file_url(_file_url(settings.api_base_url))
         .post_init(_post_init).post_shutdown(_post_shutdown).concurrent_updates(ChatLanes())
     )
     if rate_limit:
@@ -108,6 +110,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     if staff is not None:
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
         app.add_handler(CommandHandler("stats", on_stats, filters=staff))
+        staff_tools.register(app, staff, reload_knowledge)  # /gaps, /undo, /kbfile, uploads, the weekly digest
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -115,6 +118,11 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     app.add_handler(MessageHandler(messages & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
     app.add_error_handler(on_error)
     return app
+
+
+def _file_url(api_base_url: str) -> str:
+    """Where files are downloaded from: https://api.telegram.org/file/bot for https://api.telegram.org/bot."""
+    return api_base_url.removesuffix("/bot") + "/file/bot" if api_base_url.endswith("/bot") else "https://api.telegram.org/file/bot"
 
 
 async def _post_init(app: Application) -> None:
@@ -126,6 +134,8 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands(commands, language_code=lang)
     _ = gettext_for("en")
     await app.bot.set_my_commands([BotCommand(name, _(desc)) for name, desc in COMMANDS.items()])
+    if "staff" in app.bot_data:
+        await app.bot_data["staff"].start(app)
     if s.settings.watch_seconds > 0:
         app.bot_data["watcher"] = asyncio.create_task(_watch_knowledge(app), name="knowledge-watcher")
 
@@ -135,6 +145,8 @@ async def _post_shutdown(app: Application) -> None:
     watcher = app.bot_data.pop("watcher", None)
     if watcher:
         watcher.cancel()
+    if "staff" in app.bot_data:
+        await app.bot_data["staff"].stop()
     await s.core.close()
 
 
@@ -302,6 +314,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def reload_knowledge(app: Application) -> str:
     """Reload from disk (in a thread: building the index takes a moment). Returns the report for staff."""
     s: BotServices = app.bot_data["services"]
+    app.bot_data["knowledge_stamp"] = _knowledge_stamp(s.knowledge)  # the watcher need not reload this again
     problems = await asyncio.to_thread(s.knowledge.reload)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -318,14 +331,12 @@ def _knowledge_stamp(knowledge: KnowledgeStore) -> tuple:
 async def _watch_knowledge(app: Application) -> None:
     """Reload when a file under knowledge/ changes; tell the staff chats how it went."""
     s: BotServices = app.bot_data["services"]
-    stamp = _knowledge_stamp(s.knowledge)
+    app.bot_data["knowledge_stamp"] = _knowledge_stamp(s.knowledge)
     while True:
         await asyncio.sleep(s.settings.watch_seconds)
         try:
-            now = _knowledge_stamp(s.knowledge)
-            if now == stamp:
+            if _knowledge_stamp(s.knowledge) == app.bot_data["knowledge_stamp"]:
                 continue
-            stamp = now
             report = await reload_knowledge(app)
             log.info("knowledge files changed: %s", report.splitlines()[0])
             for chat_id in s.settings.staff_chat_ids:
