@@ -57,7 +57,9 @@ def line_of():
 def add_entry(kb_copy: Path):
     """Add a file with one entry, whose answers the test chooses, to the knowledge base copy; returns the file."""
 
-    def add(en: str, ur: str, sd: str, *, entry_id: str = "test-translated", topic: str = "wages") -> Path:
+    def add(en: str, ur: str, sd: str, *, entry_id: str = "test-translated", topic: str = "wages",
+            roman: str | None = None) -> Path:
+        """``roman``: the Roman Urdu answer (the English text when not given)."""
         path = kb_copy / "entries" / f"{entry_id}.yaml"
         path.write_text(
             f"""topic: {topic}
@@ -67,6 +69,7 @@ entries:
       en: A test entry
       ur: ایک آزمائشی سوال
       sd: هڪ آزمائشي سوال
+      ur-Latn: Ek aazmaishi sawal
     answer:
       en: |
         {en}
@@ -74,6 +77,8 @@ entries:
         {ur}
       sd: |
         {sd}
+      ur-Latn: |
+        {en if roman is None else roman}
     examples:
       en: [zqx vorpal blorb {entry_id}]
       ur: [زقس وورپل بلورب {entry_id}]

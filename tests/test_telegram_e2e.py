@@ -218,8 +218,8 @@ async def test_a_long_answer_is_split_at_paragraphs(fake, settings, kb_copy):
     start = text.index("      en: |\n", text.index("- id: overtime"))
     end = text.index("    examples:", start)
     body = "".join(f"        {line}\n" if line else "\n" for line in long_answer.split("\n"))
-    # The same long text in all three, so the translations keep the same figures and the knowledge base loads.
-    answers = "".join(f"      {lang}: |\n{body}" for lang in ("en", "ur", "sd"))
+    # The same long text in all four, so the translations keep the same figures and the knowledge base loads.
+    answers = "".join(f"      {lang}: |\n{body}" for lang in ("en", "ur", "sd", "ur-Latn"))
     path.write_text(text[:start] + answers + text[end:], encoding="utf-8")
     async with running(settings):
         await choose(fake, 37, "en")
