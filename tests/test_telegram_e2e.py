@@ -24,7 +24,8 @@ async def test_start_registers_commands_per_language(fake, settings):
     assert {"en", "ur", "sd", None} <= langs
     ur = next(c for m, c in fake.calls if m == "setMyCommands" and c.get("language_code") == "ur")
     assert any(ARABIC.search(cmd["description"]) for cmd in ur["commands"])
-    assert [label for label, _ in buttons(sent[0])] == ["English", "اردو", "سنڌي"]
+    assert [label for label, _ in buttons(sent[0])] == ["English", "اردو", "سنڌي", "Roman Urdu"]
+    assert "ur-Latn" not in langs  # no phone is set to Roman Urdu: Telegram has no such language code
     assert any(m == "deleteWebhook" for m, _ in fake.calls)
 
 

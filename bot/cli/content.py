@@ -1,4 +1,4 @@
-"""Content commands, for staff keeping the knowledge base: ``ask``, ``eval``, ``kb check``, ``kb facts``."""
+"""Content commands, for staff keeping the knowledge base: ``ask``, ``eval``, ``kb check``, ``kb facts``, ``kb audio``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.cli.common import knowledge_store, settings_for
 from bot.conversation import Turn
 from bot.knowledge import check as kb_check
+from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.preferences import Preferences
 
 
@@ -39,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     facts.add_argument("fact", nargs="*", help="only these facts (ids from facts.yaml)")
     facts.add_argument("--json", action="store_true", help="print the facts as JSON")
     facts.set_defaults(func=cmd_kb_facts)
+    audio = kb_sub.add_parser("audio", help="entries without a recorded answer, per language, to plan recordings")
+    audio.add_argument("--lang", choices=ANSWER_LANGUAGES, action="append", help="only this language (may repeat)")
+    audio.set_defaults(func=cmd_kb_audio)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -131,4 +135,18 @@ def cmd_kb_facts(args: argparse.Namespace) -> int:
         return 1
     recs = factsheet.records(kb, args.fact)
     print(json.dumps(recs, ensure_ascii=False, indent=2) if args.json else factsheet.format_records(recs))
+    return 0
+
+
+def cmd_kb_audio(args: argparse.Namespace) -> int:
+    from bot.knowledge.recordings import missing
+
+    kb = knowledge_store(args).kb
+    without = missing(kb.entries)
+    for lang in args.lang or ANSWER_LANGUAGES:
+        entries = without[lang]
+        print(f"{lang}: {len(kb.entries) - len(entries)} of {len(kb.entries)} entries recorded; "
+              f"{len(entries)} without a recording" + (":" if entries else ""))
+        for entry in entries:
+            print(f"  {entry.id:<30} {entry.title[lang]}  ({entry.file}:{entry.line})")
     return 0
