@@ -21,7 +21,7 @@ from bot.preferences import Preferences
 
 def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
-    ask.add_argument("--lang", choices=["en", "ur", "sd"], help="reply language (default: the question's)")
+    ask.add_argument("--lang", choices=ANSWER_LANGUAGES, help="reply language (default: the question's)")
     ask.add_argument("--json", action="store_true", help="print the match as JSON")
     ask.add_argument("text", nargs="+")
     ask.set_defaults(func=cmd_ask)
