@@ -55,6 +55,18 @@ def test_missing_urdu_answer_names_file_line_and_fix(kb_copy):
     ), errors
 
 
+def test_missing_roman_urdu_answer_or_title_is_an_error_like_the_others(kb_copy):
+    path = kb_copy / "entries" / "hours-and-leave.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      ur-Latn: |\n", text.index("- id: working-hours"))
+    end = text.index("    examples:", start)
+    text = text[:start] + text[end:]
+    path.write_text(text.replace("      ur-Latn: Hafte ki chutti\n", ""), encoding="utf-8")
+    errors = _errors(kb_copy)
+    assert any("entry 'working-hours': missing Roman Urdu (ur-Latn) answer; add `ur-Latn:` under `answer:`" in e for e in errors), errors
+    assert any("entry 'weekly-holiday': missing Roman Urdu (ur-Latn) title" in e for e in errors), errors
+
+
 def test_duplicate_id_names_both_places(kb_copy):
     path = kb_copy / "entries" / "unions.yaml"
     text = path.read_text(encoding="utf-8").replace("- id: union-protection", "- id: union-right-to-join")

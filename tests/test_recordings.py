@@ -109,3 +109,14 @@ def test_kb_audio_lists_entries_without_recordings_per_language(kb_copy, add_rec
     assert "en: 0 of 43 entries recorded; 43 without" in sections["en"]
     roman = out[out.index("ur-Latn:"):]
     assert "overtime " not in roman and "minimum-wage-amount" in roman
+
+
+def test_the_terminal_chat_names_the_file_it_cannot_play(tmp_path):
+    import io
+
+    from bot.chat import render
+    from bot.conversation import Message
+
+    out = io.StringIO()
+    render([Message("Overtime ki had aur paise", voice=tmp_path / "overtime.ur-Latn.ogg")], out)
+    assert f"(voice note: {tmp_path / 'overtime.ur-Latn.ogg'})" in out.getvalue()
