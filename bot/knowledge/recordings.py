@@ -19,7 +19,6 @@ import datetime as dt
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Mapping
 
-from mutagen import MutagenError
 from mutagen.oggopus import OggOpus
 
 from bot.knowledge.model import ANSWER_LANGUAGES, Entry, Recording
@@ -88,7 +87,7 @@ def inspect(path: Path) -> list[tuple[str, str]]:
                           "or convert it at 24 kbit/s: " + CONVERT + ")")]
     try:
         length = OggOpus(path).info.length  # type: ignore[attr-defined]  # a parsed file always has info
-    except (MutagenError, OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - mutagen raises IndexError, struct.error... on malformed pages, not only MutagenError
         return [("error", f"not an OGG/Opus file ({_reason(e)}); Telegram plays only OGG/Opus voice notes. "
                           f"Convert it: {CONVERT}")]
     if length > MAX_SECONDS:
