@@ -45,7 +45,7 @@ async def rows_per_second(path: Path, n: int, texts: list[str]) -> float:
     await log.start()
     start = time.perf_counter()
     for i in range(n):
-        log.record(user=i % 3000, channel="telegram", kind="text", detected_lang="ur-Latn", reply_lang="ur",
+        log.record(user=i % 3000, channel="telegram", kind="text", detected_lang="ur-Latn", reply_lang="ur-Latn",
                    entry_id="overtime", confidence=0.8, outcome="answered", text=texts[i % len(texts)])
     await log.close()
     elapsed = time.perf_counter() - start
@@ -93,7 +93,7 @@ def generate(path: Path, n: int, kb, texts: list[str]) -> None:
             entry, topic = rng.choice(entries) if outcome != "declined" else (None, None)
             form = rng.choice(forms)
             yield (f"{i:012x}", t.strftime("%Y-%m-%d %H:00"), t.strftime("%Y-%m-%d"), "telegram", "menu" if form is None else "text",
-                   form, "ur" if form in ("ur", "ur-Latn", None) else form, entry, topic, round(rng.random(), 3), outcome,
+                   form, form or "ur", entry, topic, round(rng.random(), 3), outcome,
                    rng.choice([None, None, 1, 0]), None if form is None else f"{rng.choice(texts)} {rng.randrange(50)}",
                    f"{rng.randrange(4000):016x}")
 

@@ -24,6 +24,8 @@ def render(messages: list[Message], out: TextIO) -> list[Button]:
         if msg.title:
             print(f"== {msg.title} ==", file=out)
         print(msg.text, file=out)
+        if msg.voice is not None:  # a terminal cannot play it: say which file Telegram would send
+            print(f"(voice note: {msg.voice})", file=out)
         for row in msg.buttons:
             cells = []
             for button in row:

@@ -16,7 +16,8 @@ message instead of replacing that text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from bot.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
@@ -24,9 +25,10 @@ from bot.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
+from bot.language_switch import SwitchWatch
 from bot.preferences import Preferences
 
-LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي"}
+LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي", "ur-Latn": "Roman Urdu"}
 
 # Command names and their descriptions, registered with Telegram per language.
 COMMANDS = {
@@ -76,6 +78,8 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     # Replace the message whose button was pressed instead of sending a new one (menus).
     edit: bool = False
+    # A recorded answer to send as a voice note, with ``text`` as its caption.
+    voice: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Conversation:
     channel: str = "telegram"
     default_lang: str = "ur"
     retention_days: int = 180
+    switches: SwitchWatch = field(default_factory=SwitchWatch)
 
     # -- language ---------------------------------------------------------------
 
@@ -142,6 +147,7 @@ class Conversation:
         if name == "privacy":
             return [Message(_(PRIVACY).format(days=self.retention_days), title=_("Privacy"))]
         if name == "forget":
+            self.switches.forget(chat)
             if await self.prefs.forget(chat):
                 return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
                                   "kept only without any link to you, so there is nothing else to delete."))]
@@ -175,6 +181,15 @@ class Conversation:
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
+        turn = self._reply_to(reply, lang, token, note)
+        offer = self.switches.note(chat, chosen, reply.detected_lang) if chosen and record else None
+        if offer in LANGUAGES:
+            turn.messages.append(self.switch_offer(offer))
+        return turn
+
+    def _reply_to(self, reply: Reply, lang: str, token: str, note: list[Message]) -> Turn:
+        match = reply.match
+        _ = gettext_for(lang)
         kb = self.knowledge.kb
         if match.outcome == "answered" and match.best:
             entry = kb.entry(match.best.entry_id)
@@ -216,6 +231,8 @@ class Conversation:
             rows = [(self._button(self._title(r, lang), f"entry:{r}", lang),) for r in entry.related if kb.entry(r)]
             rows.append((self._button(_("« Back"), f"topic:{entry.topic}", lang),))
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
+        if kind == "listen" and kb.entry(arg):
+            return [self.recording(kb.entry(arg), lang)]
         if kind in ("yes", "no"):
             if self.log and arg:
                 self.log.feedback(arg, kind == "yes")
@@ -247,11 +264,30 @@ class Conversation:
         body += "\n\n" + _("Was this helpful?")
         rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
         nav: list[Button] = []
+        if lang in entry.audio:
+            nav.append(self._button(_("Listen"), f"listen:{entry.id}", lang, keep=True))
         if any(kb.entry(r) for r in entry.related):
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
         rows.append(tuple(nav))
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
+
+    def recording(self, entry: Entry, lang: str) -> Message:
+        """The entry's recorded answer in ``lang`` as a voice note (front ends send the file)."""
+        _ = gettext_for(lang)
+        recording = entry.audio.get(lang)
+        path = self.knowledge.root / recording.path if recording else None
+        if path is None or not path.is_file():  # removed since the knowledge base was loaded
+            return Message(_("Sorry, this recording cannot be played just now. Please read the answer above."))
+        return Message(entry.title[lang], voice=path)
+
+    def switch_offer(self, form: str) -> Message:
+        """Offered, in the form the worker now writes, after several messages in it: one tap changes the language."""
+        _ = gettext_for(form)
+        return Message(_("You are writing in {language}. Shall I answer in {language} from now on?")
+                       .format(language=LANGUAGE_NAMES[form]),
+                       buttons=((Button(_("Yes, answer in {language}").format(language=LANGUAGE_NAMES[form]),
+                                        f"lang:{form}"),),))
 
     def help_text(self, lang: str) -> str:
         _ = gettext_for(lang)
@@ -301,7 +337,7 @@ class Conversation:
 
 WELCOME = N_(
     "Assalam-o-Alaikum! I answer questions about workers' rights in Sindh: wages, leave, maternity, "
-    "harassment, unions and more. Choose a topic, or type your question in Urdu, Sindhi or English."
+    "harassment, unions and more. Choose a topic, or type your question in Urdu, Sindhi, English or Roman Urdu."
 )
 DISCLAIMER = N_(
     "This is information about the law, not legal advice. For help with your own case, contact NOWCommunities (/contact)."

@@ -20,7 +20,9 @@ from bot.language import LANGUAGE_FORMS
 #   declined         in-scope questions that got no entry at all (declined, redirected or small talk)
 #   abstain          out-of-scope questions that got no entry (declined or redirected)
 #   lang_detect      the language form detected as labelled
-METRICS = ("top1", "answered_right", "suggested_right", "top3", "wrong_outright", "declined", "abstain", "lang_detect")
+#   reply_lang       answered in the form it was written in, by a chat that chose no language (Roman Urdu in Roman Urdu)
+METRICS = ("top1", "answered_right", "suggested_right", "top3", "wrong_outright", "declined", "abstain", "lang_detect",
+           "reply_lang")
 # Message length in words: under 6, 6 to 15, over 15 (workers telling what happened).
 LENGTHS = ("<6", "6-15", ">15")
 
@@ -43,6 +45,7 @@ class Outcome:
     detected: str | None
     outcome: str
     candidates: tuple[str, ...]
+    reply_lang: str = ""
 
     @property
     def in_scope(self) -> bool:
@@ -81,6 +84,10 @@ class Outcome:
     def lang_ok(self) -> bool:
         return self.detected == self.item.lang
 
+    @property
+    def reply_ok(self) -> bool:
+        return self.reply_lang == self.item.lang
+
 
 def load_items(path: Path) -> list[Item]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -99,7 +106,7 @@ def run(store: KnowledgeStore, items: list[Item]) -> list[Outcome]:
     for item in items:
         reply = respond(store, item.text)
         cands = tuple(c.entry_id for c in reply.match.candidates)
-        outcomes.append(Outcome(item, reply.detected_lang, reply.match.outcome, cands))
+        outcomes.append(Outcome(item, reply.detected_lang, reply.match.outcome, cands, reply.reply_lang))
     return outcomes
 
 
@@ -120,6 +127,7 @@ def metrics(outcomes: list[Outcome]) -> dict:
         "declined": _share([not o.offered for o in in_scope]),
         "abstain": _share([not o.offered for o in out_scope]),
         "lang_detect": _share([o.lang_ok for o in outcomes]),
+        "reply_lang": _share([o.reply_ok for o in outcomes]),
     }
 
 

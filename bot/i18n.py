@@ -1,6 +1,7 @@
-"""Interface text in English, Urdu and Sindhi through gettext catalogs.
+"""Interface text in English, Urdu, Sindhi and Roman Urdu through gettext catalogs.
 
-Catalogs live in ``locales/{lang}/LC_MESSAGES/messages.po`` and are read with
+Catalogs live in ``locales/{folder}/LC_MESSAGES/messages.po`` (Roman Urdu, ``ur-Latn``, in ``ur_Latn``:
+Babel parses locale names with ``_``) and are read with
 Babel at start-up, so there is no compiled ``.mo`` file to forget to rebuild.
 English message ids are the source text.
 """
@@ -18,18 +19,24 @@ from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-LANGUAGES = ("en", "ur", "sd")
+LANGUAGES = ("en", "ur", "sd", "ur-Latn")
 
 Gettext = Callable[[str], str]
 
 
+def catalog_folder(lang: str) -> str:
+    """The folder under ``locales/`` of ``lang``'s catalog: ``ur-Latn`` -> ``ur_Latn``."""
+    return lang.replace("-", "_")
+
+
 @lru_cache(maxsize=None)
 def translations(lang: str, locales_dir: Path = LOCALES_DIR) -> NullTranslations:
-    po = locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    folder = catalog_folder(lang)
+    po = locales_dir / folder / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not po.is_file():
         return NullTranslations()
     with po.open("rb") as f:
-        catalog = read_po(f, locale=lang)
+        catalog = read_po(f, locale=folder)
     mo = BytesIO()
     write_mo(mo, catalog)  # fuzzy and empty translations are left out, so they fall back to English
     mo.seek(0)

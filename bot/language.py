@@ -14,7 +14,6 @@ from bot.text import arabic_letter_count, clean, latin_letter_count
 
 LanguageForm = Literal["en", "ur", "sd", "ur-Latn"]
 LANGUAGE_FORMS: tuple[LanguageForm, ...] = ("en", "ur", "sd", "ur-Latn")
-REPLY_LANGUAGES: tuple[str, ...] = ("en", "ur", "sd")
 
 # Letters written in Sindhi but not in Urdu (implosives, aspirates and
 # retroflexes with their own letters, Sindhi kaf, the postposition ۾).
@@ -95,7 +94,5 @@ def _english_or_roman_urdu(words: list[str]) -> LanguageForm:
 
 
 def reply_language(form: LanguageForm | None, default: str = "ur") -> str:
-    """The language to answer in: Roman Urdu readers get Urdu script."""
-    if form is None:
-        return default
-    return "ur" if form == "ur-Latn" else form
+    """The language to answer in: the question's own form (Roman Urdu is answered in Roman Urdu)."""
+    return default if form is None else form

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
-from tests.helpers import CLOSURE_QUESTIONS, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
+from tests.helpers import CLOSURE_QUESTIONS, FIXTURES, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,9 @@ def line_of():
 def add_entry(kb_copy: Path):
     """Add a file with one entry, whose answers the test chooses, to the knowledge base copy; returns the file."""
 
-    def add(en: str, ur: str, sd: str, *, entry_id: str = "test-translated", topic: str = "wages") -> Path:
+    def add(en: str, ur: str, sd: str, *, entry_id: str = "test-translated", topic: str = "wages",
+            roman: str | None = None) -> Path:
+        """``roman``: the Roman Urdu answer (the English text when not given)."""
         path = kb_copy / "entries" / f"{entry_id}.yaml"
         path.write_text(
             f"""topic: {topic}
@@ -67,6 +69,7 @@ entries:
       en: A test entry
       ur: ایک آزمائشی سوال
       sd: هڪ آزمائشي سوال
+      ur-Latn: Ek aazmaishi sawal
     answer:
       en: |
         {en}
@@ -74,6 +77,8 @@ entries:
         {ur}
       sd: |
         {sd}
+      ur-Latn: |
+        {en if roman is None else roman}
     examples:
       en: [zqx vorpal blorb {entry_id}]
       ur: [زقس وورپل بلورب {entry_id}]
@@ -89,6 +94,30 @@ entries:
             encoding="utf-8",
         )
         return path
+
+    return add
+
+
+@pytest.fixture
+def add_recording(kb_copy: Path):
+    """Give an entry of the knowledge base copy a recording: a file copied under ``audio/`` (a real OGG/Opus one
+    from tests/fixtures/audio by default, or ``content``), and its ``audio:`` line. Returns the file's path."""
+
+    def add(entry_id: str, lang: str, *, fixture: str = "overtime.ur-Latn.ogg", content: bytes | None = None,
+            name: str | None = None, recorded: str | None = None) -> Path:
+        name = name or f"{entry_id}.{lang}.ogg"
+        dest = kb_copy / "audio" / name
+        dest.parent.mkdir(exist_ok=True)
+        dest.write_bytes(content if content is not None else (FIXTURES / "audio" / fixture).read_bytes())
+        spec = f"audio/{name}" if recorded is None else f"{{file: audio/{name}, recorded: {recorded}}}"
+        for path in (kb_copy / "entries").glob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            start = text.find(f"- id: {entry_id}\n")
+            if start >= 0:
+                at = text.index("    sources:", start)
+                path.write_text(text[:at] + f"    audio:\n      {lang}: {spec}\n" + text[at:], encoding="utf-8")
+                return dest
+        raise AssertionError(f"no entry {entry_id!r}")
 
     return add
 

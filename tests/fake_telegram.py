@@ -4,7 +4,9 @@ It speaks the Bot API's HTTP protocol (``POST /bot<token>/<method>``, form or
 JSON parameters, ``{"ok": ..., "result": ...}`` answers), queues updates for
 ``getUpdates`` long polling, records every call, and refuses what Telegram
 refuses: malformed HTML (``can't parse entities``) and texts over 4,096
-characters (``message is too long``).
+characters (``message is too long``). ``sendVoice`` takes an uploaded OGG file
+(multipart, as Telegram does) and answers with a new ``file_id``, or a ``file_id``
+it gave before; ``voices`` keeps what was uploaded under each id.
 
 ``delay`` adds a round trip's worth of seconds to every call (as a distant Bot
 API would), and ``jitter`` up to that many more at random, so calls made at once
@@ -18,8 +20,6 @@ is kept in :attr:`FakeTelegram.documents`.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import html
 import itertools
 import json
@@ -27,6 +27,8 @@ import random
 import re
 import threading
 import time
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
@@ -78,6 +80,7 @@ class FakeTelegram:
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
         self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
+        self.voices: dict[str, bytes] = {}  # file_id -> the OGG file uploaded with sendVoice
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -173,15 +176,17 @@ class FakeTelegram:
         """Messages sent or edited (and accepted), in the order they arrived."""
         return [p for _, m, p in list(self.delivered) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
 
-    def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict]:
-        """Wait until the bot has sent (or edited) at least ``count`` messages in the chat."""
+    def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0,
+                  methods=("sendMessage", "editMessageText")) -> list[dict]:
+        """Wait until the bot has sent (or edited) at least ``count`` messages in the chat (by ``methods``)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            got = self.sent(chat_id)
+            got = self.sent(chat_id, methods)
             if len(got) >= count:
                 return got
             time.sleep(0.02)
-        raise AssertionError(f"bot sent {len(self.sent(chat_id))} messages to {chat_id}, expected {count}: {self.sent(chat_id)}")
+        raise AssertionError(f"bot sent {len(self.sent(chat_id, methods))} messages to {chat_id}, expected {count}: "
+                             f"{self.sent(chat_id, methods)}")
 
     # -- the HTTP side -------------------------------------------------------------------------
 
@@ -227,20 +232,16 @@ class FakeTelegram:
 
     @staticmethod
     def _params(raw: bytes, content_type: str) -> dict:
-        if content_type.startswith("multipart/form-data"):  # a file upload: files stay bytes, fields are JSON or text
-            message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
-            params = {}
+        if "multipart/form-data" in content_type:  # a file upload: files come as {"filename", "content"}
+            message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+            params: dict = {}
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 content = part.get_payload(decode=True)
                 if part.get_filename():
                     params[name] = {"filename": part.get_filename(), "content": content}
                 else:
-                    try:
-                        params[name] = json.loads(content)
-                    except ValueError:
-                        params[name] = content.decode()
+                    params[name] = FakeTelegram._value(content.decode())
             return params
         body = raw.decode()
         if "json" in content_type:
@@ -313,7 +314,36 @@ class FakeTelegram:
             self.delivered.append((time.monotonic(), method, p))
             return ok({"message_id": next(self._message_ids), "date": int(time.time()),
                        "chat": {"id": int(p["chat_id"]) if "chat_id" in p else 1, "type": "private"}, "from": BOT, "text": visible})
+        if method == "sendVoice":
+            return self._send_voice(p)
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+
+    @staticmethod
+    def _value(text: str):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+
+    def _send_voice(self, p: dict) -> tuple[int, dict]:
+        voice = p.get("voice")
+        if isinstance(voice, dict):  # uploaded
+            if not voice["content"].startswith(b"OggS"):
+                return self._error("sendVoice", "Bad Request: wrong file type")
+            file_id = f"voice-{next(self._ids)}"
+            self.voices[file_id] = voice["content"]
+            p = {**p, "voice": {"uploaded": voice["filename"], "file_id": file_id}}
+        elif voice in self.voices:
+            file_id = voice
+            p = {**p, "voice": {"file_id": file_id}}
+        else:
+            return self._error("sendVoice", "Bad Request: wrong remote file identifier specified")
+        self.delivered.append((time.monotonic(), "sendVoice", p))
+        return 200, {"ok": True, "result": {
+            "message_id": next(self._message_ids), "date": int(time.time()), "from": BOT,
+            "chat": {"id": int(p["chat_id"]), "type": "private"}, "caption": p.get("caption", ""),
+            "voice": {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": 5, "mime_type": "audio/ogg",
+                      "file_size": len(self.voices[file_id])}}}
 
     def _error(self, method: str, description: str) -> tuple[int, dict]:
         self.errors.append((method, description))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from bot.querylog import QueryLog
 
 UTC = dt.timezone.utc
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test-only files (two short OGG/Opus recordings)
 
 
 class Clock:
@@ -25,7 +27,7 @@ async def ask(log: QueryLog, clock: Clock, when: dt.datetime, n: int, text: str 
     clock.now = when
     for i in range(n):
         token = log.record(user=first_user + i, channel="telegram", kind="text" if text else "menu", detected_lang=lang,
-                           reply_lang="ur" if lang in ("ur", "ur-Latn", None) else lang, entry_id=entry,
+                           reply_lang=lang or "ur", entry_id=entry,
                            confidence=confidence if entry else 0.05, outcome=outcome if entry else "declined", text=text)
         if helpful is not None:
             log.feedback(token, helpful)

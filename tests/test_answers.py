@@ -50,8 +50,15 @@ async def test_decline_points_to_nowcommunities(conversation):
     assert "021-34325500" in text
 
 
-def test_ask_prints_the_answer_in_urdu(capsys):
+def test_ask_prints_a_roman_urdu_question_answered_in_roman_urdu(capsys):
     assert main(["ask", "kam", "se", "kam", "tankhwa", "kitni", "hai"]) == 0
+    out = capsys.readouterr().out
+    assert "Sindh mein kam se kam tankhwa" in out.split("\n")[0] and "Rs 40,000" in out
+    assert not re.search(r"[\u0600-\u06FF]", out)
+
+
+def test_ask_prints_an_urdu_question_answered_in_urdu(capsys):
+    assert main(["ask", "کم از کم تنخواہ کتنی ہے"]) == 0
     out = capsys.readouterr().out
     assert "کم از کم تنخواہ" in out and "Source" not in out.split("\n")[0]
 
@@ -61,7 +68,7 @@ def test_ask_json_has_the_documented_shape(capsys):
     data = json.loads(capsys.readouterr().out)
     assert {"text", "detected_lang", "reply_lang", "entry_id", "confidence", "alternatives", "answer"} <= data.keys()
     assert data["text"] == "kam se kam tankhwa kitni hai"
-    assert data["detected_lang"] == "ur-Latn" and data["reply_lang"] == "ur"
+    assert data["detected_lang"] == "ur-Latn" and data["reply_lang"] == "ur-Latn"
     assert data["entry_id"] == "minimum-wage-amount"
     assert 0 < data["confidence"] <= 1
     assert all({"entry_id", "confidence"} == a.keys() for a in data["alternatives"])

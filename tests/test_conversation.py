@@ -126,11 +126,12 @@ async def test_the_senders_telegram_names_never_reach_the_log(tmp_path, store, p
 
 # -- languages, menus, feedback, small talk, redirects, forget: the core every channel shares --------------
 
-@pytest.mark.parametrize("lang", ["en", "ur", "sd"])
+@pytest.mark.parametrize("lang", ["en", "ur", "sd", "ur-Latn"])
 async def test_a_chosen_language_is_welcomed_in_and_kept_for_later_commands(conversation, lang):
     _ = gettext_for(lang)
     [picker] = await conversation.start(20)
-    assert {b.action for row in picker.buttons for b in row} == {"lang:en", "lang:ur", "lang:sd"}
+    assert {b.action for row in picker.buttons for b in row} == {"lang:en", "lang:ur", "lang:sd", "lang:ur-Latn"}
+    assert "Roman Urdu" in [b.label for row in picker.buttons for b in row]
     [welcome] = await conversation.action(20, 20, f"lang:{lang}")
     assert welcome.edit and welcome.text.startswith(_(WELCOME))
     assert (lang == "en") == welcome.text.startswith("Assalam-o-Alaikum!")  # translated, not the English fallback
@@ -176,7 +177,8 @@ async def test_small_talk_gets_its_reply_and_the_menu_in_the_language_used(logge
 def _post_office(redirect: bool) -> str:
     lines = ["  - id: post-office", "    about: test group"]
     if redirect:
-        lines += ["    redirect:", "      en: Ask the post office.", "      ur: ڈاک خانے سے پوچھیں۔", "      sd: ڊاڪخاني کان پڇو."]
+        lines += ["    redirect:", "      en: Ask the post office.", "      ur: ڈاک خانے سے پوچھیں۔", "      sd: ڊاڪخاني کان پڇو.",
+                  "      ur-Latn: Dak khane se poochein."]
     lines.append("    examples:")
     lines += [f"      {form}: [zorblax parcel stamps, zorblax letter, zorblax parcel post, zorblax stamps price]"
               for form in ("en", "ur", "sd", "ur-Latn")]

@@ -62,6 +62,7 @@ def test_overall_quality_bar(result):
     assert result["top3"] >= 0.97
     assert result["abstain"] >= 0.85
     assert result["lang_detect"] >= 0.97
+    assert result["by_lang"]["ur-Latn"]["reply_lang"] >= 0.97  # Roman Urdu questions get Roman Urdu answers
 
 
 @pytest.mark.parametrize("lang", LANGS)

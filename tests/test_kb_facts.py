@@ -12,12 +12,12 @@ def test_kb_facts_lists_the_entries_using_a_fact_in_each_language(fee, kb_copy, 
     assert main(["--knowledge", str(kb_copy), "kb", "facts", "test_fee"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("test_fee (money)  knowledge/facts.yaml:")
-    for shown in ["en: Rs 1,250", "ur: 1,250 روپے", "sd: 1,250 رپيا", "effective: 2025-03-01",
+    for shown in ["en: Rs 1,250", "ur: 1,250 روپے", "sd: 1,250 رپيا", "ur-Latn: Rs 1,250", "effective: 2025-03-01",
                   "checked: 2026-01-10 by content reviewer", "source: Test notification No. 1",
-                  "used by 1 entry:", "test-fee-user (en, ur, sd)  knowledge/entries/test-fee-user.yaml:3"]:
+                  "used by 1 entry:", "test-fee-user (en, ur, sd, ur-Latn)  knowledge/entries/test-fee-user.yaml:3"]:
         assert shown in out, shown
     written_out = out.split("written out")[1]
-    assert "test-fee-written-out (en, ur, sd)" in written_out
+    assert "test-fee-written-out (en, ur, sd, ur-Latn)" in written_out
 
 
 def test_kb_facts_json_lists_every_fact_and_its_users(capsys):

@@ -55,6 +55,18 @@ def test_missing_urdu_answer_names_file_line_and_fix(kb_copy):
     ), errors
 
 
+def test_missing_roman_urdu_answer_or_title_is_an_error_like_the_others(kb_copy):
+    path = kb_copy / "entries" / "hours-and-leave.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("      ur-Latn: |\n", text.index("- id: working-hours"))
+    end = text.index("    examples:", start)
+    text = text[:start] + text[end:]
+    path.write_text(text.replace("      ur-Latn: Hafte ki chutti\n", ""), encoding="utf-8")
+    errors = _errors(kb_copy)
+    assert any("entry 'working-hours': missing Roman Urdu (ur-Latn) answer; add `ur-Latn:` under `answer:`" in e for e in errors), errors
+    assert any("entry 'weekly-holiday': missing Roman Urdu (ur-Latn) title" in e for e in errors), errors
+
+
 def test_duplicate_id_names_both_places(kb_copy):
     path = kb_copy / "entries" / "unions.yaml"
     text = path.read_text(encoding="utf-8").replace("- id: union-protection", "- id: union-right-to-join")
@@ -193,12 +205,12 @@ def _all_button_data(root: Path) -> list[str]:
     return asyncio.run(walk())
 
 
-LONGEST = "wage-deductions-and-fines-that-the-employer-takes"[:48].rstrip("-")
+LONGEST = "wage-deductions-and-fines-that-the-employer-takes"[:47].rstrip("-")
 
 
 def test_the_longest_ids_allowed_still_fit_in_button_data(kb_copy):
-    entry = LONGEST.ljust(48, "x")
-    topic = ("wages-pay-and-everything-about-money-at-work-xyz")[:48]
+    entry = LONGEST.ljust(47, "x")
+    topic = ("wages-pay-and-everything-about-money-at-work-xyz")[:47]
     _rename(kb_copy, "wage-deductions-fines", entry)
     _rename(kb_copy, "id: wages\n", f"id: {topic}\n")
     _rename(kb_copy, "topic: wages\n", f"topic: {topic}\n")
@@ -214,7 +226,7 @@ def test_an_id_too_long_for_button_data_fails_check_and_reload(kb_copy):
     store = KnowledgeStore(kb_copy)
     _rename(kb_copy, "wage-deductions-fines", "wage-deductions-and-fines-that-the-employer-takes-from-pay")
     errors = [str(p) for p in check(kb_copy, self_test=False).errors]
-    assert any("wage-deductions-and-fines-that-the-employer-takes-from-pay" in e and "48" in e for e in errors), errors
+    assert any("wage-deductions-and-fines-that-the-employer-takes-from-pay" in e and "47" in e for e in errors), errors
     assert [p for p in store.reload() if p.severity == "error"]
     assert store.kb.entry("wage-deductions-fines")  # the bot keeps the last good knowledge base
 

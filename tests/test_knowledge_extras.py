@@ -18,7 +18,8 @@ def _problems(root: Path, severity: str) -> list[str]:
 def _group(group_id: str, forms=FORMS, redirect: bool = True) -> str:
     lines = [f"  - id: {group_id}", "    about: test group"]
     if redirect:
-        lines += ["    redirect:", "      en: Ask the post office.", "      ur: ڈاک خانے سے پوچھیں۔", "      sd: ڊاڪخاني کان پڇو."]
+        lines += ["    redirect:", "      en: Ask the post office.", "      ur: ڈاک خانے سے پوچھیں۔", "      sd: ڊاڪخاني کان پڇو.",
+                  "      ur-Latn: Dak khane se poochein."]
     lines.append("    examples:")
     lines += [f"      {form}: [zorblax parcel stamps, zorblax letter, zorblax parcel post, zorblax stamps price]" for form in forms]
     return "\n".join(lines)
@@ -38,7 +39,7 @@ def test_out_of_scope_group_without_a_form_names_file_and_line(kb_copy):
     path = kb_copy / "out-of-scope.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text + "\n" + _group("post-office", forms=("en", "ur", "sd")) + "\n", encoding="utf-8")
-    line = len(text.splitlines()) + 1 + 8  # the first form under `examples:` of the appended group
+    line = len(text.splitlines()) + 1 + 9  # the first form under `examples:` of the appended group
     errors = _problems(kb_copy, "error")
     assert any(e.startswith(f"knowledge/out-of-scope.yaml:{line}: error: out-of-scope group 'post-office': add Roman Urdu") for e in errors), errors
 

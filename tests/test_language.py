@@ -34,7 +34,7 @@ def test_no_letters_means_unknown():
     assert detect("") is None
 
 
-def test_roman_urdu_replies_in_urdu_script():
-    assert reply_language("ur-Latn") == "ur"
+def test_roman_urdu_is_answered_in_roman_urdu():
+    assert reply_language("ur-Latn") == "ur-Latn"
     assert reply_language("sd") == "sd"
     assert reply_language(None) == "ur"

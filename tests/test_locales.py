@@ -1,4 +1,4 @@
-"""Every interface message is translated into Urdu and Sindhi, with the same placeholders."""
+"""Every interface message is translated into Urdu, Sindhi and Roman Urdu, with the same placeholders."""
 
 import re
 
@@ -6,7 +6,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR
+from bot.i18n import LOCALES_DIR, catalog_folder
 
 BOT_DIR = LOCALES_DIR.parent / "bot"
 
@@ -14,8 +14,8 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 
 
 def _catalog(lang):
-    with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        return read_po(f, locale=lang)
+    with (LOCALES_DIR / catalog_folder(lang) / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=catalog_folder(lang))
 
 
 def _source_ids():
@@ -24,7 +24,7 @@ def _source_ids():
     return {message for _, _, message, _, _ in found}
 
 
-@pytest.mark.parametrize("lang", ["ur", "sd"])
+@pytest.mark.parametrize("lang", ["ur", "sd", "ur-Latn"])
 def test_every_message_is_translated_with_matching_placeholders(lang):
     catalog = _catalog(lang)
     ids = {m.id for m in catalog if m.id}

@@ -48,7 +48,7 @@ def test_confidence_and_alternatives_are_bounded(store):
 
 
 def test_reply_language_follows_the_question(store):
-    assert respond(store, "kam se kam tankhwa").reply_lang == "ur"
+    assert respond(store, "kam se kam tankhwa").reply_lang == "ur-Latn"
     assert respond(store, "گهٽ ۾ گهٽ پگهار").reply_lang == "sd"
     assert respond(store, "minimum wage").reply_lang == "en"
     assert respond(store, "minimum wage", lang="sd").reply_lang == "sd"

@@ -1,4 +1,4 @@
-"""kb check: the Urdu and Sindhi answers say the same figures as the English, in the glossary's words."""
+"""kb check: the Urdu, Sindhi and Roman Urdu answers say the same figures as the English, in the glossary's words."""
 
 from pathlib import Path
 
@@ -137,7 +137,7 @@ def test_a_malformed_glossary_is_an_error_and_a_reload_refuses_it(kb_copy, line_
     path.write_text(text.replace("        lang: ur\n", "        lang: urdu\n", 1), encoding="utf-8")
     result = check(kb_copy)
     line = line_of(path, "lang: urdu")
-    assert f"knowledge/glossary.yaml:{line}: error: term 'misconduct': `lang:` must be one of en, ur, sd" in map(str, result.errors)
+    assert f"knowledge/glossary.yaml:{line}: error: term 'misconduct': `lang:` must be one of en, ur, sd, ur-Latn" in map(str, result.errors)
     kb, _ = load_with_problems(kb_copy)
     assert kb is None  # a reload refuses whatever kb check calls an error
 
@@ -153,3 +153,35 @@ def test_glossary_rule_for_an_unknown_entry_is_an_error(kb_copy, line_of):
     path.write_text(path.read_text(encoding="utf-8").replace("entries: [minimum-wage-amount]", "entries: [minimum-wages]"), encoding="utf-8")
     errors = [str(e) for e in check(kb_copy, self_test=False).errors]
     assert f"knowledge/glossary.yaml:{line_of(path, 'minimum-wages]')}: error: term 'conveyance': entry 'minimum-wages' does not exist" in errors
+
+
+# -- Roman Urdu answers are held to the same figures and words ------------------------------------------------
+
+RL = "7 din mein shikayat karein; jurmana Rs 100,000 hai. NOWCommunities ko {nowcommunities_phone} par call karein."
+
+
+def test_a_roman_urdu_answer_with_a_dropped_number_or_placeholder_is_an_error(kb_copy, add_entry, line_of):
+    path = add_entry(EN, UR, SD, roman=RL.replace("7 din", "kuch din").replace("{nowcommunities_phone}", "office"))
+    [error] = _translation_errors(kb_copy)
+    assert error.startswith(f"knowledge/entries/test-translated.yaml:{line_of(path, 'kuch din mein')}: error:")
+    assert "Roman Urdu (ur-Latn)" in error and "missing 7" in error and "{nowcommunities_phone}" in error
+
+
+def test_roman_urdu_thousands_in_words_match(kb_copy, add_entry):
+    add_entry(EN, UR, SD, roman=RL.replace("Rs 100,000", "Rs 100 hazar"))
+    assert _translation_errors(kb_copy) == []
+
+
+def test_a_roman_urdu_phone_number_that_differs_is_an_error(kb_copy, add_entry):
+    add_entry(EN + " Or 021-34325500.", UR + " یا 021-34325500۔", SD + " يا 021-34325500.", roman=RL + " Ya 021-34325501.")
+    [error] = _translation_errors(kb_copy)
+    assert "Roman Urdu (ur-Latn)" in error and "phone numbers" in error
+
+
+def test_bare_mohtasib_in_a_roman_urdu_harassment_answer_warns_and_the_full_name_passes(kb_copy, add_entry):
+    en, ur, sd = "Complain to the harassment Ombudsperson.", "ہراسانی کے خلاف محتسب کو شکایت کریں۔", "هراساني خلاف محتسب وٽ شڪايت ڪريو."
+    add_entry(en, ur, sd, roman="Mohtasib ko shikayat karein.", entry_id="test-bare", topic="harassment")
+    add_entry(en, ur, sd, roman="Harassment Mohtasib (Ombudsperson) ko shikayat karein, aam Soobai Mohtasib ko nahi.",
+              entry_id="test-full", topic="harassment")
+    [warning] = _glossary_warnings(kb_copy)
+    assert "'test-bare'" in warning and "ur-Latn" in warning and "harassment Mohtasib (Ombudsperson)" in warning

@@ -1,4 +1,4 @@
-"""Content commands, for staff keeping the knowledge base: ``ask``, ``eval``, ``kb check``, ``kb facts``."""
+"""Content commands, for staff keeping the knowledge base: ``ask``, ``eval``, ``kb check``, ``kb facts``, ``kb audio``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from bot.bootstrap import bootstrap
 from bot.cli.common import knowledge_store, settings_for
 from bot.conversation import Turn
 from bot.knowledge import check as kb_check
+from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.preferences import Preferences
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
-    ask.add_argument("--lang", choices=["en", "ur", "sd"], help="reply language (default: the question's)")
+    ask.add_argument("--lang", choices=ANSWER_LANGUAGES, help="reply language (default: the question's)")
     ask.add_argument("--json", action="store_true", help="print the match as JSON")
     ask.add_argument("text", nargs="+")
     ask.set_defaults(func=cmd_ask)
@@ -47,6 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     undo = kb_sub.add_parser("undo", help="undo the last change made from the staff chat or `gaps review`")
     undo.add_argument("--role", default="staff (terminal)", help="who is undoing, as a role (never a name)")
     undo.set_defaults(func=cmd_kb_undo)
+    audio = kb_sub.add_parser("audio", help="entries without a recorded answer, per language, to plan recordings")
+    audio.add_argument("--lang", choices=ANSWER_LANGUAGES, action="append", help="only this language (may repeat)")
+    audio.set_defaults(func=cmd_kb_audio)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -174,3 +178,17 @@ def cmd_kb_undo(args: argparse.Namespace) -> int:
     outcome = asyncio.run(undo())
     print(outcome.report())
     return 0 if outcome.ok else 1
+
+
+def cmd_kb_audio(args: argparse.Namespace) -> int:
+    from bot.knowledge.recordings import missing
+
+    kb = knowledge_store(args).kb
+    without = missing(kb.entries)
+    for lang in args.lang or ANSWER_LANGUAGES:
+        entries = without[lang]
+        print(f"{lang}: {len(kb.entries) - len(entries)} of {len(kb.entries)} entries recorded; "
+              f"{len(entries)} without a recording" + (":" if entries else ""))
+        for entry in entries:
+            print(f"  {entry.id:<30} {entry.title[lang]}  ({entry.file}:{entry.line})")
+    return 0

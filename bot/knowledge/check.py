@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.knowledge.facts import render
 from bot.knowledge.loader import load_with_problems
-from bot.knowledge.model import Fact, KnowledgeBase
+from bot.knowledge.model import RTL_LANGUAGES, Fact, KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 from bot.matcher import Matcher
 
@@ -60,7 +60,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True) -> C
             rendered = render(text, kb.facts, lang)
             if len(rendered) > MAX_ANSWER_CHARS:
                 result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer is {len(rendered)} characters; keep it under {MAX_ANSWER_CHARS} so it fits one phone screen", "warning"))
-            if lang != "en":
+            if lang in RTL_LANGUAGES:
                 for line in [entry.title[lang], *rendered.splitlines()]:
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))

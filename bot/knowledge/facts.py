@@ -1,7 +1,7 @@
 """Rendering fact placeholders in answers, per language, with Babel.
 
 An answer says ``{minimum_wage_unskilled}`` and the reader sees "Rs 40,000",
-"40,000 روپے" or "40,000 رپيا"; ``{minimum_wage_unskilled.effective}`` gives the
+"40,000 روپے", "40,000 رپيا" or, in Roman Urdu, "Rs 40,000" (Latin digits); ``{minimum_wage_unskilled.effective}`` gives the
 date the figure applies from ("1 July 2025", "1 جولائی 2025").
 """
 
@@ -18,10 +18,10 @@ from bot.knowledge.model import Fact
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?:\.(effective))?\}")
 
-_LOCALES = {"en": "en_PK", "ur": "ur_PK", "sd": "sd_Arab_PK"}
+_LOCALES = {"en": "en_PK", "ur": "ur_PK", "sd": "sd_Arab_PK", "ur-Latn": "en_PK"}
 # Babel's currency formats put a Latin "Rs" before the number even in Urdu and
 # Sindhi, which breaks right-to-left lines; workers write the word after it.
-_MONEY = {"en": "Rs {}", "ur": "{} روپے", "sd": "{} رپيا"}
+_MONEY = {"en": "Rs {}", "ur": "{} روپے", "sd": "{} رپيا", "ur-Latn": "Rs {}"}
 
 
 def placeholders(text: str) -> list[tuple[str, str | None]]:

@@ -16,7 +16,7 @@ from bot.knowledge.model import ENTRY_ID, ANSWER_LANGUAGES, Entry, KnowledgeBase
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
 from bot.text import tokens
 
-_TERM_KEYS = {"id", "en", "ur", "sd", "note", "wrong"}
+_TERM_KEYS = {"id", "en", "ur", "sd", "ur-Latn", "note", "wrong"}
 _WRONG_KEYS = {"word", "lang", "means", "unless", "topics", "entries"}
 
 
@@ -52,7 +52,7 @@ class WrongWord:
 class Term:
     id: str
     en: str
-    use: dict[str, tuple[str, ...]]  # ur/sd -> the words to use, the first preferred
+    use: dict[str, tuple[str, ...]]  # ur/sd (and ur-Latn, optional) -> the words to use, the first preferred
     wrong: tuple[WrongWord, ...]
 
 
@@ -123,6 +123,10 @@ class _GlossaryReader:
             if not words:
                 self.error(item.line_of(lang), f"{what}: add `{lang}:` with the word to use (or a list, the preferred first)")
             use[lang] = words
+        if "ur-Latn" in item:  # optional: Roman Urdu answers mostly keep the English term
+            use["ur-Latn"] = self.words(item, "ur-Latn")
+            if not use["ur-Latn"]:
+                self.error(item.line_of("ur-Latn"), f"{what}: `ur-Latn:` must be the Roman Urdu words to use (or a list)")
         if not isinstance(item.get("note", ""), str):
             self.error(item.line_of("note"), f"{what}: `note:` must be text")
         wrong_items = item.get("wrong")

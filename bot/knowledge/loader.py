@@ -2,7 +2,7 @@
 
 Layout under the knowledge folder:
 
-- ``topics.yaml``: the topic menu, in order, with titles in en/ur/sd;
+- ``topics.yaml``: the topic menu, in order, with titles in en/ur/sd/ur-Latn;
 - ``facts.yaml``: figures that change, referenced from answers as ``{fact_id}``;
 - ``entries/*.yaml``: one file per topic, ``topic:`` and a list of ``entries:``;
 - ``out-of-scope.yaml`` (optional): what the bot does not cover, with examples and redirects;
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.facts import placeholders
-from bot.knowledge import translation
+from bot.knowledge import recordings, translation
 from bot.knowledge.glossary import read_glossary, wrong_terms
 from bot.knowledge.model import (
     ANSWER_LANGUAGES,
@@ -44,7 +44,7 @@ from bot.text import normalise
 
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
-    "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related",
+    "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related", "audio",
 }
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 
@@ -145,7 +145,7 @@ class _Reader:
         return kb
 
     def check_translations(self, kb: KnowledgeBase, glossary: Path) -> None:
-        """The same figures in en, ur and sd (errors), and no word the glossary marks wrong (warnings)."""
+        """The same figures in en, ur, sd and ur-Latn (errors), and no word the glossary marks wrong (warnings)."""
         terms, problems = read_glossary(glossary, self.display(glossary), kb)
         self.problems += problems
         for entry in kb.entries:
@@ -205,7 +205,7 @@ class _Reader:
             self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be a date written YYYY-MM-DD")
             ok = False
         elif kind == "text" and not (isinstance(value, str) or (isinstance(value, dict) and "en" in value)):
-            self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be text, or en/ur/sd texts")
+            self.error(name, spec.line_of("value"), f"fact {fact_id!r}: `value:` must be text, or en/ur/sd/ur-Latn texts")
             ok = False
         effective = spec.get("effective")
         if effective is not None and not isinstance(effective, dt.date):
@@ -290,13 +290,14 @@ class _Reader:
                 dates[key] = value
         related = self.string_list(name, item, "related", what)
         keywords = self.string_list(name, item, "keywords", what, allow_numbers=True)
+        audio = recordings.read(self, name, item, what, dates.get("reviewed")) if "audio" in item else {}
         if len([p for p in self.problems if p.severity == "error"]) > before:
             return None
         return Entry(
             id=entry_id, topic=topic, title=frozen_map(title), answer=frozen_map(answer),
             examples=frozen_map(examples), sources=sources, verified=verified, keywords=keywords,
             related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
-            answer_lines=frozen_map(_text_lines(item["answer"], answer)),
+            answer_lines=frozen_map(_text_lines(item["answer"], answer)), audio=frozen_map(audio),
         )
 
     def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:
@@ -421,7 +422,7 @@ class _Reader:
     def translations(self, name: str, item: LineMap, key: str, what: str) -> dict[str, str]:
         value = item.get(key)
         if not isinstance(value, LineMap):
-            self.error(name, item.line_of(key), f"{what}: `{key}:` needs en, ur and sd lines under it")
+            self.error(name, item.line_of(key), f"{what}: `{key}:` needs en, ur, sd and ur-Latn lines under it")
             return {}
         out = {}
         for lang in ANSWER_LANGUAGES:

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
-ANSWER_LANGUAGES = ("en", "ur", "sd")
+ANSWER_LANGUAGES = ("en", "ur", "sd", "ur-Latn")
+# Written right to left (Arabic script); English and Roman Urdu are Latin.
+RTL_LANGUAGES = ("ur", "sd")
 # Ids of entries, topics, out-of-scope groups and glossary terms: lower-case words joined by hyphens.
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Entry and topic ids travel in Telegram button data (at most 64 bytes) with the action and language around them:
-# ``related:<id>~sd+`` is 12 bytes more than the id (see bot.conversation).
-MAX_ID_LENGTH = 48
+# ``related:<id>~ur-Latn+`` is 17 bytes more than the id (see bot.conversation).
+MAX_ID_LENGTH = 47
 EXAMPLE_FORMS = ("en", "ur", "sd", "ur-Latn")
 FACT_KINDS = ("money", "number", "date", "text")
 
@@ -57,6 +59,14 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Recording:
+    """A staff recording of an answer: ``path`` under the knowledge folder, and the day it was recorded."""
+
+    path: str
+    recorded: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     topic: str
@@ -73,6 +83,8 @@ class Entry:
     line: int = 0
     # The line where each language's answer text starts, so checks can point at the line they mean.
     answer_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    # Recorded answers (voice notes), by language; optional.
+    audio: Mapping[str, Recording] = field(default_factory=lambda: MappingProxyType({}))
 
     def answer_line(self, lang: str, offset: int = 0) -> int:
         """The file line of character ``offset`` of the ``lang`` answer (exact for ``|`` blocks)."""

@@ -1,4 +1,4 @@
-"""Do an entry's English, Urdu and Sindhi answers say the same figures?
+"""Do an entry's English, Urdu, Sindhi and Roman Urdu answers say the same figures?
 
 A worker reads one language only, so a number dropped or changed in translation
 is a wrong answer. Three things are compared, each as a set (a sentence may
@@ -29,15 +29,15 @@ from bot.knowledge.model import Entry
 from bot.knowledge.yamlfile import Problem
 from bot.text import clean, normalise
 
-_LANG_NAMES = {"ur": "Urdu", "sd": "Sindhi"}
+_LANG_NAMES = {"ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 
 # A multiplier word after a number, in the spellings English, Urdu and Sindhi answers use.
 # Keys are normalised like every other word, so keyboard variants of a letter match too.
 _MULTIPLIER_WORDS = {
-    1_000: ["thousand", "ہزار", "هزار"],
+    1_000: ["thousand", "ہزار", "هزار", "hazar", "hazaar"],
     100_000: ["lakh", "lakhs", "lac", "lacs", "لاکھ", "لاكھ", "لک", "لکھ"],
     1_000_000: ["million", "millions", "ملین", "ملين"],
-    10_000_000: ["crore", "crores", "کروڑ", "ڪروڙ"],
+    10_000_000: ["crore", "crores", "karor", "کروڑ", "ڪروڙ"],
     1_000_000_000: ["billion", "ارب", "بلین", "بلين"],
 }
 _MULTIPLIERS = {normalise(word): value for value, words in _MULTIPLIER_WORDS.items() for word in words}
@@ -128,12 +128,12 @@ def _differences(what: str, english: frozenset, other: frozenset, show) -> str:
 
 
 def compare(entry: Entry) -> list[Problem]:
-    """An error for each of the Urdu and Sindhi answers whose figures differ from the English one."""
+    """An error for each of the Urdu, Sindhi and Roman Urdu answers whose figures differ from the English one."""
     if "en" not in entry.answer:
         return []
     english = figures(entry.answer["en"])
     problems = []
-    for lang in ("ur", "sd"):
+    for lang in _LANG_NAMES:
         if lang not in entry.answer:
             continue
         other = figures(entry.answer[lang])

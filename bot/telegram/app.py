@@ -37,6 +37,7 @@ from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import PENDING_FILE, serve
 from bot.telegram import staff as staff_tools
 from bot.telegram.render import keyboard, to_html
+from bot.telegram.voice import CACHE_FILE, VoiceCache
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class BotServices:
     conversation: Conversation
     flood: FloodGuard
     button_flood: FloodGuard  # presses have their own, larger allowance: browsing menus is not flooding
+    voices: VoiceCache  # recorded answers' Telegram file ids
 
     @property
     def settings(self) -> Settings:
@@ -105,7 +107,8 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     app = builder.build()
     app.bot_data["services"] = BotServices(core, conversation,
                                            FloodGuard(settings.flood_messages, settings.flood_seconds),
-                                           FloodGuard(3 * settings.flood_messages, settings.flood_seconds))
+                                           FloodGuard(3 * settings.flood_messages, settings.flood_seconds),
+                                           VoiceCache(settings.data_dir / CACHE_FILE, core.knowledge.root))
     staff = filters.Chat(chat_id=list(settings.staff_chat_ids)) if settings.staff_chat_ids else None
     if staff is not None:
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
@@ -129,6 +132,8 @@ async def _post_init(app: Application) -> None:
     s: BotServices = app.bot_data["services"]
     await s.core.start()
     for lang in LANGUAGES:
+        if len(lang) != 2:  # Telegram knows phones' languages by ISO 639-1 code; no phone is set to Roman Urdu
+            continue
         _ = gettext_for(lang)
         commands = [BotCommand(name, _(desc)) for name, desc in COMMANDS.items()]
         await app.bot.set_my_commands(commands, language_code=lang)
@@ -157,6 +162,9 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
     chat_id = update.effective_chat.id
     query = update.callback_query
     for msg in messages:
+        if msg.voice is not None:
+            await services(context).voices.send(context.bot, chat_id, msg.voice, caption=msg.text or None)
+            continue
         pieces = to_html(msg)
         markup = keyboard(msg)
         if msg.edit and query is not None and query.message is not None and len(pieces) == 1:
