@@ -47,6 +47,8 @@ class Settings:
     stop_seconds: float = 6.0  # on SIGTERM/SIGINT: time to answer updates already taken before keeping the rest
     retention_days: int = 180
     report_threshold: int = 5
+    case_chat_id: int | None = None  # the staff group where cases arrive ("Ask a person"); None: cases are off
+    case_retention_days: int = 90
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -67,11 +69,17 @@ class Settings:
             stop_seconds=_number(e, "BOT_STOP_SECONDS", cls.stop_seconds, float),
             retention_days=_number(e, "BOT_RETENTION_DAYS", cls.retention_days),
             report_threshold=_number(e, "BOT_REPORT_THRESHOLD", cls.report_threshold),
+            case_chat_id=_number(e, "BOT_CASE_CHAT_ID", None),
+            case_retention_days=_number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days),
         )
 
     @property
     def prefs_path(self) -> Path:
         return self.data_dir / "preferences.sqlite3"
+
+    @property
+    def cases_path(self) -> Path:
+        return self.data_dir / "cases.sqlite3"
 
     @property
     def log_path(self) -> Path:

@@ -25,6 +25,8 @@ from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
 from bot.preferences import Preferences
+from bot.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
+from bot.referral import Reply as ReferralReply
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي"}
 
@@ -37,6 +39,7 @@ COMMANDS = {
     "contact": N_("Contact NOWCommunities"),
     "privacy": N_("What is kept about you"),
     "forget": N_("Delete everything stored about this chat"),
+    "person": N_("Ask a person at NOWCommunities"),
 }
 
 
@@ -76,6 +79,8 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
     # Replace the message whose button was pressed instead of sending a new one (menus).
     edit: bool = False
+    # The label of a button that shares the worker's own name and number (Telegram's contact button).
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Conversation:
     channel: str = "telegram"
     default_lang: str = "ur"
     retention_days: int = 180
+    referral: Referral | None = None  # "Ask a person" (bot/referral.py); off without a case chat
+    case_retention_days: int = 90
 
     # -- language ---------------------------------------------------------------
 
@@ -140,8 +147,17 @@ class Conversation:
             entry = self.knowledge.kb.entry("help-nowcommunities")
             return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
         if name == "privacy":
-            return [Message(_(PRIVACY).format(days=self.retention_days), title=_("Privacy"))]
+            text = _(PRIVACY).format(days=self.retention_days)
+            if self.referral and self.referral.enabled:
+                text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
+            return [Message(text, title=_("Privacy"))]
+        if name == "person":
+            return self._referred(await self.referral.offer(chat, lang), lang) if self.referral else [Message(self._contact_line(lang))]
         if name == "forget":
+            closed = await self.referral.forget(chat) if self.referral else []
+            if closed:
+                done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
+                return done + await self.command(chat, user, name, hint)
             if await self.prefs.forget(chat):
                 return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
                                   "kept only without any link to you, so there is nothing else to delete."))]
@@ -168,9 +184,13 @@ class Conversation:
             lang = chosen or default
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
+        if self.referral and (taken := await self.referral.take(chat, text)) is not None:
+            return Turn(None, self._referred(taken, chosen or default))  # a message for staff: not a question
         reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
         match, lang = reply.match, reply.reply_lang
         _ = gettext_for(lang)
+        if self.referral:
+            self.referral.remember(chat, text, reply.entry_id)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
@@ -182,11 +202,13 @@ class Conversation:
                 return Turn(reply, note + [self.answer_message(entry, lang, token)])
         if match.outcome == "suggested":
             rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
-            return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))])
+            return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang)
+                                               + self._person_row(lang))])
         if match.outcome == "smalltalk" and match.group:
             return Turn(reply, [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))])
         redirect = redirect_text(kb, match.group, lang) if match.outcome == "redirected" and match.group else None
-        return Turn(reply, note + [Message(redirect or self._decline_text(lang), buttons=self._topic_rows(lang, keep=True))])
+        return Turn(reply, note + [Message(redirect or self._decline_text(lang),
+                                           buttons=self._topic_rows(lang, keep=True) + self._person_row(lang))])
 
     async def action(self, chat: int | str, user: int | str, data: str, hint: str | None = None) -> list[Message]:
         """A pressed button: answered in the chat's chosen language, else in the language of the button's message."""
@@ -216,6 +238,10 @@ class Conversation:
             rows = [(self._button(self._title(r, lang), f"entry:{r}", lang),) for r in entry.related if kb.entry(r)]
             rows.append((self._button(_("« Back"), f"topic:{entry.topic}", lang),))
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
+        if kind in ("person", "psend", "pvoice", "pcancel", "pshare"):
+            if self.referral is None:
+                return [Message(self._contact_line(lang))]
+            return self._referred(await self.referral.action(chat, kind, lang, arg if kb.entry(arg) else ""), lang)
         if kind in ("yes", "no"):
             if self.log and arg:
                 self.log.feedback(arg, kind == "yes")
@@ -230,6 +256,13 @@ class Conversation:
         """A sticker, photo, voice note, document or anything else that is not text."""
         _ = gettext_for(await self.lang(chat, hint))
         return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
+
+    async def voice(self, chat: int | str, file_id: str, hint: str | None = None) -> list[Message]:
+        """A voice note or audio (``file_id``: the channel's handle on it): for a case, or the bot cannot listen."""
+        lang = await self.lang(chat, hint)
+        if self.referral is None:
+            return await self.unsupported(chat, "voice", hint)
+        return self._referred(await self.referral.voice(chat, lang, file_id), lang) + [self.topic_menu(lang)]
 
     # -- building blocks ----------------------------------------------------------------
 
@@ -251,6 +284,7 @@ class Conversation:
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
         rows.append(tuple(nav))
+        rows += self._person_row(lang, entry.id)
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
 
     def help_text(self, lang: str) -> str:
@@ -270,6 +304,19 @@ class Conversation:
     def _topics_row(self, lang: str, keep: bool = False) -> tuple[tuple[Button, ...], ...]:
         _ = gettext_for(lang)
         return ((self._button(_("Topics"), "topics", lang, keep),),)
+
+    def _person_row(self, lang: str, entry_id: str = "") -> tuple[tuple[Button, ...], ...]:
+        """The "Ask a person" button, when cases are on."""
+        if not (self.referral and self.referral.enabled):
+            return ()
+        _ = gettext_for(lang)
+        return ((self._button(_(ASK_A_PERSON), f"person:{entry_id}", lang, keep=True),),)
+
+    def _referred(self, replies: list[ReferralReply], lang: str) -> list[Message]:
+        """The referral's replies as messages, its buttons in this module's data scheme."""
+        return [Message(r.text, title=r.title, contact=r.contact,
+                        buttons=tuple(tuple(self._button(label, action, lang, keep=True) for label, action in row)
+                                      for row in r.buttons)) for r in replies]
 
     def _title(self, entry_id: str, lang: str) -> str:
         entry = self.knowledge.kb.entry(entry_id)

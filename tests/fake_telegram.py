@@ -70,6 +70,9 @@ class FakeTelegram:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
+        self.posted: list[tuple[int, str, dict]] = []  # (message id, method, parameters) of each message sent
+        self.forums: set[int] = set()  # supergroups with topics: getChat says is_forum, createForumTopic works
+        self._thread_ids = itertools.count(500)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -100,6 +103,8 @@ class FakeTelegram:
         return update
 
     def _chat(self, chat_id: int, group: bool) -> dict:
+        if chat_id in self.forums:
+            return {"id": chat_id, "type": "supergroup", "title": "Cases", "is_forum": True}
         if group:
             return {"id": chat_id, "type": "group", "title": "Workers"}
         profile = self.profiles.get(chat_id, {})
@@ -133,6 +138,30 @@ class FakeTelegram:
                    "is_animated": False, "is_video": False}
         return self.message(chat_id, sticker=sticker)
 
+    def voice(self, chat_id: int, file_id: str = "AwACAgQAAxkBAAIBvoice", duration: int = 7) -> dict:
+        return self.message(chat_id, voice={"file_id": file_id, "file_unique_id": "v" + file_id[-6:],
+                                            "duration": duration, "mime_type": "audio/ogg"})
+
+    def contact(self, chat_id: int, phone: str, *, user_id: int | None = None, first_name: str = "Amina",
+                last_name: str | None = None) -> dict:
+        """The worker presses Telegram's share-contact button (``user_id``: whose contact it is)."""
+        contact = {"phone_number": phone, "first_name": first_name, "user_id": user_id or chat_id,
+                   **({"last_name": last_name} if last_name else {})}
+        return self.message(chat_id, contact=contact)
+
+    def staff(self, chat_id: int, text: str | None, *, user_id: int = 5555, reply_to: int | None = None,
+              thread: int | None = None, **extra) -> dict:
+        """A staff member writes in the case chat: replying to message ``reply_to``, or inside topic ``thread``."""
+        if reply_to is not None:
+            extra["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()),
+                                         "chat": self._chat(chat_id, True), "from": BOT, "text": "..."}
+        if thread is not None:
+            extra.update(message_thread_id=thread, is_topic_message=True)
+            extra.setdefault("reply_to_message", {"message_id": thread, "date": int(time.time()),
+                                                  "chat": self._chat(chat_id, True), "from": BOT,
+                                                  "forum_topic_created": {"name": "Case", "icon_color": 7322096}})
+        return self.message(chat_id, text, user_id=user_id, group=True, **extra)
+
     def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None) -> dict:
         msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, False), "from": BOT, "text": "menu"}
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
@@ -156,6 +185,10 @@ class FakeTelegram:
     def sent(self, chat_id: int | None = None, methods=("sendMessage", "editMessageText")) -> list[dict]:
         """Messages sent or edited (and accepted), in the order they arrived."""
         return [p for _, m, p in list(self.delivered) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+
+    def posts(self, chat_id: int, methods=("sendMessage", "sendVoice", "copyMessage")) -> list[tuple[int, dict]]:
+        """(message id, parameters) of each message the bot sent to the chat, in order."""
+        return [(i, p) for i, m, p in list(self.posted) if m in methods and int(p.get("chat_id", 0)) == chat_id]
 
     def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0) -> list[dict]:
         """Wait until the bot has sent (or edited) at least ``count`` messages in the chat."""
@@ -252,8 +285,29 @@ class FakeTelegram:
             if len(visible) > 4096:
                 return self._error(method, "Bad Request: message is too long")
             self.delivered.append((time.monotonic(), method, p))
-            return ok({"message_id": next(self._message_ids), "date": int(time.time()),
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            return ok({"message_id": message_id, "date": int(time.time()),
                        "chat": {"id": int(p["chat_id"]) if "chat_id" in p else 1, "type": "private"}, "from": BOT, "text": visible})
+        if method == "getChat":
+            chat_id = int(p["chat_id"])
+            return ok({**self._chat(chat_id, True), "accent_color_id": 0, "max_reaction_count": 11,
+                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                               "unique_gifts": False, "premium_subscription": False,
+                                               "gifts_from_channels": False}})
+        if method == "createForumTopic":
+            if int(p["chat_id"]) not in self.forums:
+                return self._error(method, "Bad Request: the chat is not a forum")
+            self.delivered.append((time.monotonic(), method, p))
+            return ok({"message_thread_id": next(self._thread_ids), "name": p["name"], "icon_color": 7322096})
+        if method in ("sendVoice", "copyMessage"):
+            self.delivered.append((time.monotonic(), method, p))
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            if method == "copyMessage":
+                return ok({"message_id": message_id})
+            return ok({"message_id": message_id, "date": int(time.time()), "chat": self._chat(int(p["chat_id"]), True),
+                       "from": BOT, "voice": {"file_id": p["voice"], "file_unique_id": "x", "duration": 1}})
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
     def _error(self, method: str, description: str) -> tuple[int, dict]:

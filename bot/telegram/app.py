@@ -30,12 +30,13 @@ from bot.conversation import COMMANDS, Conversation, Message
 from bot.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.querylog import QueryLog
+from bot.telegram import cases
 from bot.telegram.flood import FloodGuard
 from bot.telegram.lanes import ChatLanes
 from bot.telegram.polling import TolerantUpdatesRequest
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import PENDING_FILE, serve
-from bot.telegram.render import keyboard, to_html
+from bot.telegram.render import contact_keyboard, keyboard, to_html
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,9 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     if staff is not None:
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
         app.add_handler(CommandHandler("stats", on_stats, filters=staff))
+    desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
+    if desk is not None and conversation.referral is not None:
+        conversation.referral.desk = desk
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -155,7 +159,8 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
                 log.info("could not edit a message (%s); sending a new one", e)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+            extra = contact_keyboard(msg.contact) if msg.contact else markup  # the share-my-contact button
+            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=extra if last else None)
 
 
 def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
