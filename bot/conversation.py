@@ -43,6 +43,9 @@ COMMANDS = {
 }
 
 
+REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/referral.py
+
+
 @dataclass(frozen=True)
 class Button:
     label: str
@@ -135,6 +138,8 @@ class Conversation:
     async def command(self, chat: int | str, user: int | str, name: str, hint: str | None = None) -> list[Message]:
         lang = await self.lang(chat, hint)
         _ = gettext_for(lang)
+        if self.referral and name != "person":
+            self.referral.stop_waiting(chat)
         if name == "start":
             return await self.start(chat, hint)
         if name == "language":
@@ -238,10 +243,12 @@ class Conversation:
             rows = [(self._button(self._title(r, lang), f"entry:{r}", lang),) for r in entry.related if kb.entry(r)]
             rows.append((self._button(_("« Back"), f"topic:{entry.topic}", lang),))
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
-        if kind in ("person", "psend", "pvoice", "pcancel", "pshare"):
+        if kind in REFERRAL_ACTIONS:
             if self.referral is None:
                 return [Message(self._contact_line(lang))]
             return self._referred(await self.referral.action(chat, kind, lang, arg if kb.entry(arg) else ""), lang)
+        if self.referral:
+            self.referral.stop_waiting(chat)
         if kind in ("yes", "no"):
             if self.log and arg:
                 self.log.feedback(arg, kind == "yes")
@@ -251,6 +258,11 @@ class Conversation:
                             .format(phone=self._phone(lang)), buttons=self._topics_row(lang, keep=True))]
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
+
+    async def person_in_group(self, chat: int | str, hint: str | None = None) -> list[Message]:
+        """/person or an "Ask a person" button in a group chat: cases are for private chats only."""
+        lang = await self.lang(chat, hint)
+        return self._referred(self.referral.private_only(lang), lang) if self.referral else [Message(self._contact_line(lang))]
 
     async def unsupported(self, chat: int | str, kind: str, hint: str | None = None) -> list[Message]:
         """A sticker, photo, voice note, document or anything else that is not text."""

@@ -113,6 +113,15 @@ class Referral:
         """Cases are on: a case store and a case chat (``BOT_CASE_CHAT_ID``) to send them to."""
         return self.cases is not None and self.desk is not None
 
+    def stop_waiting(self, chat: int | str) -> None:
+        """The worker went elsewhere (a command, a menu): their next message is a question again, not a case."""
+        self._waiting.pop(chat)
+
+    def private_only(self, lang: str) -> list[Reply]:
+        """In a group: staff replies would be read by everyone there, so cases are opened in private chats only."""
+        _ = gettext_for(lang)
+        return [Reply(_("To ask a person, write to me in a private chat. Cases are never opened in groups."))]
+
     def remember(self, chat: int | str, question: str, entry_id: str | None) -> None:
         """The question just asked, so "Ask a person" can offer to send it."""
         if self.enabled:

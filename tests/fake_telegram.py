@@ -162,8 +162,8 @@ class FakeTelegram:
                                                   "forum_topic_created": {"name": "Case", "icon_color": 7322096}})
         return self.message(chat_id, text, user_id=user_id, group=True, **extra)
 
-    def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None) -> dict:
-        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, False), "from": BOT, "text": "menu"}
+    def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None, group: bool = False) -> dict:
+        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, group), "from": BOT, "text": "menu"}
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
                                               "chat_instance": "ci", "data": data, "message": msg}})
 

@@ -322,3 +322,28 @@ async def test_forged_case_buttons_are_harmless(fake, case_settings):
             await wait(fake, WORKER, n)
     assert case_posts(fake) == []
     assert not fake.errors
+
+
+async def test_cases_are_never_opened_in_a_group(fake, case_settings):
+    group = -1001987654321
+    async with running(case_settings):
+        fake.message(group, "/person@nowrights_test_bot", user_id=WORKER, group=True)
+        told = (await wait(fake, group, 1))[-1]
+        fake.press(group, "person:~en+", user_id=WORKER, group=True)
+        fake.message(group, "@nowrights_test_bot my salary is late", user_id=WORKER, group=True)
+        pressed = (await wait(fake, group, 3))[1]
+    assert "private chat" in pressed["text"]  # the button's language
+    assert "نجی چیٹ" in told["text"]  # in a private chat
+    assert case_posts(fake) == []
+
+
+async def test_going_elsewhere_after_ask_a_person_sends_nothing_to_staff(fake, case_settings):
+    async with running(case_settings):
+        await choose(fake, WORKER, "en")
+        fake.message(WORKER, "/person")
+        await wait(fake, WORKER, 3)
+        fake.message(WORKER, "/topics")
+        await wait(fake, WORKER, 4)
+        fake.message(WORKER, "what is the minimum wage")
+        answer = (await wait(fake, WORKER, 5))[-1]
+    assert "Source:" in answer["text"] and case_posts(fake) == []

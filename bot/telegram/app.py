@@ -26,7 +26,7 @@ from telegram.ext import (
 
 from bot.bootstrap import Core
 from bot.config import Settings
-from bot.conversation import COMMANDS, Conversation, Message
+from bot.conversation import COMMANDS, REFERRAL_ACTIONS, Conversation, Message, Pressed
 from bot.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.querylog import QueryLog
@@ -221,7 +221,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     conv = services(context).conversation
     chat, user = update.effective_chat.id, update.effective_user.id if update.effective_user else 0
-    if name == "start":
+    if name == "person" and _in_group(update):  # staff replies would be read by the whole group
+        await send(update, context, await conv.person_in_group(chat, _hint(update)))
+    elif name == "start":
         await send(update, context, await conv.start(chat, _hint(update)))
     else:
         await send(update, context, await conv.command(chat, user, name, _hint(update)))
@@ -268,6 +270,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _allowed(update, context):
         return
     conv = services(context).conversation
+    pressed = Pressed.parse(query.data or "")
+    if _in_group(update) and pressed.kind in REFERRAL_ACTIONS:  # cases are for private chats only
+        await send(update, context, await conv.person_in_group(update.effective_chat.id, pressed.lang or _hint(update)))
+        return
     await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or "",
                                                   _hint(update)))
 
