@@ -137,3 +137,43 @@ def test_report_counts_cases_per_week_by_topic_and_hides_small_medians(tmp_path,
     assert weekly.suppressed(5)[0][2] == "<5"
     assert replies.rows == [["2026-03-02", 6, 6, 3.5], ["2026-03-09", 1, 0, "-"]]
     assert b"K-" not in (tmp_path / "queries.sqlite3").read_bytes()
+
+
+def test_a_broken_danger_file_is_reported_with_its_line(kb_copy):
+    from bot.knowledge.loader import load_with_problems
+
+    path = kb_copy / "danger.yaml"
+    path.write_text("groups:\n  - id: violence\n    words: [beat, '!!!']\n  - id: empty\n    words: []\n",
+                    encoding="utf-8")
+    kb, problems = load_with_problems(kb_copy)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    assert any("danger.yaml:3" in e and "'!!!' has no letters" in e for e in errors), errors
+    assert any("danger.yaml:5" in e and "add `words:`" in e for e in errors), errors
+    assert kb is None
+
+
+async def test_a_word_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, cases):
+    from bot.knowledge.store import KnowledgeStore
+
+    path = kb_copy / "danger.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[beat,", "[zorblaxed,", 1), encoding="utf-8")
+    referral = Referral(KnowledgeStore(kb_copy), cases[0], Desk())
+    await referral.offer(10, "en")
+    replies = await referral.take(10, "the supervisor zorblaxed my brother today")
+    assert "1122" in replies[0].text and "K-" in replies[-1].text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("what is the minimum wage", "answer"),
+    ("leave", "did you mean"),
+    ("who won the cricket match yesterday", "decline"),
+])
+async def test_ask_a_person_is_under_answers_suggestions_and_declines(store, prefs, cases, question, kind):
+    from bot.conversation import Conversation
+
+    on = Conversation(store, prefs, referral=Referral(store, cases[0], Desk()))
+    off = Conversation(store, prefs, referral=Referral(store))  # no case chat
+    actions = [b.action for m in await on.text(1, 1, question) for row in m.buttons for b in row]
+    assert any(a.startswith("person:") and a.endswith("~en+") for a in actions), (kind, actions)
+    actions = [b.action for m in await off.text(1, 1, question) for row in m.buttons for b in row]
+    assert not any(a.startswith("person:") for a in actions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 
@@ -44,6 +45,13 @@ async def open_case(fake: FakeTelegram, chat: int, lang: str, question: str, mes
     opened = (await wait(fake, chat, n + 3))[-1]
     await wait(fake, CASE_CHAT, posted + 1)
     return NUMBER.search(opened["text"]).group(0)
+
+
+async def ask_for_a_person(fake: FakeTelegram, chat: int, lang: str) -> dict:
+    """The worker chooses a language and sends /person; the bot's explanation."""
+    await choose(fake, chat, lang)
+    fake.message(chat, "/person")
+    return (await wait(fake, chat, 3))[-1]
 
 
 def post_of(fake: FakeTelegram, number: str) -> int:
@@ -204,9 +212,7 @@ async def test_replies_from_outside_the_case_chat_or_to_other_messages_are_ignor
 
 async def test_danger_shows_the_emergency_numbers_before_anything_else(fake, case_settings):
     async with running(case_settings):
-        await choose(fake, WORKER, "ur")
-        fake.message(WORKER, "/person")
-        await wait(fake, WORKER, 3)
+        await ask_for_a_person(fake, WORKER, "ur")
         fake.message(WORKER, "seth ne humein factory mein band kar rakha hai aur jaan se maarne ki dhamki di")
         replies = (await wait(fake, WORKER, 5))[-2:]
         assert "1122" in replies[0]["text"] and "15" in replies[0]["text"]
@@ -230,7 +236,7 @@ async def test_a_voice_note_outside_a_case_can_become_one(fake, case_settings):
             voices = fake.posts(CASE_CHAT, methods=("sendVoice",))
             if voices:
                 break
-            await wait(fake, CASE_CHAT, 1, timeout=0.05)
+            await asyncio.sleep(0.05)
         assert voices[0][1]["voice"] == "AwACAgQAAxkBAAIBsome-voice" and number in voices[0][1]["caption"]
         fake.staff(CASE_CHAT, "We heard you; we will call the labour office.", reply_to=voices[0][0])
         relayed = (await wait(fake, WORKER, 6))[-1]
@@ -339,11 +345,51 @@ async def test_cases_are_never_opened_in_a_group(fake, case_settings):
 
 async def test_going_elsewhere_after_ask_a_person_sends_nothing_to_staff(fake, case_settings):
     async with running(case_settings):
-        await choose(fake, WORKER, "en")
-        fake.message(WORKER, "/person")
-        await wait(fake, WORKER, 3)
+        await ask_for_a_person(fake, WORKER, "en")
         fake.message(WORKER, "/topics")
         await wait(fake, WORKER, 4)
         fake.message(WORKER, "what is the minimum wage")
         answer = (await wait(fake, WORKER, 5))[-1]
     assert "Source:" in answer["text"] and case_posts(fake) == []
+
+
+async def test_closed_cases_past_retention_are_purged_and_their_replies_go_nowhere(fake, case_settings):
+    import datetime as dt
+
+    from bot.cases import CaseStore
+    from tests.helpers import UTC, Clock
+
+    clock = Clock(dt.datetime.now(UTC) - dt.timedelta(days=91))
+    old = CaseStore(case_settings.cases_path, clock=clock)
+    await old.open()
+    stale = await old.open_case(WORKER, "en", None)
+    await old.add_message(stale.number, "worker", "text", "an old complaint about wages")
+    await old.link_post(stale.number, 4242)
+    await old.close_case(stale.number)
+    kept = await old.open_case(OTHER, "en", None)  # opened as long ago, but still open: kept
+    await old.close()
+    async with running(case_settings):
+        fake.staff(CASE_CHAT, "late answer to the old case", reply_to=4242)
+        fake.staff(CASE_CHAT, "/cases")
+        listed = (await wait(fake, CASE_CHAT, 1))[-1]
+    assert kept.number in listed["text"] and stale.number not in listed["text"]
+    assert fake.sent(WORKER) == []
+    db = sqlite3.connect(case_settings.cases_path)
+    assert db.execute("SELECT number FROM cases").fetchall() == [(kept.number,)]
+    assert b"an old complaint about wages" not in case_settings.cases_path.read_bytes()
+
+
+async def test_a_staff_voice_note_reaches_the_worker_with_its_label(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "I was not paid")
+        n = len(fake.sent(WORKER))
+        fake.staff(CASE_CHAT, None, reply_to=post_of(fake, number),
+                   voice={"file_id": "AwACstaffvoice", "file_unique_id": "sv1", "duration": 5})
+        label = (await wait(fake, WORKER, n + 1))[-1]
+        for _ in range(100):
+            copies = fake.posts(WORKER, methods=("copyMessage",))
+            if copies:
+                break
+            await asyncio.sleep(0.05)
+    assert "Reply from NOWCommunities" in label["text"] and number in label["text"]
+    assert int(copies[0][1]["from_chat_id"]) == CASE_CHAT

@@ -60,9 +60,13 @@ class TelegramDesk:
 
     async def new_case(self, case: Case, entry_title: str | None, text: str | None, voice: str | None) -> None:
         if await self._is_forum():
-            topic = await self.app.bot.create_forum_topic(self.chat_id, f"Case {case.number}")
-            await self.store.set_thread(case.number, topic.message_thread_id)
-            case = await self.store.case(case.number) or case
+            try:
+                topic = await self.app.bot.create_forum_topic(self.chat_id, f"Case {case.number}")
+            except TelegramError as e:  # the bot lacks the right to manage topics: the case goes to the general topic
+                log.warning("could not open a topic for a case (%s); give the bot the 'Manage topics' right", e)
+            else:
+                await self.store.set_thread(case.number, topic.message_thread_id)
+                case = await self.store.case(case.number) or case
         heading = (f"New case {case.number}\nLanguage: {LANGUAGE_NAMES.get(case.lang, case.lang)}\n"
                    f"Matched: {entry_title or '(nothing matched)'}\n"
                    "Reply to this message to answer the worker; /close when done.")
