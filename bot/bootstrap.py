@@ -17,6 +17,8 @@ from bot.conversation import Conversation
 from bot.knowledge.store import KnowledgeStore
 from bot.preferences import Preferences
 from bot.querylog import QueryLog
+from bot.cases import CaseStore
+from bot.referral import Referral
 
 
 def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:
@@ -37,23 +39,35 @@ class Core:
     knowledge: KnowledgeStore
     prefs: Preferences
     querylog: QueryLog | None
+    cases: CaseStore | None = None  # only with a case chat (BOT_CASE_CHAT_ID)
 
     def conversation(self, channel: str) -> Conversation:
-        """The conversation core for one channel (``telegram``, ``terminal``), on these stores."""
+        """The conversation core for one channel (``telegram``, ``terminal``), on these stores.
+
+        "Ask a person" is on once the channel gives the referral a desk (only Telegram has a case chat).
+        """
+        referral = Referral(self.knowledge, self.cases, log=self.querylog)
         return Conversation(self.knowledge, self.prefs, log=self.querylog, channel=channel,
-                            retention_days=self.settings.retention_days)
+                            retention_days=self.settings.retention_days, referral=referral,
+                            case_retention_days=self.settings.case_retention_days)
 
     async def start(self) -> None:
         await self.prefs.open()
         if self.querylog is not None:
             await self.querylog.start()
+        if self.cases is not None:
+            await self.cases.open()
 
     async def close(self) -> None:
         try:
             if self.querylog is not None:
                 await self.querylog.close()
         finally:
-            await self.prefs.close()
+            try:
+                if self.cases is not None:
+                    await self.cases.close()
+            finally:
+                await self.prefs.close()
 
 
 def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, prefs: Preferences | None = None,
@@ -68,4 +82,5 @@ def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, pr
         prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
     if querylog is None and log_questions:
         querylog = QueryLog(settings.log_path, topic_of=topic_of(knowledge), retention_days=settings.retention_days)
-    return Core(settings, knowledge, prefs, querylog)
+    cases = CaseStore(settings.cases_path, settings.case_retention_days) if settings.case_chat_id is not None else None
+    return Core(settings, knowledge, prefs, querylog, cases)

@@ -66,6 +66,8 @@ class Settings:
     report_threshold: int = 5
     digest_day: str = "mon"  # the weekly digest to the staff chats: weekday, or "off"
     digest_hour: int = 9  # hour of the digest, Pakistan time (UTC+5)
+    case_chat_id: int | None = None  # the staff group where cases arrive ("Ask a person"); None: cases are off
+    case_retention_days: int = 90
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -88,11 +90,17 @@ class Settings:
             report_threshold=_number(e, "BOT_REPORT_THRESHOLD", cls.report_threshold),
             digest_day=_day(e.get("BOT_DIGEST_DAY", cls.digest_day)),
             digest_hour=_hour(_number(e, "BOT_DIGEST_HOUR", cls.digest_hour)),
+            case_chat_id=_number(e, "BOT_CASE_CHAT_ID", None),
+            case_retention_days=_number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days),
         )
 
     @property
     def prefs_path(self) -> Path:
         return self.data_dir / "preferences.sqlite3"
+
+    @property
+    def cases_path(self) -> Path:
+        return self.data_dir / "cases.sqlite3"
 
     @property
     def log_path(self) -> Path:

@@ -27,6 +27,8 @@ from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
 from bot.language_switch import SwitchWatch
 from bot.preferences import Preferences
+from bot.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
+from bot.referral import Reply as ReferralReply
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي", "ur-Latn": "Roman Urdu"}
 
@@ -39,7 +41,11 @@ COMMANDS = {
     "contact": N_("Contact NOWCommunities"),
     "privacy": N_("What is kept about you"),
     "forget": N_("Delete everything stored about this chat"),
+    "person": N_("Ask a person at NOWCommunities"),
 }
+
+
+REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/referral.py
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,8 @@ class Message:
     edit: bool = False
     # A recorded answer to send as a voice note, with ``text`` as its caption.
     voice: Path | None = None
+    # The label of a button that shares the worker's own name and number (Telegram's contact button).
+    contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class Conversation:
     default_lang: str = "ur"
     retention_days: int = 180
     switches: SwitchWatch = field(default_factory=SwitchWatch)
+    referral: Referral | None = None  # "Ask a person" (bot/referral.py); off without a case chat
+    case_retention_days: int = 90
 
     # -- language ---------------------------------------------------------------
 
@@ -133,6 +143,8 @@ class Conversation:
     async def command(self, chat: int | str, user: int | str, name: str, hint: str | None = None) -> list[Message]:
         lang = await self.lang(chat, hint)
         _ = gettext_for(lang)
+        if self.referral and name != "person":
+            self.referral.stop_waiting(chat)
         if name == "start":
             return await self.start(chat, hint)
         if name == "language":
@@ -145,9 +157,18 @@ class Conversation:
             entry = self.knowledge.kb.entry("help-nowcommunities")
             return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
         if name == "privacy":
-            return [Message(_(PRIVACY).format(days=self.retention_days), title=_("Privacy"))]
+            text = _(PRIVACY).format(days=self.retention_days)
+            if self.referral and self.referral.enabled:
+                text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
+            return [Message(text, title=_("Privacy"))]
+        if name == "person":
+            return self._referred(await self.referral.offer(chat, lang), lang) if self.referral else [Message(self._contact_line(lang))]
         if name == "forget":
             self.switches.forget(chat)
+            closed = await self.referral.forget(chat) if self.referral else []
+            if closed:
+                done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
+                return done + await self.command(chat, user, name, hint)
             if await self.prefs.forget(chat):
                 return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
                                   "kept only without any link to you, so there is nothing else to delete."))]
@@ -174,9 +195,13 @@ class Conversation:
             lang = chosen or default
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
+        if self.referral and (taken := await self.referral.take(chat, text)) is not None:
+            return Turn(None, self._referred(taken, chosen or default))  # a message for staff: not a question
         reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
         match, lang = reply.match, reply.reply_lang
         _ = gettext_for(lang)
+        if self.referral:
+            self.referral.remember(chat, text, reply.entry_id)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
@@ -197,11 +222,13 @@ class Conversation:
                 return Turn(reply, note + [self.answer_message(entry, lang, token)])
         if match.outcome == "suggested":
             rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
-            return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang))])
+            return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang)
+                                               + self._person_row(lang))])
         if match.outcome == "smalltalk" and match.group:
             return Turn(reply, [Message(smalltalk_text(kb, match.group, lang), buttons=self._topic_rows(lang, keep=True))])
         redirect = redirect_text(kb, match.group, lang) if match.outcome == "redirected" and match.group else None
-        return Turn(reply, note + [Message(redirect or self._decline_text(lang), buttons=self._topic_rows(lang, keep=True))])
+        return Turn(reply, note + [Message(redirect or self._decline_text(lang),
+                                           buttons=self._topic_rows(lang, keep=True) + self._person_row(lang))])
 
     async def action(self, chat: int | str, user: int | str, data: str, hint: str | None = None) -> list[Message]:
         """A pressed button: answered in the chat's chosen language, else in the language of the button's message."""
@@ -233,6 +260,12 @@ class Conversation:
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
         if kind == "listen" and kb.entry(arg):
             return [self.recording(kb.entry(arg), lang)]
+        if kind in REFERRAL_ACTIONS:
+            if self.referral is None:
+                return [Message(self._contact_line(lang))]
+            return self._referred(await self.referral.action(chat, kind, lang, arg if kb.entry(arg) else ""), lang)
+        if self.referral:
+            self.referral.stop_waiting(chat)
         if kind in ("yes", "no"):
             if self.log and arg:
                 self.log.feedback(arg, kind == "yes")
@@ -243,10 +276,22 @@ class Conversation:
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
 
+    async def person_in_group(self, chat: int | str, hint: str | None = None) -> list[Message]:
+        """/person or an "Ask a person" button in a group chat: cases are for private chats only."""
+        lang = await self.lang(chat, hint)
+        return self._referred(self.referral.private_only(lang), lang) if self.referral else [Message(self._contact_line(lang))]
+
     async def unsupported(self, chat: int | str, kind: str, hint: str | None = None) -> list[Message]:
         """A sticker, photo, voice note, document or anything else that is not text."""
         _ = gettext_for(await self.lang(chat, hint))
         return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
+
+    async def voice(self, chat: int | str, file_id: str, hint: str | None = None) -> list[Message]:
+        """A voice note or audio (``file_id``: the channel's handle on it): for a case, or the bot cannot listen."""
+        lang = await self.lang(chat, hint)
+        if self.referral is None:
+            return await self.unsupported(chat, "voice", hint)
+        return self._referred(await self.referral.voice(chat, lang, file_id), lang) + [self.topic_menu(lang)]
 
     # -- building blocks ----------------------------------------------------------------
 
@@ -270,6 +315,7 @@ class Conversation:
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
         rows.append(tuple(nav))
+        rows += self._person_row(lang, entry.id)
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
 
     def recording(self, entry: Entry, lang: str) -> Message:
@@ -306,6 +352,19 @@ class Conversation:
     def _topics_row(self, lang: str, keep: bool = False) -> tuple[tuple[Button, ...], ...]:
         _ = gettext_for(lang)
         return ((self._button(_("Topics"), "topics", lang, keep),),)
+
+    def _person_row(self, lang: str, entry_id: str = "") -> tuple[tuple[Button, ...], ...]:
+        """The "Ask a person" button, when cases are on."""
+        if not (self.referral and self.referral.enabled):
+            return ()
+        _ = gettext_for(lang)
+        return ((self._button(_(ASK_A_PERSON), f"person:{entry_id}", lang, keep=True),),)
+
+    def _referred(self, replies: list[ReferralReply], lang: str) -> list[Message]:
+        """The referral's replies as messages, its buttons in this module's data scheme."""
+        return [Message(r.text, title=r.title, contact=r.contact,
+                        buttons=tuple(tuple(self._button(label, action, lang, keep=True) for label, action in row)
+                                      for row in r.buttons)) for r in replies]
 
     def _title(self, entry_id: str, lang: str) -> str:
         entry = self.knowledge.kb.entry(entry_id)

@@ -67,6 +67,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE queries ADD COLUMN out_of_scope TEXT;  -- the out-of-scope group of a redirected question
     """,
+    # 3: that a case was opened ("Ask a person"): when, in which language, about which topic. Never its number,
+    # its text or who opened it: those are in the case store only (bot/cases.py).
+    """
+    CREATE TABLE case_events (
+        hour TEXT NOT NULL,                  -- UTC, 'YYYY-MM-DD HH:00'
+        day TEXT NOT NULL,
+        topic TEXT,                          -- of the entry the bot had matched; NULL if none
+        lang TEXT NOT NULL                   -- en | ur | sd
+    );
+    """,
 ]
 
 _INSERT = (
@@ -105,6 +115,7 @@ class QueryLog:
         self.stats = LogStats()
         self._rows: list[dict] = []
         self._feedback: list[tuple[int, str]] = []
+        self._cases: list[tuple[str, str, str | None, str]] = []
         self._db: aiosqlite.Connection | None = None
         self._task: asyncio.Task | None = None
         self._secret_day = ""
@@ -144,6 +155,11 @@ class QueryLog:
 
     def feedback(self, token: str, helpful: bool) -> None:
         self._feedback.append((1 if helpful else 0, token))
+
+    def case_opened(self, *, topic: str | None, lang: str) -> None:
+        """Queue that a case was opened: the hour, topic and language only."""
+        now = self.clock()
+        self._cases.append((now.strftime("%Y-%m-%d %H:00"), now.strftime("%Y-%m-%d"), topic, lang))
 
     def _user_key(self, user: int | str, now: dt.datetime) -> str:
         day = now.strftime("%Y-%m-%d")
@@ -209,24 +225,25 @@ class QueryLog:
 
     async def flush(self) -> None:
         """Write what is queued. On failure the rows stay queued for the next try."""
-        if not self._rows and not self._feedback:
+        if not self._rows and not self._feedback and not self._cases:
             return
         if self._db is None:
             await self._connect()
             if self._db is None:
                 return
-        rows, feedback = self._rows, self._feedback
-        self._rows, self._feedback = [], []
+        rows, feedback, cases = self._rows, self._feedback, self._cases
+        self._rows, self._feedback, self._cases = [], [], []
         try:
             await self._db.executemany(_INSERT, rows)
             await self._db.executemany("UPDATE queries SET helpful = ? WHERE token = ?", feedback)
+            await self._db.executemany("INSERT INTO case_events (hour, day, topic, lang) VALUES (?, ?, ?, ?)", cases)
             await self._db.commit()
         except Exception as e:  # noqa: BLE001
             try:
                 await self._db.rollback()
             except Exception:  # noqa: BLE001
                 pass
-            self._rows[:0], self._feedback[:0] = rows, feedback
+            self._rows[:0], self._feedback[:0], self._cases[:0] = rows, feedback, cases
             self._cap()
             self._failed(e)
             return

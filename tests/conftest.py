@@ -198,6 +198,16 @@ def settings(fake, tmp_path: Path, kb_copy: Path):
 
 
 @pytest.fixture
+def case_settings(settings):
+    """The ``settings`` with "Ask a person" on: cases go to the case chat CASE_CHAT of tests/telegram_harness.py."""
+    import dataclasses
+
+    from tests.telegram_harness import CASE_CHAT
+
+    return dataclasses.replace(settings, case_chat_id=CASE_CHAT)
+
+
+@pytest.fixture
 def data_dir(tmp_path, store, monkeypatch) -> Path:
     """A query log with a known mix of questions over two weeks; BOT_DATA_DIR points at it."""
     from bot.querylog import QueryLog

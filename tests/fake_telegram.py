@@ -81,6 +81,9 @@ class FakeTelegram:
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
         self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
         self.voices: dict[str, bytes] = {}  # file_id -> the OGG file uploaded with sendVoice
+        self.posted: list[tuple[int, str, dict]] = []  # (message id, method, parameters) of each message sent
+        self.forums: set[int] = set()  # supergroups with topics: getChat says is_forum, createForumTopic works
+        self._thread_ids = itertools.count(500)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -111,6 +114,8 @@ class FakeTelegram:
         return update
 
     def _chat(self, chat_id: int, group: bool) -> dict:
+        if chat_id in self.forums:
+            return {"id": chat_id, "type": "supergroup", "title": "Cases", "is_forum": True}
         if group:
             return {"id": chat_id, "type": "group", "title": "Workers"}
         profile = self.profiles.get(chat_id, {})
@@ -152,8 +157,32 @@ class FakeTelegram:
                "mime_type": "application/x-yaml", "file_size": len(content)}
         return self.message(chat_id, document=doc, **({"caption": caption} if caption else {}), **kw)
 
-    def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None) -> dict:
-        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, False), "from": BOT, "text": "menu"}
+    def voice(self, chat_id: int, file_id: str = "AwACAgQAAxkBAAIBvoice", duration: int = 7) -> dict:
+        return self.message(chat_id, voice={"file_id": file_id, "file_unique_id": "v" + file_id[-6:],
+                                            "duration": duration, "mime_type": "audio/ogg"})
+
+    def contact(self, chat_id: int, phone: str, *, user_id: int | None = None, first_name: str = "Amina",
+                last_name: str | None = None) -> dict:
+        """The worker presses Telegram's share-contact button (``user_id``: whose contact it is)."""
+        contact = {"phone_number": phone, "first_name": first_name, "user_id": user_id or chat_id,
+                   **({"last_name": last_name} if last_name else {})}
+        return self.message(chat_id, contact=contact)
+
+    def staff(self, chat_id: int, text: str | None, *, user_id: int = 5555, reply_to: int | None = None,
+              thread: int | None = None, **extra) -> dict:
+        """A staff member writes in the case chat: replying to message ``reply_to``, or inside topic ``thread``."""
+        if reply_to is not None:
+            extra["reply_to_message"] = {"message_id": reply_to, "date": int(time.time()),
+                                         "chat": self._chat(chat_id, True), "from": BOT, "text": "..."}
+        if thread is not None:
+            extra.update(message_thread_id=thread, is_topic_message=True)
+            extra.setdefault("reply_to_message", {"message_id": thread, "date": int(time.time()),
+                                                  "chat": self._chat(chat_id, True), "from": BOT,
+                                                  "forum_topic_created": {"name": "Case", "icon_color": 7322096}})
+        return self.message(chat_id, text, user_id=user_id, group=True, **extra)
+
+    def press(self, chat_id: int, data: str, message_id: int = 1, user_id: int | None = None, group: bool = False) -> dict:
+        msg = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id, group), "from": BOT, "text": "menu"}
         return self._push({"callback_query": {"id": str(next(self._ids)), "from": self.user(user_id or chat_id),
                                               "chat_instance": "ci", "data": data, "message": msg}})
 
@@ -175,6 +204,10 @@ class FakeTelegram:
     def sent(self, chat_id: int | None = None, methods=("sendMessage", "editMessageText")) -> list[dict]:
         """Messages sent or edited (and accepted), in the order they arrived."""
         return [p for _, m, p in list(self.delivered) if m in methods and (chat_id is None or int(p.get("chat_id", 0)) == chat_id)]
+
+    def posts(self, chat_id: int, methods=("sendMessage", "sendVoice", "copyMessage")) -> list[tuple[int, dict]]:
+        """(message id, parameters) of each message the bot sent to the chat, in order."""
+        return [(i, p) for i, m, p in list(self.posted) if m in methods and int(p.get("chat_id", 0)) == chat_id]
 
     def wait_sent(self, chat_id: int, count: int, timeout: float = 10.0,
                   methods=("sendMessage", "editMessageText")) -> list[dict]:
@@ -312,10 +345,28 @@ class FakeTelegram:
             if len(visible) > 4096:
                 return self._error(method, "Bad Request: message is too long")
             self.delivered.append((time.monotonic(), method, p))
-            return ok({"message_id": next(self._message_ids), "date": int(time.time()),
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            return ok({"message_id": message_id, "date": int(time.time()),
                        "chat": {"id": int(p["chat_id"]) if "chat_id" in p else 1, "type": "private"}, "from": BOT, "text": visible})
         if method == "sendVoice":
             return self._send_voice(p)
+        if method == "getChat":
+            chat_id = int(p["chat_id"])
+            return ok({**self._chat(chat_id, True), "accent_color_id": 0, "max_reaction_count": 11,
+                       "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                               "unique_gifts": False, "premium_subscription": False,
+                                               "gifts_from_channels": False}})
+        if method == "createForumTopic":
+            if int(p["chat_id"]) not in self.forums:
+                return self._error(method, "Bad Request: the chat is not a forum")
+            self.delivered.append((time.monotonic(), method, p))
+            return ok({"message_thread_id": next(self._thread_ids), "name": p["name"], "icon_color": 7322096})
+        if method == "copyMessage":
+            self.delivered.append((time.monotonic(), method, p))
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            return ok({"message_id": message_id})
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
     @staticmethod
@@ -333,17 +384,19 @@ class FakeTelegram:
             file_id = f"voice-{next(self._ids)}"
             self.voices[file_id] = voice["content"]
             p = {**p, "voice": {"uploaded": voice["filename"], "file_id": file_id}}
-        elif voice in self.voices:
+        elif isinstance(voice, str) and voice:  # a file Telegram has: uploaded before, or a user's voice note
             file_id = voice
             p = {**p, "voice": {"file_id": file_id}}
         else:
             return self._error("sendVoice", "Bad Request: wrong remote file identifier specified")
         self.delivered.append((time.monotonic(), "sendVoice", p))
+        message_id = next(self._message_ids)
+        self.posted.append((message_id, "sendVoice", {**p, "voice": file_id}))
         return 200, {"ok": True, "result": {
-            "message_id": next(self._message_ids), "date": int(time.time()), "from": BOT,
-            "chat": {"id": int(p["chat_id"]), "type": "private"}, "caption": p.get("caption", ""),
+            "message_id": message_id, "date": int(time.time()), "from": BOT,
+            "chat": self._chat(int(p["chat_id"]), int(p["chat_id"]) < 0), "caption": p.get("caption", ""),
             "voice": {"file_id": file_id, "file_unique_id": f"u{file_id}", "duration": 5, "mime_type": "audio/ogg",
-                      "file_size": len(self.voices[file_id])}}}
+                      "file_size": len(self.voices.get(file_id, b""))}}}
 
     def _error(self, method: str, description: str) -> tuple[int, dict]:
         self.errors.append((method, description))

@@ -12,6 +12,7 @@ from bot.telegram.app import build_application
 from tests.fake_telegram import FakeTelegram
 
 STAFF_CHAT = 4242  # the staff chat in the ``settings`` fixture
+CASE_CHAT = -1004343434343  # the case chat in the ``case_settings`` fixture
 
 
 @asynccontextmanager

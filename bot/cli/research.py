@@ -60,6 +60,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from bot import reports
+    from bot.case_reports import case_tables
 
     settings = Settings.from_env()
     threshold = args.threshold if args.threshold is not None else settings.report_threshold
@@ -70,6 +71,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     filters = _filters(args)
     with log_db(settings) as db:
         tables = reports.build_tables(db, filters, kb)
+        tables += case_tables(db, settings.cases_path, filters, threshold, kb)  # "Ask a person"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(reports.render_html(tables, filters, threshold, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")

@@ -7,7 +7,8 @@ Layout under the knowledge folder:
 - ``entries/*.yaml``: one file per topic, ``topic:`` and a list of ``entries:``;
 - ``out-of-scope.yaml`` (optional): what the bot does not cover, with examples and redirects;
 - ``smalltalk.yaml`` (optional): greetings, thanks and the like, with short replies;
-- ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story.
+- ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story;
+- ``danger.yaml`` (optional): words that mean immediate danger, when a worker asks for a person.
 
 Every problem is collected (not just the first), each with file and line, so a
 staff member fixes a whole edit in one go.
@@ -139,7 +140,8 @@ class _Reader:
         smalltalk, filler = self.read_smalltalk(self.root / "smalltalk.yaml", facts)
         vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
         kb = KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
-                           smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary)
+                           smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary,
+                           danger=self.read_danger(self.root / "danger.yaml"))
         if not self.unreadable:  # the glossary names entries: an unreadable file would hide them
             self.check_translations(kb, self.root / "glossary.yaml")
         return kb
@@ -384,6 +386,28 @@ class _Reader:
         story = self.string_list(name, data, "story", "vocabulary")
         self.claim_words(name, data.line_of("story"), story, "story", owner)
         return Vocabulary(groups=frozen_map(groups), story=story)
+
+    def read_danger(self, path: Path) -> tuple[str, ...]:
+        """Every word of every group (violence, threats, locked in, a child in danger), in the four forms."""
+        if not path.is_file():
+            return ()
+        name, data = self.parse(path)
+        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
+        if items is None:
+            return ()
+        words: list[str] = []
+        for item in items:
+            if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
+                self.error(name, getattr(item, "line", items.line), "each group needs `id:` and `words:` (a list)")
+                continue
+            group = self.string_list(name, item, "words", f"danger group {item['id']!r}")
+            if not group:
+                self.error(name, item.line_of("words"), f"danger group {item['id']!r}: add `words:`, like [maar, beat]")
+            for word in group:
+                if not normalise(word):
+                    self.error(name, item.line_of("words"), f"danger group {item['id']!r}: {word!r} has no letters or digits to match")
+            words += [w for w in group if normalise(w)]
+        return tuple(words)
 
     def list_under(self, name: str, data: Any, key: str, expected: str) -> LineList | None:
         """The list under ``key`` of an optional file's top mapping; an error (unless the file did not parse) otherwise."""

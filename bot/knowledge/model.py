@@ -136,6 +136,8 @@ class KnowledgeBase:
     # Words that may stand beside a small-talk phrase ("ji", "sir") without making it a question.
     smalltalk_filler: tuple[str, ...] = ()
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # Words that mean a worker may be in immediate danger (danger.yaml): the emergency numbers come first.
+    danger: tuple[str, ...] = ()
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -26,17 +26,18 @@ from telegram.ext import (
 
 from bot.bootstrap import Core
 from bot.config import Settings
-from bot.conversation import COMMANDS, Conversation, Message
+from bot.conversation import COMMANDS, REFERRAL_ACTIONS, Conversation, Message, Pressed
 from bot.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.querylog import QueryLog
+from bot.telegram import cases
 from bot.telegram.flood import FloodGuard
 from bot.telegram.lanes import ChatLanes
 from bot.telegram.polling import TolerantUpdatesRequest
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.runner import PENDING_FILE, serve
 from bot.telegram import staff as staff_tools
-from bot.telegram.render import keyboard, to_html
+from bot.telegram.render import contact_keyboard, keyboard, to_html
 from bot.telegram.voice import CACHE_FILE, VoiceCache
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
         app.add_handler(CommandHandler("stats", on_stats, filters=staff))
         staff_tools.register(app, staff, reload_knowledge)  # /gaps, /undo, /kbfile, uploads, the weekly digest
+    desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
+    if desk is not None and conversation.referral is not None:
+        conversation.referral.desk = desk
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -175,7 +179,8 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
                 log.info("could not edit a message (%s); sending a new one", e)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+            extra = contact_keyboard(msg.contact) if msg.contact else markup  # the share-my-contact button
+            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=extra if last else None)
 
 
 def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -236,7 +241,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     conv = services(context).conversation
     chat, user = update.effective_chat.id, update.effective_user.id if update.effective_user else 0
-    if name == "start":
+    if name == "person" and _in_group(update):  # staff replies would be read by the whole group
+        await send(update, context, await conv.person_in_group(chat, _hint(update)))
+    elif name == "start":
         await send(update, context, await conv.start(chat, _hint(update)))
     else:
         await send(update, context, await conv.command(chat, user, name, _hint(update)))
@@ -283,6 +290,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _allowed(update, context):
         return
     conv = services(context).conversation
+    pressed = Pressed.parse(query.data or "")
+    if _in_group(update) and pressed.kind in REFERRAL_ACTIONS:  # cases are for private chats only
+        await send(update, context, await conv.person_in_group(update.effective_chat.id, pressed.lang or _hint(update)))
+        return
     await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or "",
                                                   _hint(update)))
 

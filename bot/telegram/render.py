@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.conversation import Message
 
@@ -36,6 +36,12 @@ def to_html(message: Message) -> list[str]:
         first = html.escape(message.title, quote=False)
         out[0] = f"<b>{first}</b>" + out[0][len(first):]
     return out
+
+
+def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
+    """Telegram's own contact button: pressing it is the worker's consent to share their name and number."""
+    return ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]], one_time_keyboard=True,
+                               resize_keyboard=True)
 
 
 def keyboard(message: Message) -> InlineKeyboardMarkup | None:

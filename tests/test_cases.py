@@ -1,0 +1,179 @@
+"""The case store, the worker's side of a case without Telegram, and the report's case tables."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from bot.case_reports import case_tables
+from bot.cases import Case, CaseStore
+from bot.querylog import QueryLog
+from bot.referral import Referral
+from bot.reports import Filters
+from tests.helpers import UTC, Clock
+
+
+class Desk:
+    """Collects what would go to the case chat."""
+
+    def __init__(self, fail: bool = False):
+        self.posts: list[tuple[str, str | None, str | None]] = []
+        self.fail = fail
+
+    async def new_case(self, case: Case, entry_title: str | None, text: str | None, voice: str | None) -> None:
+        if self.fail:
+            raise ConnectionError("Telegram is unreachable")
+        self.posts.append((case.number, text, voice))
+
+    async def follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
+        self.posts.append((case.number, text, voice))
+
+    async def withdrawn(self, case: Case) -> None:
+        self.posts.append((case.number, "withdrawn", None))
+
+
+@pytest.fixture
+async def cases(tmp_path):
+    clock = Clock()
+    store = CaseStore(tmp_path / "cases.sqlite3", retention_days=90, clock=clock)
+    await store.open()
+    yield store, clock
+    await store.close()
+
+
+async def test_closed_cases_are_purged_after_retention_and_open_ones_stay(cases):
+    store, clock = cases
+    old = await store.open_case(1, "ur", None)
+    await store.add_message(old.number, "worker", "text", "purane case ka sawal")
+    await store.close_case(old.number)
+    still_open = await store.open_case(2, "sd", None)
+    clock.now += dt.timedelta(days=60)
+    recent = await store.open_case(3, "en", None)
+    await store.close_case(recent.number)
+    clock.now += dt.timedelta(days=31)  # the first closed 91 days ago, the other 31
+    assert await store.purge() == 1
+    assert await store.case(old.number) is None and await store.messages(old.number) == []
+    assert (await store.case(still_open.number)).status == "open"
+    assert (await store.case(recent.number)).status == "closed"
+    assert b"purane case ka sawal" not in store.path.read_bytes()
+
+
+async def test_case_numbers_are_random_and_unique(cases):
+    store, _clock = cases
+    numbers = [(await store.open_case(i, "en", None)).number for i in range(60)]
+    assert len(set(numbers)) == 60 and all(n.startswith("K-") and len(n) == 6 for n in numbers)
+    assert numbers != sorted(numbers)
+
+
+async def test_forget_deletes_every_case_of_the_chat_only(cases):
+    store, _clock = cases
+    mine = await store.open_case(7, "en", None)
+    await store.link_post(mine.number, 1001)
+    other = await store.open_case(8, "en", None)
+    assert [c.number for c in await store.forget(7)] == [mine.number]
+    assert await store.case_of_post(1001) is None and await store.open_case_of(7) is None
+    assert (await store.open_case_of(8)).number == other.number
+
+
+@pytest.mark.parametrize("message", [
+    "the owner beat me and locked us in the factory",
+    "seth ne mujhe maara aur dhamki di",
+    "مالک نے مجھے مارا اور جان سے مارنے کی دھمکی دی",
+    "مالڪ مون کي ماريو ۽ ڌمڪي ڏني",
+    "بچے کو مارا جا رہا ہے",
+])
+async def test_danger_in_any_form_brings_the_emergency_numbers_first(store, cases, message):
+    referral = Referral(store, cases[0], Desk())
+    await referral.offer(10, "ur")
+    replies = await referral.take(10, message)
+    assert "1122" in replies[0].text and "15" in replies[0].text
+    assert "K-" in replies[-1].text
+
+
+async def test_an_ordinary_complaint_opens_a_case_without_the_emergency_numbers(store, cases):
+    desk = Desk()
+    referral = Referral(store, cases[0], desk)
+    await referral.offer(10, "en")
+    replies = await referral.take(10, "my salary is three months late")
+    assert len(replies) == 1 and "1122" not in replies[0].text
+    assert desk.posts == [(replies[0].title.split()[-1], "my salary is three months late", None)]
+
+
+async def test_a_case_staff_never_received_is_not_kept(store, cases):
+    referral = Referral(store, cases[0], Desk(fail=True))
+    await referral.offer(10, "en")
+    replies = await referral.take(10, "my salary is late")
+    assert "could not reach" in replies[0].text and "021-34325500" in replies[0].text
+    assert await cases[0].open_case_of(10) is None
+
+
+def test_report_counts_cases_per_week_by_topic_and_hides_small_medians(tmp_path, store):
+    clock = Clock(dt.datetime(2026, 3, 2, 9, tzinfo=UTC))
+    log = QueryLog(tmp_path / "queries.sqlite3", clock=clock)
+    case_store = CaseStore(tmp_path / "cases.sqlite3", clock=clock)
+
+    async def fill() -> None:
+        await log.start()
+        await case_store.open()
+        for i in range(6):
+            log.case_opened(topic="wages", lang="ur")
+            case = await case_store.open_case(i, "ur", None)
+            clock.now += dt.timedelta(hours=i + 1)
+            await case_store.add_message(case.number, "staff", "text", "jawab")
+            clock.now -= dt.timedelta(hours=i + 1)
+        log.case_opened(topic=None, lang="sd")
+        clock.now += dt.timedelta(days=7)
+        await case_store.open_case(99, "sd", None)  # the next week: one case, no reply yet
+        await log.close()
+        await case_store.close()
+
+    asyncio.run(fill())
+    db = sqlite3.connect(tmp_path / "queries.sqlite3")
+    weekly, replies = case_tables(db, tmp_path / "cases.sqlite3", Filters(), 5, store.kb)
+    assert weekly.rows == [["2026-03-02", "(nothing matched)", 1], ["2026-03-02", "Wages and pay", 6]]
+    assert weekly.suppressed(5)[0][2] == "<5"
+    assert replies.rows == [["2026-03-02", 6, 6, 3.5], ["2026-03-09", 1, 0, "-"]]
+    assert b"K-" not in (tmp_path / "queries.sqlite3").read_bytes()
+
+
+def test_a_broken_danger_file_is_reported_with_its_line(kb_copy):
+    from bot.knowledge.loader import load_with_problems
+
+    path = kb_copy / "danger.yaml"
+    path.write_text("groups:\n  - id: violence\n    words: [beat, '!!!']\n  - id: empty\n    words: []\n",
+                    encoding="utf-8")
+    kb, problems = load_with_problems(kb_copy)
+    errors = [str(p) for p in problems if p.severity == "error"]
+    assert any("danger.yaml:3" in e and "'!!!' has no letters" in e for e in errors), errors
+    assert any("danger.yaml:5" in e and "add `words:`" in e for e in errors), errors
+    assert kb is None
+
+
+async def test_a_word_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, cases):
+    from bot.knowledge.store import KnowledgeStore
+
+    path = kb_copy / "danger.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[beat,", "[zorblaxed,", 1), encoding="utf-8")
+    referral = Referral(KnowledgeStore(kb_copy), cases[0], Desk())
+    await referral.offer(10, "en")
+    replies = await referral.take(10, "the supervisor zorblaxed my brother today")
+    assert "1122" in replies[0].text and "K-" in replies[-1].text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("what is the minimum wage", "answer"),
+    ("leave", "did you mean"),
+    ("who won the cricket match yesterday", "decline"),
+])
+async def test_ask_a_person_is_under_answers_suggestions_and_declines(store, prefs, cases, question, kind):
+    from bot.conversation import Conversation
+
+    on = Conversation(store, prefs, referral=Referral(store, cases[0], Desk()))
+    off = Conversation(store, prefs, referral=Referral(store))  # no case chat
+    actions = [b.action for m in await on.text(1, 1, question) for row in m.buttons for b in row]
+    assert any(a.startswith("person:") and a.endswith("~en+") for a in actions), (kind, actions)
+    actions = [b.action for m in await off.text(1, 1, question) for row in m.buttons for b in row]
+    assert not any(a.startswith("person:") for a in actions)
