@@ -303,12 +303,10 @@ class _Reader:
         )
 
     def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:
-        if not path.is_file():
+        found = self.optional_list(path, "groups", "expected `groups:` with a list of groups, each with `id:` and `examples:`")
+        if found is None:
             return ()
-        name, data = self.parse(path)
-        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `examples:`")
-        if items is None:
-            return ()
+        name, data, items = found
         groups = []
         for item in items:
             if not isinstance(item, LineMap):
@@ -334,12 +332,10 @@ class _Reader:
         return tuple(groups)
 
     def read_smalltalk(self, path: Path, facts: dict[str, Fact]) -> tuple[tuple[SmallTalk, ...], tuple[str, ...]]:
-        if not path.is_file():
+        found = self.optional_list(path, "smalltalk", "expected `smalltalk:` with a list of kinds, each with `id:`, `phrases:` and `reply:`")
+        if found is None:
             return (), ()
-        name, data = self.parse(path)
-        items = self.list_under(name, data, "smalltalk", "expected `smalltalk:` with a list of kinds, each with `id:`, `phrases:` and `reply:`")
-        if items is None:
-            return (), ()
+        name, data, items = found
         kinds, owner = [], {}
         for item in items:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
@@ -362,12 +358,10 @@ class _Reader:
         return tuple(kinds), filler
 
     def read_vocabulary(self, path: Path) -> Vocabulary:
-        if not path.is_file():
+        found = self.optional_list(path, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
+        if found is None:
             return Vocabulary()
-        name, data = self.parse(path)
-        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
-        if items is None:
-            return Vocabulary()
+        name, data, items = found
         groups: dict[str, tuple[str, ...]] = {}
         owner: dict[str, str] = {}
         for item in items:
@@ -389,12 +383,10 @@ class _Reader:
 
     def read_danger(self, path: Path) -> tuple[str, ...]:
         """Every word of every group (violence, threats, locked in, a child in danger), in the four forms."""
-        if not path.is_file():
+        found = self.optional_list(path, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
+        if found is None:
             return ()
-        name, data = self.parse(path)
-        items = self.list_under(name, data, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
-        if items is None:
-            return ()
+        name, data, items = found
         words: list[str] = []
         for item in items:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
@@ -409,11 +401,15 @@ class _Reader:
             words += [w for w in group if normalise(w)]
         return tuple(words)
 
-    def list_under(self, name: str, data: Any, key: str, expected: str) -> LineList | None:
-        """The list under ``key`` of an optional file's top mapping; an error (unless the file did not parse) otherwise."""
+    def optional_list(self, path: Path, key: str, expected: str) -> tuple[str, LineMap, LineList] | None:
+        """An optional file's name, top mapping and the list under ``key``; None when the file is absent, or (with
+        an error, unless the file did not parse) when there is no such list."""
+        if not path.is_file():
+            return None
+        name, data = self.parse(path)
         items = data.get(key) if isinstance(data, LineMap) else None
-        if isinstance(items, LineList):
-            return items
+        if isinstance(data, LineMap) and isinstance(items, LineList):
+            return name, data, items
         if data is not None:
             self.error(name, getattr(data, "line", 1), expected)
         return None
