@@ -166,15 +166,13 @@ class Conversation:
         if name == "forget":
             self.switches.forget(chat)
             closed = await self.referral.forget(chat) if self.referral else []
-            if closed:
-                done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
-                return done + await self.command(chat, user, name, hint)
+            done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
             if await self.prefs.forget(chat):
-                return [Message(_("Everything stored about this chat has been deleted. Your earlier questions were "
-                                  "kept only without any link to you, so there is nothing else to delete."))]
-            return [Message(_("Sorry, the bot's storage is not working just now, so your language choice could not "
-                              "be deleted yet. The bot will not use it, and will delete it as soon as the storage "
-                              "works again. To be sure, send /forget again later."))]
+                return done + [Message(_("Everything stored about this chat has been deleted. Your earlier questions "
+                                         "were kept only without any link to you, so there is nothing else to delete."))]
+            return done + [Message(_("Sorry, the bot's storage is not working just now, so your language choice could "
+                                     "not be deleted yet. The bot will not use it, and will delete it as soon as the "
+                                     "storage works again. To be sure, send /forget again later."))]
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
