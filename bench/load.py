@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import respond  # noqa: E402
+from bot.conversation.answers import respond  # noqa: E402
 from bot.knowledge.store import KnowledgeStore  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 

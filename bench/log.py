@@ -29,12 +29,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import cli  # noqa: E402
-from bot.conversation import Conversation  # noqa: E402
-from bot.evaluation import load_items  # noqa: E402
+from bot.conversation.dialogue import Conversation  # noqa: E402
+from bot.research.evaluation import load_items  # noqa: E402
 from bot.knowledge.store import KnowledgeStore  # noqa: E402
-from bot.preferences import Preferences  # noqa: E402
-from bot.querylog import MIGRATIONS, QueryLog  # noqa: E402
-from bot.sqlite import migrate  # noqa: E402
+from bot.stores.preferences import Preferences  # noqa: E402
+from bot.stores.querylog import MIGRATIONS, QueryLog  # noqa: E402
+from bot.stores.sqlite import migrate  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.answers import respond  # noqa: E402
-from bot.evaluation import load_items  # noqa: E402
+from bot.conversation.answers import respond  # noqa: E402
+from bot.research.evaluation import load_items  # noqa: E402
 from bot.knowledge.model import Entry, KnowledgeBase, Source  # noqa: E402
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded  # noqa: E402
-from bot.matcher import Matcher  # noqa: E402
+from bot.understanding.matcher import Matcher  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 

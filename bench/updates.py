@@ -26,9 +26,9 @@ from telegram import Update  # noqa: E402
 from telegram.request import BaseRequest, RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.evaluation import load_items  # noqa: E402
+from bot.research.evaluation import load_items  # noqa: E402
 from bot.bootstrap import bootstrap  # noqa: E402
-from bot.telegram.app import build_application  # noqa: E402
+from bot.channels.telegram.app import build_application  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.yaml"
 BOT = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}

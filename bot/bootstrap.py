@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot.config import Settings
-from bot.conversation import Conversation
+from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
-from bot.preferences import Preferences
-from bot.querylog import QueryLog
-from bot.cases import CaseStore
-from bot.referral import Referral
+from bot.stores.preferences import Preferences
+from bot.stores.querylog import QueryLog
+from bot.stores.cases import CaseStore
+from bot.conversation.referral import Referral
 
 
 def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:

@@ -152,7 +152,7 @@ verified: true
 @pytest.fixture
 async def prefs(tmp_path: Path):
     """An open chat-preference store in a temporary data folder."""
-    from bot.preferences import Preferences
+    from bot.stores.preferences import Preferences
 
     p = Preferences(tmp_path / "data" / "preferences.sqlite3")
     await p.open()
@@ -163,7 +163,7 @@ async def prefs(tmp_path: Path):
 @pytest.fixture
 def conversation(store: KnowledgeStore, prefs):
     """The conversation core on the bundled knowledge base, with no query log."""
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
 
     return Conversation(store, prefs)
 
@@ -171,7 +171,7 @@ def conversation(store: KnowledgeStore, prefs):
 @pytest.fixture
 def logged(store: KnowledgeStore, prefs):
     """The conversation core with a log that collects what it records: ``(conversation, log)``."""
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
 
     log = CollectingLog()
     return Conversation(store, prefs, log=log), log
@@ -210,7 +210,7 @@ def case_settings(settings):
 @pytest.fixture
 def data_dir(tmp_path, store, monkeypatch) -> Path:
     """A query log with a known mix of questions over two weeks; BOT_DATA_DIR points at it."""
-    from bot.querylog import QueryLog
+    from bot.stores.querylog import QueryLog
 
     data = tmp_path / "data"
     clock = Clock()
@@ -238,7 +238,7 @@ def data_dir(tmp_path, store, monkeypatch) -> Path:
 @pytest.fixture
 def gap_log(tmp_path, store, monkeypatch) -> Path:
     """A query log holding the CLOSURE_QUESTIONS gap and a smaller one (cricket); BOT_DATA_DIR points at it."""
-    from bot.querylog import QueryLog
+    from bot.stores.querylog import QueryLog
 
     data = tmp_path / "data"
     clock = Clock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.querylog import QueryLog
+from bot.stores.querylog import QueryLog
 
 UTC = dt.timezone.utc
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test-only files (two short OGG/Opus recordings)

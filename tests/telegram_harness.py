@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.knowledge.store import KnowledgeStore
-from bot.telegram.app import build_application
+from bot.channels.telegram.app import build_application
 from tests.fake_telegram import FakeTelegram
 
 STAFF_CHAT = 4242  # the staff chat in the ``settings`` fixture

@@ -5,7 +5,7 @@ import json
 import re
 
 from bot.cli import main
-from bot.conversation import Conversation
+from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
 
 
@@ -85,9 +85,9 @@ def test_ask_json_when_declining(capsys):
 
 def test_ask_prints_what_the_terminal_chat_shows(capsys, store, tmp_path):
     from bot.bootstrap import bootstrap
-    from bot.chat import run_terminal_chat
+    from bot.channels.terminal import run_terminal_chat
     from bot.config import Settings
-    from bot.preferences import Preferences
+    from bot.stores.preferences import Preferences
 
     for question in ("kam se kam tankhwa kitni hai", "leave", "who won the cricket match"):
         assert main(["ask", question]) == 0
@@ -101,11 +101,11 @@ def test_ask_prints_what_the_terminal_chat_shows(capsys, store, tmp_path):
 
 
 async def test_the_language_of_a_message_is_detected_once(conversation, monkeypatch):
-    import bot.answers
-    import bot.language
+    import bot.conversation.answers
+    import bot.understanding.language
 
     calls = []
-    real = bot.language.detect
-    monkeypatch.setattr(bot.answers, "detect", lambda text: calls.append(text) or real(text))
+    real = bot.understanding.language.detect
+    monkeypatch.setattr(bot.conversation.answers, "detect", lambda text: calls.append(text) or real(text))
     await conversation.text(1, 1, "kam se kam tankhwa kitni hai")
     assert len(calls) == 1

@@ -8,11 +8,11 @@ import sqlite3
 
 import pytest
 
-from bot.case_reports import case_tables
-from bot.cases import Case, CaseStore
-from bot.querylog import QueryLog
-from bot.referral import Referral
-from bot.reports import Filters
+from bot.research.case_reports import case_tables
+from bot.stores.cases import Case, CaseStore
+from bot.stores.querylog import QueryLog
+from bot.conversation.referral import Referral
+from bot.research.reports import Filters
 from tests.helpers import UTC, Clock
 
 
@@ -169,7 +169,7 @@ async def test_a_word_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, c
     ("who won the cricket match yesterday", "decline"),
 ])
 async def test_ask_a_person_is_under_answers_suggestions_and_declines(store, prefs, cases, question, kind):
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
 
     on = Conversation(store, prefs, referral=Referral(store, cases[0], Desk()))
     off = Conversation(store, prefs, referral=Referral(store))  # no case chat

@@ -356,7 +356,7 @@ async def test_going_elsewhere_after_ask_a_person_sends_nothing_to_staff(fake, c
 async def test_closed_cases_past_retention_are_purged_and_their_replies_go_nowhere(fake, case_settings):
     import datetime as dt
 
-    from bot.cases import CaseStore
+    from bot.stores.cases import CaseStore
     from tests.helpers import UTC, Clock
 
     clock = Clock(dt.datetime.now(UTC) - dt.timedelta(days=91))

@@ -50,7 +50,7 @@ def test_export_to_a_path_that_cannot_be_written(tmp_path, monkeypatch, capsys):
     import asyncio
     import sqlite3
 
-    from bot.querylog import QueryLog
+    from bot.stores.querylog import QueryLog
 
     async def make() -> None:
         log = QueryLog(data / "queries.sqlite3")

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.conversation import WELCOME, Message
-from bot.i18n import gettext_for
+from bot.conversation.dialogue import WELCOME, Message
+from bot.conversation.i18n import gettext_for
 
 SINDHI_ONLY = re.compile(r"[ڪڳڻٽڏ]")
 URDU_ONLY = re.compile(r"[ےۓ]")
@@ -112,8 +112,8 @@ async def test_emoji_only_question_declined_in_the_phones_language(conversation)
 async def test_the_senders_telegram_names_never_reach_the_log(tmp_path, store, prefs):
     import sqlite3
 
-    from bot.conversation import Conversation
-    from bot.querylog import QueryLog
+    from bot.conversation.dialogue import Conversation
+    from bot.stores.querylog import QueryLog
 
     log = QueryLog(tmp_path / "queries.sqlite3")
     await log.start()
@@ -187,7 +187,7 @@ def _post_office(redirect: bool) -> str:
 
 @pytest.mark.parametrize("redirect", [True, False])
 async def test_out_of_scope_questions_are_pointed_elsewhere_or_declined_with_the_phone(kb_copy, prefs, redirect):
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
     from bot.knowledge.store import KnowledgeStore
     from tests.helpers import CollectingLog
 

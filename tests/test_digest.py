@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.config import SettingError, Settings
-from bot.digest import digest_text, next_digest, weekly
+from bot.staff.digest import digest_text, next_digest, weekly
 from tests.helpers import UTC, Clock
 
 

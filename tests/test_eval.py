@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import evaluation
+from bot.research import evaluation
 from bot.cli import main
-from bot.text import normalise
+from bot.understanding.text import normalise
 from tests.helpers import HELDOUT_BARS
 
 EVAL = Path(__file__).parent / "eval"

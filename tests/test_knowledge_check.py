@@ -183,9 +183,9 @@ def _all_button_data(root: Path) -> list[str]:
     """Every button's data the conversation can show for this knowledge base, in every language."""
     import asyncio
 
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
     from bot.knowledge.store import KnowledgeStore
-    from bot.preferences import Preferences
+    from bot.stores.preferences import Preferences
 
     async def walk() -> list[str]:
         prefs = Preferences(":memory:")

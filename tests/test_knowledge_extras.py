@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bot.answers import respond
+from bot.conversation.answers import respond
 from bot.knowledge.check import check
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.store import KnowledgeStore

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import detect, reply_language
+from bot.understanding.language import detect, reply_language
 
 
 @pytest.mark.parametrize(

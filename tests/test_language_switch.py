@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.language_switch import SwitchWatch
+from bot.conversation.language_switch import SwitchWatch
 
 
 def test_three_in_a_row_in_one_other_form_bring_an_offer_and_the_count_starts_again():

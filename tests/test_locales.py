@@ -6,7 +6,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES_DIR, catalog_folder
+from bot.conversation.i18n import LOCALES_DIR, catalog_folder
 
 BOT_DIR = LOCALES_DIR.parent / "bot"
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.answers import respond
+from bot.conversation.answers import respond
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import stat
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.conversation import Conversation
-from bot.preferences import Preferences, key_file
+from bot.conversation.dialogue import Conversation
+from bot.stores.preferences import Preferences, key_file
 
 CHAT = 918273645
 

@@ -11,10 +11,10 @@ import io
 import sqlite3
 from pathlib import Path
 
-from bot.chat import run_terminal_chat
+from bot.channels.terminal import run_terminal_chat
 from bot.bootstrap import bootstrap
 from bot.config import Settings
-from bot.preferences import Preferences
+from bot.stores.preferences import Preferences
 from tests.telegram_harness import choose, running, wait
 
 USER_ID = 918273645  # chat id = user id in a private chat

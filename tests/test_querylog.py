@@ -9,10 +9,10 @@ import sqlite3
 import aiosqlite
 import pytest
 
-from bot.conversation import Conversation
-from bot.preferences import Preferences
-from bot.querylog import MIGRATIONS, QueryLog
-from bot.sqlite import migrate
+from bot.conversation.dialogue import Conversation
+from bot.stores.preferences import Preferences
+from bot.stores.querylog import MIGRATIONS, QueryLog
+from bot.stores.sqlite import migrate
 from tests.helpers import Clock
 
 

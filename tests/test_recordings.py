@@ -81,7 +81,7 @@ def test_a_malformed_audio_line_is_an_error(kb_copy, spec):
 
 
 async def test_only_an_answer_with_a_recording_in_its_language_has_a_listen_button(kb_copy, add_recording, prefs):
-    from bot.conversation import Conversation
+    from bot.conversation.dialogue import Conversation
 
     add_recording("overtime", "ur-Latn")
     conversation = Conversation(KnowledgeStore(kb_copy), prefs)
@@ -114,8 +114,8 @@ def test_kb_audio_lists_entries_without_recordings_per_language(kb_copy, add_rec
 def test_the_terminal_chat_names_the_file_it_cannot_play(tmp_path):
     import io
 
-    from bot.chat import render
-    from bot.conversation import Message
+    from bot.channels.terminal import render
+    from bot.conversation.dialogue import Message
 
     out = io.StringIO()
     render([Message("Overtime ki had aur paise", voice=tmp_path / "overtime.ur-Latn.ogg")], out)

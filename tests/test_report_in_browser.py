@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.reports import PALETTE
+from bot.research.reports import PALETTE
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 

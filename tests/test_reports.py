@@ -97,7 +97,7 @@ def test_report_without_a_log_says_where_it_looked(tmp_path, monkeypatch):
 
 
 def test_gaps_counts_the_rarest_texts_beyond_its_limit(data_dir, capsys, monkeypatch):
-    from bot import gaps
+    from bot.research import gaps
 
     monkeypatch.setattr(gaps, "MAX_TEXTS", 2)
     assert cli.main(["gaps", "--from", "2026-03-01"]) == 0

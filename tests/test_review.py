@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import evaluation
+from bot.research import evaluation
 from bot.cli import main
-from bot.knowledge.changes import KnowledgeEditor
+from bot.staff.changes import KnowledgeEditor
 from bot.knowledge.store import KnowledgeStore
-from bot.reports import Filters
-from bot.review import groups_to_review, looks_personal, review_in_terminal
+from bot.research.reports import Filters
+from bot.staff.review import groups_to_review, looks_personal, review_in_terminal
 from tests.helpers import CLOSURE_QUESTIONS, UTC, heldout_shortfalls
 
 HELDOUT = Path(__file__).parent / "eval" / "heldout.yaml"

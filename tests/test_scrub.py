@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.scrub import scrub
+from bot.stores.scrub import scrub
 
 # (message, what must be kept after scrubbing, in order) in all four language forms.
 CORPUS = [

@@ -8,8 +8,8 @@ import datetime as dt
 import re
 
 from bot.knowledge.check import due_for_review
-from bot.knowledge.yamledit import add_examples
-from bot.querylog import QueryLog
+from bot.staff.yamledit import add_examples
+from bot.stores.querylog import QueryLog
 from tests.helpers import UTC, WEEK1, Clock, ask
 from tests.telegram_harness import STAFF_CHAT, buttons, running, wait
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answers import respond
+from bot.conversation.answers import respond
 from bot.knowledge.store import KnowledgeStore
 
 

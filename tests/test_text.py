@@ -1,4 +1,4 @@
-from bot.text import normalise, tokens
+from bot.understanding.text import normalise, tokens
 
 
 def test_urdu_and_arabic_indic_digits_become_ascii():

@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.answers import respond
-from bot.conversation import Conversation
-from bot.preferences import Preferences
+from bot.conversation.answers import respond
+from bot.conversation.dialogue import Conversation
+from bot.stores.preferences import Preferences
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import difflib
 import pytest
 import yaml
 
-from bot.knowledge.yamledit import EditError, add_examples
+from bot.staff.yamledit import EditError, add_examples
 
 DAY = dt.date(2026, 11, 28)
 

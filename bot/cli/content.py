@@ -13,10 +13,10 @@ import yaml
 
 from bot.bootstrap import bootstrap
 from bot.cli.common import knowledge_store, settings_for
-from bot.conversation import Turn
+from bot.conversation.dialogue import Turn
 from bot.knowledge import check as kb_check
 from bot.knowledge.model import ANSWER_LANGUAGES
-from bot.preferences import Preferences
+from bot.stores.preferences import Preferences
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """The reply a worker would get, through the same conversation and renderer as the terminal chat."""
-    from bot.chat import CHAT, render
+    from bot.channels.terminal import CHAT, render
 
     text = " ".join(args.text)
     core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), log_questions=False)  # a preview logs nothing
@@ -99,7 +99,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot import evaluation
+    from bot.research import evaluation
 
     store = knowledge_store(args)
     try:
@@ -147,7 +147,7 @@ def cmd_kb_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_history(args: argparse.Namespace) -> int:
-    from bot.knowledge.changes import KnowledgeEditor, format_history
+    from bot.staff.changes import KnowledgeEditor, format_history
 
     settings = settings_for(args)
     if not settings.changes_path.is_file():  # say so, instead of making an empty log in the wrong folder
@@ -163,7 +163,7 @@ def cmd_kb_history(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_undo(args: argparse.Namespace) -> int:
-    from bot.knowledge.changes import KnowledgeEditor
+    from bot.staff.changes import KnowledgeEditor
 
     settings = settings_for(args)
     if not settings.changes_path.is_file():

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bot.cli.common import knowledge_store, log_db, settings_for
 from bot.config import Settings
-from bot.querylog import QueryLog
-from bot.reports import Filters
+from bot.stores.querylog import QueryLog
+from bot.research.reports import Filters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,8 +59,8 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot import reports
-    from bot.case_reports import case_tables
+    from bot.research import reports
+    from bot.research.case_reports import case_tables
 
     settings = Settings.from_env()
     threshold = args.threshold if args.threshold is not None else settings.report_threshold
@@ -81,7 +81,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
-    from bot.gaps import find_gaps, format_gaps
+    from bot.research.gaps import find_gaps, format_gaps
 
     if args.mode == "review":
         return _review(args)
@@ -91,8 +91,8 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from bot.knowledge.changes import KnowledgeEditor
-    from bot.review import groups_to_review, review_in_terminal
+    from bot.staff.changes import KnowledgeEditor
+    from bot.staff.review import groups_to_review, review_in_terminal
 
     settings = settings_for(args)
     filters = _filters(args)
@@ -111,7 +111,7 @@ def _review(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import csv
 
-    from bot import reports
+    from bot.research import reports
 
     columns = ["hour", "channel", "kind", "lang_form", "reply_lang", "entry_id", "topic", "confidence", "outcome",
                "helpful", "text", "user_key"]

@@ -8,7 +8,7 @@ import sys
 from bot.bootstrap import bootstrap
 from bot.cli.common import settings_for
 from bot.config import Settings
-from bot.preferences import Preferences
+from bot.stores.preferences import Preferences
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.chat import run_terminal_chat
+    from bot.channels.terminal import run_terminal_chat
 
     # Languages chosen in the terminal are not kept: it is one person at a keyboard, not a chat to remember.
     return run_terminal_chat(bootstrap(settings_for(args), prefs=Preferences(":memory:")))
@@ -34,6 +34,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
         print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
         return cmd_chat(args)
-    from bot.telegram.app import run_bot
+    from bot.channels.telegram.app import run_bot
 
     return run_bot(bootstrap(settings_for(args)), webhook_url=args.webhook_url)

@@ -11,7 +11,7 @@ from bot.knowledge.facts import render
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import RTL_LANGUAGES, Fact, KnowledgeBase
 from bot.knowledge.yamlfile import Problem
-from bot.matcher import Matcher
+from bot.understanding.matcher import Matcher
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700

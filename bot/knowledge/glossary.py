@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.knowledge.model import ENTRY_ID, ANSWER_LANGUAGES, Entry, KnowledgeBase
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
-from bot.text import tokens
+from bot.understanding.text import tokens
 
 _TERM_KEYS = {"id", "en", "ur", "sd", "ur-Latn", "note", "wrong"}
 _WRONG_KEYS = {"word", "lang", "means", "unless", "topics", "entries"}

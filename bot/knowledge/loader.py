@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.facts import placeholders
-from bot.knowledge import recordings, translation
+from bot.knowledge import recordings
+from bot.knowledge import translation
 from bot.knowledge.glossary import read_glossary, wrong_terms
 from bot.knowledge.model import (
     ANSWER_LANGUAGES,
@@ -41,7 +42,7 @@ from bot.knowledge.model import (
     frozen_map,
 )
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
-from bot.text import normalise
+from bot.understanding.text import normalise
 
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {

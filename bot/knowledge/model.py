@@ -14,7 +14,7 @@ RTL_LANGUAGES = ("ur", "sd")
 # Ids of entries, topics, out-of-scope groups and glossary terms: lower-case words joined by hyphens.
 ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Entry and topic ids travel in Telegram button data (at most 64 bytes) with the action and language around them:
-# ``related:<id>~ur-Latn+`` is 17 bytes more than the id (see bot.conversation).
+# ``related:<id>~ur-Latn+`` is 17 bytes more than the id (see bot.conversation.dialogue).
 MAX_ID_LENGTH = 47
 EXAMPLE_FORMS = ("en", "ur", "sd", "ur-Latn")
 FACT_KINDS = ("money", "number", "date", "text")

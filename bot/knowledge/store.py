@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.knowledge.loader import load_with_problems, KnowledgeError
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
-from bot.matcher import Matcher
+from bot.understanding.matcher import Matcher
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 

@@ -27,7 +27,7 @@ import phonenumbers
 from bot.knowledge.facts import PLACEHOLDER
 from bot.knowledge.model import Entry
 from bot.knowledge.yamlfile import Problem
-from bot.text import clean, normalise
+from bot.understanding.text import clean, normalise
 
 _LANG_NAMES = {"ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 

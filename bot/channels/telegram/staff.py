@@ -1,8 +1,8 @@
 """The staff chat's knowledge tools: /gaps (and /addto), /undo, /kbfile and uploads, and the weekly digest.
 
 Registered by :func:`register` for the chats in ``BOT_STAFF_CHAT_IDS`` only; in any other chat these commands
-are unknown ones and a document is a worker's attachment. The decisions themselves are in :mod:`bot.review`
-and :class:`bot.knowledge.changes.KnowledgeEditor`, shared with ``main.py gaps review``.
+are unknown ones and a document is a worker's attachment. The decisions themselves are in :mod:`bot.staff.review`
+and :class:`bot.staff.changes.KnowledgeEditor`, shared with ``main.py gaps review``.
 
 Buttons carry ``gap:<offer>:<choice>``: a random offer token (kept in memory for the latest offers) and the
 index of a choice made when /gaps was sent, so their data stays far under Telegram's 64 bytes, and forged or
@@ -25,14 +25,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import digest
+from bot.staff import digest
 from bot.config import Settings
-from bot.gaps import printable
-from bot.knowledge.changes import KnowledgeEditor, Outcome
+from bot.research.gaps import printable
+from bot.staff.changes import KnowledgeEditor, Outcome
 from bot.knowledge.store import KnowledgeStore
-from bot.querylog import QueryLog
-from bot.reports import Filters
-from bot.review import ReviewGroup, add_to, groups_to_review, owner_title, search, skip
+from bot.stores.querylog import QueryLog
+from bot.research.reports import Filters
+from bot.staff.review import ReviewGroup, add_to, groups_to_review, owner_title, search, skip
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bot.text import tokens
+from bot.understanding.text import tokens
 
 
 class PhraseIndex:

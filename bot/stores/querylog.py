@@ -36,8 +36,8 @@ from typing import Callable
 
 import aiosqlite
 
-from bot.scrub import scrub
-from bot.sqlite import connect, migrate
+from bot.stores.scrub import scrub
+from bot.stores.sqlite import connect, migrate
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE queries ADD COLUMN out_of_scope TEXT;  -- the out-of-scope group of a redirected question
     """,
     # 3: that a case was opened ("Ask a person"): when, in which language, about which topic. Never its number,
-    # its text or who opened it: those are in the case store only (bot/cases.py).
+    # its text or who opened it: those are in the case store only (bot/stores/cases.py).
     """
     CREATE TABLE case_events (
         hour TEXT NOT NULL,                  -- UTC, 'YYYY-MM-DD HH:00'

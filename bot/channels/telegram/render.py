@@ -6,7 +6,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.conversation import Message
+from bot.conversation.dialogue import Message
 
 MAX_CHARS = 4096
 

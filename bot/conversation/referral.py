@@ -3,7 +3,7 @@
 Telegram-free, like the conversation that calls it. A worker presses "Ask a
 person" (or sends /person); the bot says what happens to their message, then
 waits for it (or for a press of "Send this question" for the question they just
-asked, or a voice note). The message opens a case in :class:`bot.cases.CaseStore`
+asked, or a voice note). The message opens a case in :class:`bot.stores.cases.CaseStore`
 and goes to the case chat through a :class:`CaseDesk` (the Telegram side posts
 it there); while the case is open, everything the worker writes is added to it.
 
@@ -21,11 +21,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from bot.cases import Case, CaseStore
-from bot.i18n import N_, gettext_for
+from bot.stores.cases import Case, CaseStore
+from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
-from bot.text import normalise
+from bot.understanding.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class CaseDesk(Protocol):
 
 
 class CaseLog(Protocol):
-    """The anonymous query log: only that a case was opened, its topic and language (bot.querylog.QueryLog)."""
+    """The anonymous query log: only that a case was opened, its topic and language (bot.stores.querylog.QueryLog)."""
 
     def case_opened(self, *, topic: str | None, lang: str) -> None: ...
 

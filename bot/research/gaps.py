@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.matcher import features
-from bot.reports import Filters
+from bot.understanding.matcher import features
+from bot.research.reports import Filters
 
 SIMILAR = 0.45  # cosine similarity above which two questions count as the same gap
 MAX_TEXTS = 5_000  # distinct texts grouped, most asked first; the rarest beyond this are only counted

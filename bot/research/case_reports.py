@@ -1,4 +1,4 @@
-"""The report's tables about cases ("Ask a person"), beside those about questions (bot/reports.py).
+"""The report's tables about cases ("Ask a person"), beside those about questions (bot/research/reports.py).
 
 Cases opened per week by topic come from the anonymous query log's ``case_events``
 (hour, topic and language only, kept as long as the log). The time to the first staff
@@ -16,7 +16,7 @@ import statistics
 from pathlib import Path
 
 from bot.knowledge.model import KnowledgeBase
-from bot.reports import WEEK, Filters, Table
+from bot.research.reports import WEEK, Filters, Table
 
 
 def case_tables(log: sqlite3.Connection, cases_path: Path, filters: Filters, threshold: int,

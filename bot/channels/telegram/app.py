@@ -26,19 +26,19 @@ from telegram.ext import (
 
 from bot.bootstrap import Core
 from bot.config import Settings
-from bot.conversation import COMMANDS, REFERRAL_ACTIONS, Conversation, Message, Pressed
-from bot.i18n import LANGUAGES, gettext_for
+from bot.conversation.dialogue import COMMANDS, REFERRAL_ACTIONS, Conversation, Message, Pressed
+from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
-from bot.querylog import QueryLog
-from bot.telegram import cases
-from bot.telegram.flood import FloodGuard
-from bot.telegram.lanes import ChatLanes
-from bot.telegram.polling import TolerantUpdatesRequest
-from bot.telegram.ratelimit import ChatRateLimiter
-from bot.telegram.runner import PENDING_FILE, serve
-from bot.telegram import staff as staff_tools
-from bot.telegram.render import contact_keyboard, keyboard, to_html
-from bot.telegram.voice import CACHE_FILE, VoiceCache
+from bot.stores.querylog import QueryLog
+from bot.channels.telegram import cases
+from bot.channels.telegram.flood import FloodGuard
+from bot.channels.telegram.lanes import ChatLanes
+from bot.channels.telegram.polling import TolerantUpdatesRequest
+from bot.channels.telegram.ratelimit import ChatRateLimiter
+from bot.channels.telegram.runner import PENDING_FILE, serve
+from bot.channels.telegram import staff as staff_tools
+from bot.channels.telegram.render import contact_keyboard, keyboard, to_html
+from bot.channels.telegram.voice import CACHE_FILE, VoiceCache
 
 log = logging.getLogger(__name__)
 

@@ -39,8 +39,8 @@ import scipy.sparse as sparse
 from sklearn.linear_model import SGDClassifier
 
 from bot.knowledge.model import KnowledgeBase
-from bot.phrases import PhraseIndex
-from bot.text import tokens
+from bot.understanding.phrases import PhraseIndex
+from bot.understanding.text import tokens
 
 # Weight of the word block and the character block in a vector.
 _WORDS, _CHARS = 1.0, 1.0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers import respond
+from bot.conversation.answers import respond
 from bot.knowledge.store import KnowledgeStore
-from bot.language import LANGUAGE_FORMS
+from bot.understanding.language import LANGUAGE_FORMS
 
 # Shares reported for a question set, in the order the table prints them:
 #   top1             right entry first: answered outright, or the first of the suggestions

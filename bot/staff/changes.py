@@ -31,8 +31,8 @@ import aiosqlite
 
 from bot.knowledge.check import check
 from bot.knowledge.yamlfile import Problem
-from bot.sqlite import connect, migrate
-from bot.text import normalise
+from bot.stores.sqlite import connect, migrate
+from bot.understanding.text import normalise
 
 MIGRATIONS: list[str] = [
     """

@@ -15,14 +15,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
-from bot.gaps import find_gaps, printable
-from bot.knowledge.changes import KnowledgeEditor, Outcome, text_key
+from bot.research.gaps import find_gaps, printable
+from bot.staff.changes import KnowledgeEditor, Outcome, text_key
 from bot.knowledge.model import EXAMPLE_FORMS, KnowledgeBase
 from bot.knowledge.store import KnowledgeStore
-from bot.knowledge.yamledit import EditError, add_examples
-from bot.reports import Filters
-from bot.scrub import scrub
-from bot.text import clean, normalise
+from bot.staff.yamledit import EditError, add_examples
+from bot.research.reports import Filters
+from bot.stores.scrub import scrub
+from bot.understanding.text import clean, normalise
 
 GUESSES = 3  # entries offered for a group
 _TAG = re.compile(r"<(?:name|phone|email|link|username|cnic|number)>")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.sqlite import connect, migrate
+from bot.stores.sqlite import connect, migrate
 
 log = logging.getLogger(__name__)
 

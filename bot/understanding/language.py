@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from bot.text import arabic_letter_count, clean, latin_letter_count
+from bot.understanding.text import arabic_letter_count, clean, latin_letter_count
 
 LanguageForm = Literal["en", "ur", "sd", "ur-Latn"]
 LANGUAGE_FORMS: tuple[LanguageForm, ...] = ("en", "ur", "sd", "ur-Latn")

@@ -28,7 +28,7 @@ from typing import Callable
 
 import aiosqlite
 
-from bot.sqlite import connect, migrate
+from bot.stores.sqlite import connect, migrate
 
 log = logging.getLogger(__name__)
 

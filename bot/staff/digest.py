@@ -20,8 +20,8 @@ from typing import Awaitable, Callable
 
 from bot.knowledge.check import due_for_review
 from bot.knowledge.store import KnowledgeStore
-from bot.reports import Filters
-from bot.review import groups_to_review, owner_title
+from bot.research.reports import Filters
+from bot.staff.review import groups_to_review, owner_title
 
 log = logging.getLogger(__name__)
 

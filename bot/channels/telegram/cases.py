@@ -20,10 +20,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.cases import Case, CaseStore
-from bot.conversation import Message
-from bot.i18n import gettext_for
-from bot.telegram.render import split_text, to_html
+from bot.stores.cases import Case, CaseStore
+from bot.conversation.dialogue import Message
+from bot.conversation.i18n import gettext_for
+from bot.channels.telegram.render import split_text, to_html
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi"}
 
 
 class TelegramDesk:
-    """Posts cases to the case chat and links each post to its case (bot.referral.CaseDesk)."""
+    """Posts cases to the case chat and links each post to its case (bot.conversation.referral.CaseDesk)."""
 
     def __init__(self, app: Application, chat_id: int, store: CaseStore):
         self.app, self.chat_id, self.store = app, chat_id, store
@@ -204,7 +204,7 @@ async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The worker pressed "Share my name and number": shown in their open case, and only their own contact."""
-    from bot.telegram.app import services
+    from bot.channels.telegram.app import services
 
     msg = update.effective_message
     contact = msg.contact
@@ -224,7 +224,7 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note or audio from a worker: for their case, or the offer to make it one."""
-    from bot.telegram.app import _allowed, _hint, send, services
+    from bot.channels.telegram.app import _allowed, _hint, send, services
 
     if not _allowed(update, context):
         return

@@ -1,6 +1,6 @@
 """From a worker's message to what the bot makes of it (language, match), independent of any chat platform.
 
-The reply itself is built by :mod:`bot.conversation` and rendered by each channel; there is no second copy.
+The reply itself is built by :mod:`bot.conversation.dialogue` and rendered by each channel; there is no second copy.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from bot.knowledge.facts import render
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.store import KnowledgeStore
-from bot.language import LanguageForm, detect, reply_language
-from bot.matcher import Match
+from bot.understanding.language import LanguageForm, detect, reply_language
+from bot.understanding.matcher import Match
 
 # Matching looks at the start of a message only: a question fits in far less,
 # and this bounds the work a pasted wall of text can cause.

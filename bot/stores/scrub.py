@@ -20,7 +20,7 @@ from typing import Iterable
 
 import phonenumbers
 
-from bot.text import clean
+from bot.understanding.text import clean
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|pk|gov|edu|io|me|info|ly|link)(?:/\S*)?\b", re.I)

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bot.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
-from bot.i18n import LANGUAGES, N_, gettext_for
+from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
+from bot.conversation.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
-from bot.language_switch import SwitchWatch
-from bot.preferences import Preferences
-from bot.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
-from bot.referral import Reply as ReferralReply
+from bot.conversation.language_switch import SwitchWatch
+from bot.stores.preferences import Preferences
+from bot.conversation.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
+from bot.conversation.referral import Reply as ReferralReply
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي", "ur-Latn": "Roman Urdu"}
 
@@ -45,7 +45,7 @@ COMMANDS = {
 }
 
 
-REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/referral.py
+REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Turn:
 
 
 class QuestionLog(Protocol):
-    """Where questions go for research (bot.querylog.QueryLog); optional."""
+    """Where questions go for research (bot.stores.querylog.QueryLog); optional."""
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
                entry_id: str | None, confidence: float, outcome: str, text: str | None,
@@ -117,7 +117,7 @@ class Conversation:
     default_lang: str = "ur"
     retention_days: int = 180
     switches: SwitchWatch = field(default_factory=SwitchWatch)
-    referral: Referral | None = None  # "Ask a person" (bot/referral.py); off without a case chat
+    referral: Referral | None = None  # "Ask a person" (bot/conversation/referral.py); off without a case chat
     case_retention_days: int = 90
 
     # -- language ---------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application
 
-from bot.telegram.lanes import ChatLanes
+from bot.channels.telegram.lanes import ChatLanes
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import sys
 from typing import Callable, TextIO
 
 from bot.bootstrap import Core
-from bot.conversation import Button, Conversation, Message
+from bot.conversation.dialogue import Button, Conversation, Message
 
 CHAT = "terminal"
 

@@ -1,0 +1,1 @@
+"""For NOWCommunities staff: reviewing gaps, the weekly digest, and recorded, undoable edits of the knowledge files."""
