@@ -293,7 +293,10 @@ class _Reader:
                 dates[key] = value
         related = self.string_list(name, item, "related", what)
         keywords = self.string_list(name, item, "keywords", what, allow_numbers=True)
-        audio = recordings.read(self, name, item, what, dates.get("reviewed")) if "audio" in item else {}
+        audio: dict = {}
+        if "audio" in item:
+            audio, found = recordings.read(self.root, name, item, what, dates.get("reviewed"))
+            self.problems.extend(found)
         if len([p for p in self.problems if p.severity == "error"]) > before:
             return None
         return Entry(

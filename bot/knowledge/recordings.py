@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
 from mutagen.oggopus import OggOpus
 
 from bot.knowledge.model import ANSWER_LANGUAGES, Entry, Recording
-from bot.knowledge.yamlfile import LineMap
-
-if TYPE_CHECKING:
-    from bot.knowledge.loader import _Reader
+from bot.knowledge.yamlfile import LineMap, Problem
 
 # Telegram shows a voice note up to 1 MB as a playable waveform; a longer answer is not listened to.
 MAX_BYTES = 1024 * 1024
@@ -33,35 +30,39 @@ MAX_SECONDS = 180
 CONVERT = "ffmpeg -i recording.m4a -c:a libopus -b:a 24k -ac 1 answer.ogg"
 
 
-def read(reader: "_Reader", name: str, item: LineMap, what: str, reviewed: dt.date | None) -> dict[str, Recording]:
-    """The entry's ``audio:`` mapping, checked (each file too); problems go to ``reader``."""
+def read(root: Path, name: str, item: LineMap, what: str,
+         reviewed: dt.date | None) -> tuple[dict[str, Recording], list[Problem]]:
+    """The entry's ``audio:`` mapping, with each file under the knowledge folder ``root`` checked: the recordings
+    that can be sent, and the problems found (``name`` is the entry file as problems show it)."""
+    problems: list[Problem] = []
+    error = lambda line, message: problems.append(Problem(name, line, message))
+    warn = lambda line, message: problems.append(Problem(name, line, message, "warning"))
     value = item.get("audio")
-    line = item.line_of("audio")
     if not isinstance(value, LineMap):
-        reader.error(name, line, f"{what}: `audio:` needs a language and a file on each line, like `ur: audio/overtime.ur.ogg`")
-        return {}
+        error(item.line_of("audio"), f"{what}: `audio:` needs a language and a file on each line, like `ur: audio/overtime.ur.ogg`")
+        return {}, problems
     out = {}
     for lang, spec in value.items():
         at = value.line_of(lang)
         if lang not in ANSWER_LANGUAGES:
-            reader.error(name, at, f"{what}: unknown audio language `{lang}`; use {', '.join(ANSWER_LANGUAGES)}")
+            error(at, f"{what}: unknown audio language `{lang}`; use {', '.join(ANSWER_LANGUAGES)}")
             continue
         recording = _recording(spec)
         if recording is None:
-            reader.error(name, at, f"{what}: the {lang} recording must be a file under knowledge/ (audio/x.{lang}.ogg), "
-                                   "or `{file: ..., recorded: YYYY-MM-DD}`")
+            error(at, f"{what}: the {lang} recording must be a file under knowledge/ (audio/x.{lang}.ogg), "
+                      "or `{file: ..., recorded: YYYY-MM-DD}`")
             continue
-        problems = inspect(reader.root / recording.path)
-        for severity, message in problems:
-            (reader.error if severity == "error" else reader.warn)(name, at, f"{what}: {lang} recording {recording.path}: {message}")
-        if any(severity == "error" for severity, _ in problems):
+        found = inspect(root / recording.path)
+        for severity, message in found:
+            (error if severity == "error" else warn)(at, f"{what}: {lang} recording {recording.path}: {message}")
+        if any(severity == "error" for severity, _ in found):
             continue
-        recorded = recording.recorded or dt.date.fromtimestamp((reader.root / recording.path).stat().st_mtime)
+        recorded = recording.recorded or dt.date.fromtimestamp((root / recording.path).stat().st_mtime)
         if reviewed and reviewed > recorded:
-            reader.warn(name, at, f"{what}: the answer was reviewed on {reviewed}, after its {lang} recording "
-                                  f"({recorded}); listen to it and record it again if the answer changed, then set `recorded:`")
+            warn(at, f"{what}: the answer was reviewed on {reviewed}, after its {lang} recording "
+                     f"({recorded}); listen to it and record it again if the answer changed, then set `recorded:`")
         out[lang] = Recording(recording.path, recorded)
-    return out
+    return out, problems
 
 
 def _recording(spec: object) -> Recording | None:

@@ -8,12 +8,11 @@ import logging
 import re
 import secrets
 import sys
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message as TgMessage, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -25,19 +24,17 @@ from telegram.ext import (
 )
 
 from bot.bootstrap import Core
-from bot.config import Settings
-from bot.conversation.dialogue import COMMANDS, REFERRAL_ACTIONS, Conversation, Message, Pressed
+from bot.conversation.dialogue import COMMANDS, REFERRAL_ACTIONS, Pressed
 from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
-from bot.stores.querylog import QueryLog
 from bot.channels.telegram import cases
+from bot.channels.telegram.services import BotServices, allowed, language_hint, send, services
 from bot.channels.telegram.flood import FloodGuard
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.polling import TolerantUpdatesRequest
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.runner import PENDING_FILE, serve
 from bot.channels.telegram import staff as staff_tools
-from bot.channels.telegram.render import contact_keyboard, keyboard, to_html
 from bot.channels.telegram.voice import CACHE_FILE, VoiceCache
 
 log = logging.getLogger(__name__)
@@ -60,33 +57,6 @@ class _RedactToken(logging.Filter):
         if self.token and record.exc_info and not record.exc_text:  # tracebacks name URLs too
             record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
         return True
-
-
-@dataclass
-class BotServices:
-    """What the handlers use; one per Application, kept in ``application.bot_data``."""
-
-    core: Core
-    conversation: Conversation
-    flood: FloodGuard
-    button_flood: FloodGuard  # presses have their own, larger allowance: browsing menus is not flooding
-    voices: VoiceCache  # recorded answers' Telegram file ids
-
-    @property
-    def settings(self) -> Settings:
-        return self.core.settings
-
-    @property
-    def knowledge(self) -> KnowledgeStore:
-        return self.core.knowledge
-
-    @property
-    def querylog(self) -> QueryLog | None:
-        return self.core.querylog
-
-
-def services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    return context.application.bot_data["services"]
 
 
 def build_application(core: Core, request=None, rate_limit: bool = True) -> Application:
@@ -159,45 +129,6 @@ async def _post_shutdown(app: Application) -> None:
     await s.core.close()
 
 
-# -- sending ------------------------------------------------------------------------------------
-
-
-async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: list[Message]) -> None:
-    chat_id = update.effective_chat.id
-    query = update.callback_query
-    for msg in messages:
-        if msg.voice is not None:
-            await services(context).voices.send(context.bot, chat_id, msg.voice, caption=msg.text or None)
-            continue
-        pieces = to_html(msg)
-        markup = keyboard(msg)
-        if msg.edit and query is not None and query.message is not None and len(pieces) == 1:
-            try:
-                await query.edit_message_text(pieces[0], parse_mode=ParseMode.HTML, reply_markup=markup)
-                continue
-            except BadRequest as e:  # too old to edit, or unchanged: send it anew
-                log.info("could not edit a message (%s); sending a new one", e)
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            extra = contact_keyboard(msg.contact) if msg.contact else markup  # the share-my-contact button
-            await context.bot.send_message(chat_id, piece, parse_mode=ParseMode.HTML, reply_markup=extra if last else None)
-
-
-def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Per-chat flood control; a flooding chat is told once, then ignored for a while."""
-    s = services(context)
-    guard = s.button_flood if update.callback_query is not None else s.flood
-    verdict = guard.check(update.effective_chat.id)
-    if verdict == "warn":
-        context.application.create_task(_slow_down(update, context))
-    return verdict == "ok"
-
-
-async def _slow_down(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id))
-    await context.bot.send_message(update.effective_chat.id, _("You are sending messages very fast. Please wait a minute, then ask again."))
-
-
 def _in_group(update: Update) -> bool:
     return update.effective_chat.type != ChatType.PRIVATE
 
@@ -217,12 +148,6 @@ def _addressed_to_bot(msg: TgMessage, context: ContextTypes.DEFAULT_TYPE) -> boo
     return bool(mention and mention.search(msg.text or msg.caption or ""))
 
 
-def _hint(update: Update) -> str | None:
-    user = update.effective_user
-    code = (user.language_code or "")[:2] if user else ""
-    return code if code in LANGUAGES else None
-
-
 def _names(update: Update) -> tuple[str, ...]:
     """The sender's own names, to keep out of the query log wherever the question repeats them."""
     user = update.effective_user
@@ -237,16 +162,16 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = msg.text.split()[0][1:].split("@")[0].lower()
     if _in_group(update) and "@" in msg.text.split()[0] and not msg.text.split()[0].lower().endswith(f"@{(context.bot.username or '').lower()}"):
         return  # a command for another bot in the group
-    if not _allowed(update, context):
+    if not allowed(update, context):
         return
     conv = services(context).conversation
     chat, user = update.effective_chat.id, update.effective_user.id if update.effective_user else 0
     if name == "person" and _in_group(update):  # staff replies would be read by the whole group
-        await send(update, context, await conv.person_in_group(chat, _hint(update)))
+        await send(update, context, await conv.person_in_group(chat, language_hint(update)))
     elif name == "start":
-        await send(update, context, await conv.start(chat, _hint(update)))
+        await send(update, context, await conv.start(chat, language_hint(update)))
     else:
-        await send(update, context, await conv.command(chat, user, name, _hint(update)))
+        await send(update, context, await conv.command(chat, user, name, language_hint(update)))
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -261,12 +186,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     edited = update.edited_message is not None
     if edited and (msg.edit_date or msg.date) - msg.date > dt.timedelta(seconds=EDIT_WINDOW_SECONDS):
         return  # an old message edited: answering it now would puzzle the worker
-    if not _allowed(update, context):
+    if not allowed(update, context):
         return
     user = update.effective_user.id if update.effective_user else 0
     # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
     await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
-                                                                           _hint(update), record=not edited,
+                                                                           language_hint(update), record=not edited,
                                                                            names=_names(update)))
 
 
@@ -276,9 +201,9 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_message.caption:
         return await on_text(update, context)
-    if not _allowed(update, context):
+    if not allowed(update, context):
         return
-    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media", _hint(update)))
+    await send(update, context, await services(context).conversation.unsupported(update.effective_chat.id, "media", language_hint(update)))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -287,15 +212,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()  # stops the button's spinner; nothing else depends on it
     except TelegramError as e:  # too old to answer (after a restart or a backlog): still do what was asked
         log.info("could not answer a button press (%s); acting on it anyway", e)
-    if not _allowed(update, context):
+    if not allowed(update, context):
         return
     conv = services(context).conversation
     pressed = Pressed.parse(query.data or "")
     if _in_group(update) and pressed.kind in REFERRAL_ACTIONS:  # cases are for private chats only
-        await send(update, context, await conv.person_in_group(update.effective_chat.id, pressed.lang or _hint(update)))
+        await send(update, context, await conv.person_in_group(update.effective_chat.id, pressed.lang or language_hint(update)))
         return
     await send(update, context, await conv.action(update.effective_chat.id, update.effective_user.id, query.data or "",
-                                                  _hint(update)))
+                                                  language_hint(update)))
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -321,7 +246,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat:
         try:
-            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id, _hint(update)))
+            _ = gettext_for(await services(context).conversation.lang(update.effective_chat.id, language_hint(update)))
             await context.bot.send_message(update.effective_chat.id, _("Sorry, something went wrong. Please try again."))
         except TelegramError:
             log.exception("could not tell the user about the error")

@@ -24,6 +24,7 @@ from bot.stores.cases import Case, CaseStore
 from bot.conversation.dialogue import Message
 from bot.conversation.i18n import gettext_for
 from bot.channels.telegram.render import split_text, to_html
+from bot.channels.telegram.services import allowed, language_hint, send, services
 
 log = logging.getLogger(__name__)
 
@@ -204,8 +205,6 @@ async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The worker pressed "Share my name and number": shown in their open case, and only their own contact."""
-    from bot.channels.telegram.app import services
-
     msg = update.effective_message
     contact = msg.contact
     user = update.effective_user
@@ -224,13 +223,11 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_voice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A voice note or audio from a worker: for their case, or the offer to make it one."""
-    from bot.channels.telegram.app import _allowed, _hint, send, services
-
-    if not _allowed(update, context):
+    if not allowed(update, context):
         return
     msg = update.effective_message
     media = msg.voice or msg.audio
     if media is None:
         return
     conv = services(context).conversation
-    await send(update, context, await conv.voice(update.effective_chat.id, media.file_id, _hint(update)))
+    await send(update, context, await conv.voice(update.effective_chat.id, media.file_id, language_hint(update)))
