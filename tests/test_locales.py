@@ -4,9 +4,9 @@ import re
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 
-from bot.conversation.i18n import LOCALES_DIR, catalog_folder
+from bot.conversation.i18n import LANGUAGES, LOCALES_DIR, catalog_folder
 
 BOT_DIR = LOCALES_DIR.parent / "bot"
 
@@ -35,3 +35,19 @@ def test_every_message_is_translated_with_matching_placeholders(lang):
             continue
         assert m.string and not m.fuzzy, f"{lang}: untranslated: {m.id!r}"
         assert sorted(PLACEHOLDER.findall(m.id)) == sorted(PLACEHOLDER.findall(m.string)), f"{lang}: placeholders differ: {m.id!r}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalog_reads_without_a_warning(lang, capsys):
+    """Babel prints "missing msgstr" and "Problem on line N" for a broken entry and goes on; every start of the bot
+    then showed them. abort_invalid turns such a problem into an error this test reports with its line."""
+    with (LOCALES_DIR / catalog_folder(lang) / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        read_po(f, locale=catalog_folder(lang), abort_invalid=True)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_catalog_entry_without_its_msgstr_is_caught(tmp_path):
+    broken = tmp_path / "messages.po"
+    broken.write_text('msgid "Yes"\nmsgid "No"\nmsgstr ""\n', encoding="utf-8")
+    with broken.open("rb") as f, pytest.raises(PoFileError):
+        read_po(f, locale="en", abort_invalid=True)
