@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
+from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.model import Entry
@@ -270,7 +271,7 @@ class Conversation:
             if kind == "yes":
                 return [Message(_("Thank you for telling us."))]
             return [Message(_("Sorry it did not help. NOWCommunities can help with your case: call {phone}.")
-                            .format(phone=self._phone(lang)), buttons=self._topics_row(lang, keep=True))]
+                            .format(phone=nowcommunities_phone(self.knowledge, lang)), buttons=self._topics_row(lang, keep=True))]
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
 
@@ -368,19 +369,15 @@ class Conversation:
         entry = self.knowledge.kb.entry(entry_id)
         return entry.title[lang] if entry else entry_id
 
-    def _phone(self, lang: str) -> str:
-        return render("{nowcommunities_phone}", self.knowledge.kb.facts, lang)
-
     def _decline_text(self, lang: str) -> str:
         _ = gettext_for(lang)
         return _(
             "Sorry, I do not have an answer to that question. Choose a topic from the menu, "
             "or call NOWCommunities on {phone} for help with your case."
-        ).format(phone=self._phone(lang))
+        ).format(phone=nowcommunities_phone(self.knowledge, lang))
 
     def _contact_line(self, lang: str) -> str:
-        _ = gettext_for(lang)
-        return _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang))
+        return call_nowcommunities(self.knowledge, lang)
 
     def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
                 confidence: float, outcome: str, text: str | None, out_of_scope: str | None = None,

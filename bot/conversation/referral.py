@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from bot.stores.cases import Case, CaseStore
+from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
@@ -133,7 +134,7 @@ class Referral:
         """/person or "Ask a person": what happens, then wait for the message."""
         _ = gettext_for(lang)
         if not self.enabled:
-            return [Reply(_("Call NOWCommunities on {phone}.").format(phone=self._phone(lang)))]
+            return [Reply(call_nowcommunities(self.knowledge, lang))]
         assert self.cases is not None
         case = await self.cases.open_case_of(chat)
         if case is not None:
@@ -179,7 +180,7 @@ class Referral:
         if kind == "person":
             return await self.offer(chat, lang, arg or None)
         if not self.enabled:
-            return [Reply(_("Call NOWCommunities on {phone}.").format(phone=self._phone(lang)))]
+            return [Reply(call_nowcommunities(self.knowledge, lang))]
         if kind == "psend":
             recent, waiting = self._recent.get(chat), self._waiting.get(chat)
             if recent is None or waiting is None:  # an old button: start again
@@ -215,7 +216,7 @@ class Referral:
         _ = gettext_for(lang)
         text = _("Sorry, I cannot listen to voice notes. Please type your question, or choose a topic.")
         if not self.enabled:
-            return [Reply(text + "\n\n" + _("Call NOWCommunities on {phone}.").format(phone=self._phone(lang)))]
+            return [Reply(text + "\n\n" + call_nowcommunities(self.knowledge, lang))]
         self._voice.put(chat, file_id)
         text += "\n\n" + _("I can send your voice note to NOWCommunities staff as a case. They will hear it, but will "
                            "not see your Telegram name, username or number. Their answer comes here; /forget ends the case.")
@@ -260,7 +261,7 @@ class Referral:
             return None
         _ = gettext_for(lang)
         return [Reply(_("You have opened several cases today. Please wait for staff to answer, or call NOWCommunities "
-                        "on {phone}.").format(phone=self._phone(lang)))]
+                        "on {phone}.").format(phone=nowcommunities_phone(self.knowledge, lang)))]
 
     async def _open(self, chat: int | str, lang: str, entry_id: str | None, text: str | None,
                     voice: str | None) -> list[Reply]:
@@ -310,13 +311,10 @@ class Referral:
         return [Reply(_("If you are in danger now, call for help first:") + "\n\n" + numbers,
                       title=entry.title[lang] if entry else None)]
 
-    def _phone(self, lang: str) -> str:
-        return render("{nowcommunities_phone}", self.knowledge.kb.facts, lang)
-
     def _not_delivered(self, lang: str) -> str:
         _ = gettext_for(lang)
         return _("Sorry, your message could not reach NOWCommunities staff just now. Please try again later, or call "
-                 "{phone}.").format(phone=self._phone(lang))
+                 "{phone}.").format(phone=nowcommunities_phone(self.knowledge, lang))
 
 
 EXPLAIN = N_(
