@@ -29,7 +29,7 @@ from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.channels.telegram import cases
 from bot.channels.telegram.services import BotServices, allowed, language_hint, send, services
-from bot.channels.telegram.flood import FloodGuard
+from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.polling import TolerantUpdatesRequest
 from bot.channels.telegram.ratelimit import ChatRateLimiter
