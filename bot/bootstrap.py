@@ -40,6 +40,7 @@ class Core:
     prefs: Preferences
     querylog: QueryLog | None
     cases: CaseStore | None = None  # only with a case chat (BOT_CASE_CHAT_ID)
+    started: bool = False  # the stores are open (WhatsApp's /healthz; a second channel waits for the first's start)
 
     def conversation(self, channel: str) -> Conversation:
         """The conversation core for one channel (``telegram``, ``terminal``), on these stores.
@@ -57,8 +58,10 @@ class Core:
             await self.querylog.start()
         if self.cases is not None:
             await self.cases.open()
+        self.started = True
 
     async def close(self) -> None:
+        self.started = False
         try:
             if self.querylog is not None:
                 await self.querylog.close()

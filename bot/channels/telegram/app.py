@@ -8,6 +8,8 @@ import logging
 import re
 import secrets
 import sys
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message as TgMessage, Update
@@ -292,7 +294,9 @@ async def _watch_knowledge(app: Application) -> None:
 # -- running -----------------------------------------------------------------------------------------
 
 
-def run_bot(core: Core, webhook_url: str | None = None) -> int:
+def run_bot(core: Core, webhook_url: str | None = None,
+            beside: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> int:
+    """Telegram until SIGTERM or SIGINT; ``beside``: another channel served in the same process (WhatsApp)."""
     settings = core.settings
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -308,7 +312,8 @@ def run_bot(core: Core, webhook_url: str | None = None) -> int:
     else:
         start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
     try:
-        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
+        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds,
+                          beside=beside))
     except Exception as e:  # noqa: BLE001 - at start-up: one line, without the token, instead of a traceback
         reason = f"{type(e).__name__}: {e}".replace(settings.token, "<token>") if settings.token else str(e)
         print(f"The bot could not start ({reason}).\nCheck TELEGRAM_BOT_TOKEN, and TELEGRAM_API_BASE_URL if set "

@@ -1,0 +1,171 @@
+"""WhatsApp messages through the conversation core, and its replies back through the Graph API.
+
+The webhook hands each message here (:meth:`WhatsAppChannel.accept`) after answering Meta; each chat's
+messages run in their own lane, in order. What is held in memory only, per chat, and lost at a restart:
+the message ids seen (Meta delivers some twice), the chats greeted since the start, and the actions of the
+last numbered list sent (a reply "2" means its second item). None of it is written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import partial
+from collections import Counter, OrderedDict
+from pathlib import Path
+from typing import Any, Hashable
+
+from bot.bootstrap import Core
+from bot.channels.whatsapp.client import GraphClient, GraphError
+from bot.channels.whatsapp.lanes import Lanes
+from bot.channels.whatsapp.render import Labels, render
+from bot.channels.whatsapp.webhook import Inbound, Sender, Status
+from bot.conversation.dialogue import COMMANDS, Message
+from bot.conversation.flood import FloodGuard
+from bot.conversation.i18n import gettext_for
+
+log = logging.getLogger(__name__)
+
+REMEMBERED = 50_000  # message ids, greeted chats and numbered lists kept in memory; the oldest go first
+MEDIA_RENEW_SECONDS = 25 * 24 * 3600  # an uploaded recording's media id is valid 30 days; renewed well before
+
+
+class _Bounded(OrderedDict):
+    """At most :data:`REMEMBERED` keys; adding one more drops the oldest."""
+
+    def remember(self, key: Hashable, value: Any = True) -> None:
+        self.pop(key, None)
+        self[key] = value
+        while len(self) > REMEMBERED:
+            self.popitem(last=False)
+
+
+class WhatsAppChannel:
+    def __init__(self, core: Core, client: GraphClient, *, clock=time.time):
+        self.core = core
+        self.conversation = core.conversation("whatsapp")
+        self.client = client
+        self.lanes = Lanes()
+        settings = core.settings
+        self.flood = FloodGuard(settings.flood_messages, settings.flood_seconds)
+        self.button_flood = FloodGuard(3 * settings.flood_messages, settings.flood_seconds)
+        self.clock = clock
+        self.counts: Counter[str] = Counter()  # messages, duplicates, statuses by kind, refused sends
+        self._seen = _Bounded()
+        self._greeted = _Bounded()
+        self._numbered = _Bounded()
+        self._media: dict[Path, tuple[str, float, int]] = {}  # recording -> (media id, uploaded at, file mtime)
+
+    # -- from the webhook ------------------------------------------------------------------------
+
+    def accept(self, items: list[Inbound | Status]) -> None:
+        """Messages go to their chat's lane (each message id once); statuses are counted and logged, never answered."""
+        for item in items:
+            if isinstance(item, Status):
+                self._status(item)
+            elif item.id in self._seen:
+                self.counts["duplicates"] += 1
+            else:
+                self._seen.remember(item.id)
+                self.counts["messages"] += 1
+                self.lanes.submit(item.sender.key, partial(self.handle, item))
+
+    def _status(self, status: Status) -> None:
+        self.counts[f"status_{status.status}"] += 1
+        if status.status == "failed":
+            self.counts["failed"] += 1
+            log.warning("Meta could not deliver a message (error codes %s)", ", ".join(map(str, status.codes)) or "none")
+
+    # -- one message -------------------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> None:
+        chat = inbound.sender.key
+        if inbound.kind == "reaction":
+            return  # an emoji on a message: nothing to answer
+        guard = self.button_flood if inbound.kind == "action" else self.flood
+        verdict = guard.check(chat)
+        if verdict != "ok":
+            if verdict == "warn":
+                _ = gettext_for(await self.conversation.lang(chat))
+                await self.deliver(inbound.sender, [Message(_("You are sending messages very fast. Please wait a "
+                                                              "minute, then ask again."))])
+            return
+        try:
+            messages = await self.replies(inbound)
+        except Exception:  # noqa: BLE001 - the worker hears something went wrong; the lane goes on
+            log.exception("error while handling a WhatsApp message")
+            _ = gettext_for(await self.conversation.lang(chat))
+            messages = [Message(_("Sorry, something went wrong. Please try again."))]
+        await self.deliver(inbound.sender, messages)
+
+    async def replies(self, inbound: Inbound) -> list[Message]:
+        conv, chat = self.conversation, inbound.sender.key
+        if inbound.kind == "action":
+            self._numbered.pop(chat, None)
+            return await conv.action(chat, chat, inbound.action)
+        if inbound.kind == "voice":
+            return await conv.voice(chat, inbound.media_id)
+        if inbound.kind != "text":
+            return await conv.unsupported(chat, inbound.kind)
+        text = inbound.text.strip()
+        if text.startswith("/") and len(text) > 1:
+            name = text[1:].split()[0].lower()
+            if name in COMMANDS:  # typed as a word: WhatsApp has no command menu the bot can set
+                self._greeted.remember(chat)
+                self._numbered.pop(chat, None)
+                return await conv.start(chat) if name == "start" else await conv.command(chat, chat, name)
+        numbered = self._numbered.get(chat)
+        if numbered and text.isdigit() and 1 <= int(text) <= len(numbered):
+            return await conv.action(chat, chat, numbered[int(text) - 1])
+        first = chat not in self._greeted and await self.core.prefs.language(chat) is None
+        self._greeted.remember(chat)
+        answer = await conv.text(chat, chat, text, names=inbound.sender.names)
+        # A first message gets the language picker too: WhatsApp has no /start and tells no phone language.
+        return [conv.language_picker()] + answer if first else answer
+
+    # -- replies --------------------------------------------------------------------------------------
+
+    async def deliver(self, sender: Sender, messages: list[Message]) -> None:
+        """The replies in order. A send Meta refuses ends this reply: nothing after it is tried (no loop of refusals)."""
+        lang = await self.conversation.lang(sender.key)
+        _ = gettext_for(lang)
+        labels = Labels(menu=_("Choose"), numbered=_("Reply with the number of your choice:"))
+        try:
+            for message in messages:
+                if message.voice is not None:
+                    await self._voice(sender, message)
+                    continue
+                rendered = render(message, labels)
+                if rendered.numbered:
+                    self._numbered.remember(sender.key, rendered.numbered)
+                for payload in rendered.payloads:
+                    await self.client.send(sender.address, payload)
+                    self.counts["sent"] += 1
+        except GraphError as e:
+            self.counts["refused"] += 1
+            log.warning("a reply was refused by the Graph API: %s", e)
+
+    async def _voice(self, sender: Sender, message: Message) -> None:
+        """A recorded answer: its title as text (WhatsApp shows no caption on audio), then the voice note."""
+        assert message.voice is not None
+        if message.text:
+            await self.client.send(sender.address, {"type": "text", "text": {"body": message.text}})
+        media_id = await self._media_id(message.voice)
+        await self.client.send(sender.address, {"type": "audio", "audio": {"id": media_id, "voice": True}})
+        self.counts["sent"] += 2 if message.text else 1
+
+    async def _media_id(self, path: Path) -> str:
+        """The recording's media id, uploaded once and again before Meta's 30 days run out (or when the file changes)."""
+        mtime = path.stat().st_mtime_ns
+        cached = self._media.get(path)
+        if cached and cached[2] == mtime and self.clock() - cached[1] < MEDIA_RENEW_SECONDS:
+            return cached[0]
+        media_id = await self.client.upload(path, "audio/ogg")
+        self._media[path] = (media_id, self.clock(), mtime)
+        return media_id
+
+    def health(self) -> dict[str, Any]:
+        kb = self.core.knowledge.kb
+        return {"ready": self.core.started, "knowledge": {"entries": len(kb.entries), "topics": len(kb.topics)},
+                "stores_open": self.core.started, "waiting": self.lanes.busy, "retried": self.client.retried,
+                **{k: v for k, v in sorted(self.counts.items())}}
