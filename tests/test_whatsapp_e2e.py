@@ -1,0 +1,189 @@
+"""The real ``main.py`` process as a WhatsApp bot, against the fake Graph API on loopback (tests/fake_whatsapp.py).
+
+One bot process serves the module (each test talks from its own users); the privacy test runs its own and stops it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+
+import pytest
+
+from tests.fake_whatsapp import FakeGraph
+from tests.whatsapp_harness import VERIFY_TOKEN, get, health, options, start_bot, stop_bot, text_of
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+SINDHI_ONLY = re.compile(r"[ڪڳڻٽڏ]")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    fake = FakeGraph().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def bot(graph, tmp_path_factory):
+    process, url = start_bot(graph, tmp_path_factory.mktemp("data"))
+    yield url
+    stop_bot(process)
+    injected = {130429, 131056, 0}
+    assert [r for r in graph.refused if r[0] not in injected] == [], "the bot sent something Meta refuses"
+    assert graph.dropped == [], "the bot sent to a BSUID with 'to' (Meta drops it silently)"
+
+
+def user(n: int, **kw: str) -> dict[str, str]:
+    return {"phone": f"9230012{n:05d}", "name": f"Worker {n}", **kw}
+
+
+def quiet(graph: FakeGraph, who: dict[str, str], count: int, seconds: float = 1.0) -> None:
+    """Nothing more than ``count`` messages reaches ``who`` within ``seconds``."""
+    time.sleep(seconds)
+    assert len(graph.to(who)) == count, graph.to(who)[count:]
+
+
+def test_meta_verification_returns_the_challenge_only_with_our_token(bot):
+    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    assert get(f"{bot}/whatsapp?{urllib.parse.urlencode(query)}") == (200, "1158201444")
+    query["hub.verify_token"] = "guess"
+    assert get(f"{bot}/whatsapp?{urllib.parse.urlencode(query)}")[0] == 403
+    status = health(bot)
+    assert status["ready"] and status["stores_open"] and status["knowledge"]["entries"] > 40
+
+
+@pytest.mark.parametrize(
+    "n, text, title, script",
+    [
+        (1, "What is the minimum wage?", "The minimum wage in Sindh", None),
+        (2, "کم از کم تنخواہ کتنی ہے؟", "سندھ میں کم از کم تنخواہ", ARABIC),
+        (3, "گهٽ ۾ گهٽ پگهار ڪيتري آهي؟", "سنڌ ۾ گهٽ ۾ گهٽ پگهار", SINDHI_ONLY),
+        (4, "kam se kam tankhwa kitni hai", "Sindh mein kam se kam tankhwa (minimum wage)", None),
+    ],
+)
+def test_first_message_gets_the_picker_and_its_answer_in_its_form(graph, bot, n, text, title, script):
+    who = user(n)
+    assert graph.text(who, text)[0] == 200
+    picker, answer = graph.wait(who, 2)
+    assert [t for t, _ in options(picker)] == ["English", "اردو", "سنڌي", "Roman Urdu"]
+    assert title in text_of(answer)
+    if script:
+        assert script.search(text_of(answer))
+    assert answer["interactive"]["type"] == "list"  # Yes, No, Related, Back: more than 3 buttons
+    assert "recipient" not in answer and answer["to"] == who["phone"]
+
+
+def test_menus_work_when_tapped_and_stay_within_metas_limits(graph, bot):
+    who = user(10)
+    graph.text(who, "/start")
+    picker = graph.wait(who, 1)[0]
+    graph.tap(who, dict((t, i) for t, i in options(picker))["سنڌي"], kind="list_reply")
+    welcome = graph.wait(who, 2)[-1]
+    topics = options(welcome)
+    assert topics[0][1] == "topic:wages~sd" and len(topics) <= 10
+    graph.tap(who, topics[0][1], kind="list_reply")
+    menu = graph.wait(who, 3)[-1]
+    entries = dict((i, t) for t, i in options(menu))
+    assert "entry:minimum-wage-amount~sd" in entries
+    graph.tap(who, "entry:minimum-wage-amount~sd", kind="list_reply")
+    answer = graph.wait(who, 4)[-1]
+    assert "40,000 رپيا" in text_of(answer)
+    back = [i for _, i in options(answer) if i.startswith("topic:")]
+    assert back == ["topic:wages~sd+"]
+    graph.tap(who, back[0], kind="list_reply")
+    assert options(graph.wait(who, 5)[-1]) == options(menu)
+    # Long titles are cut to Meta's 24 characters, the whole title in the row's description.
+    cut = [r for s in menu["interactive"]["action"]["sections"] for r in s["rows"] if r["title"].endswith("…")]
+    assert all(len(r["title"]) <= 24 and r["description"].startswith(r["title"][:-1]) for r in cut)
+    yes = next(i for t, i in options(answer) if i.startswith("yes:"))
+    graph.tap(who, yes, kind="list_reply")
+    assert "شڪريو" in text_of(graph.wait(who, 6)[-1]) or graph.to(who)[-1]["type"] == "text"
+
+
+def test_reply_buttons_are_used_for_three_or_fewer(graph, bot):
+    who = user(11)
+    graph.text(who, "/language")
+    graph.wait(who, 1)
+    graph.tap(who, "lang:en", kind="list_reply")
+    graph.wait(who, 2)
+    graph.text(who, "asdkjh qwpoe zzxv")  # nothing the bot knows: the decline and the topics
+    graph.text(who, "/privacy")
+    privacy = graph.wait(who, 4)[-1]
+    assert privacy["type"] == "text" and "What we keep" in privacy["text"]["body"]
+
+
+def test_duplicate_deliveries_are_answered_once(graph, bot):
+    who = user(20)
+    status, message_id = graph.text(who, "What is the minimum wage?")
+    assert status == 200
+    assert graph.text(who, "What is the minimum wage?", message_id=message_id)[0] == 200
+    graph.wait(who, 2)  # the picker and the answer, once
+    quiet(graph, who, 2)
+    assert health(bot)["duplicates"] >= 1
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=" + "0" * 64, "sha1=abc", "sha256=zz"])
+def test_a_bad_or_missing_signature_is_refused_and_nothing_answered(graph, bot, signature):
+    who = user(30)
+    assert graph.text(who, "What is the minimum wage?", signature=signature)[0] == 401
+    quiet(graph, who, 0, 0.5)
+
+
+def test_a_bsuid_only_user_is_answered_at_recipient(graph, bot):
+    who = {"bsuid": "PK.4821930017765501", "name": "Amina"}
+    graph.text(who, "What is the minimum wage?")
+    picker, answer = graph.wait(who, 2)
+    assert answer["recipient"] == who["bsuid"] and "to" not in answer
+    assert "The minimum wage in Sindh" in text_of(answer)
+
+
+def test_a_user_with_both_is_keyed_and_answered_on_the_bsuid(graph, bot):
+    who = user(40, bsuid="PK.99887766554433")
+    graph.text(who, "/start")
+    graph.tap(who, "lang:ur", kind="list_reply")
+    welcome = graph.wait(who, 2)[-1]
+    assert all(m["recipient"] == who["bsuid"] for m in graph.to(who))
+    assert ARABIC.search(text_of(welcome))
+
+
+def test_captions_stickers_reactions_and_voice_notes(graph, bot):
+    who = user(50)
+    graph.text(who, "/language")
+    graph.tap(who, "lang:en", kind="list_reply")
+    graph.wait(who, 2)
+    graph.send(who, "image", {"id": "img-1", "mime_type": "image/jpeg", "caption": "What is the minimum wage?"})
+    assert "The minimum wage in Sindh" in text_of(graph.wait(who, 3)[-1])
+    graph.send(who, "sticker", {"id": "st-1", "mime_type": "image/webp"})
+    assert "I can only read text" in text_of(graph.wait(who, 4)[-1])
+    graph.send(who, "reaction", {"message_id": "wamid.OUT1", "emoji": "👍"})
+    graph.send(who, "location", {"latitude": 24.86, "longitude": 67.0})
+    assert "I can only read text" in text_of(graph.wait(who, 5)[-1])
+    graph.voice(who)  # no case chat: the bot says it cannot listen, and shows the topics
+    cannot, topics = graph.wait(who, 7)[-2:]
+    assert "cannot listen" in text_of(cannot) and options(topics)[0][1] == "topic:wages~en"
+    graph.send(who, "unsupported", {})
+    graph.wait(who, 8)
+    quiet(graph, who, 8, 0.5)  # the reaction got no answer
+
+
+def test_throttling_and_server_errors_are_retried_in_order(graph, bot):
+    who = user(60)
+    graph.text(who, "/language")
+    graph.wait(who, 1)
+    graph.fail((400, 130429), (400, 131056), (503, 0))
+    graph.tap(who, "lang:en", kind="list_reply")
+    graph.text(who, "/privacy")
+    got = graph.wait(who, 3, timeout=20)
+    assert "Assalam-o-Alaikum" in text_of(got[1]) and "What we keep" in text_of(got[2])
+    assert health(bot)["retried"] >= 3
+
+
+def test_status_webhooks_are_counted_never_answered(graph, bot):
+    before = health(bot).get("failed", 0)
+    assert graph.status("wamid.OUT00000001", "delivered") == 200
+    assert graph.status("wamid.OUT00000002", "failed", (131026,)) == 200
+    time.sleep(0.3)
+    status = health(bot)
+    assert status["failed"] == before + 1 and status["status_delivered"] >= 1
