@@ -6,6 +6,7 @@ One bot process serves the module (each test talks from its own users); the priv
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 import urllib.parse
 
@@ -187,3 +188,41 @@ def test_status_webhooks_are_counted_never_answered(graph, bot):
     time.sleep(0.3)
     status = health(bot)
     assert status["failed"] == before + 1 and status["status_delivered"] >= 1
+
+
+def test_no_number_bsuid_or_name_reaches_the_data_folder(tmp_path):
+    graph = FakeGraph().start()
+    data = tmp_path / "data"
+    process, url = start_bot(graph, data)
+    people = [
+        {"phone": "923331234567", "name": "Rukhsana Bibi"},
+        {"bsuid": "PK.1410018717833190", "name": "Shabana Mallah"},
+        {"phone": "923451112233", "bsuid": "PK.5550001112223334", "name": "Ghulam Rasool"},
+    ]
+    try:
+        for who in people:
+            graph.text(who, "/start")
+            graph.tap(who, "lang:ur", kind="list_reply")
+            name = who["name"]
+            graph.text(who, f"Mera naam {name} hai, mera number 0333 1234567, overtime ka kya qanoon hai?")
+            graph.text(who, f"{name}: minimum wage?")
+            graph.wait(who, 4)
+        graph.text(people[0], "/forget")
+        graph.wait(people[0], 5)
+    finally:
+        err = stop_bot(process)
+        graph.stop()
+    assert graph.token not in err and graph.app_secret not in err and VERIFY_TOKEN not in err
+    with sqlite3.connect(data / "queries.sqlite3") as db:
+        logged = db.execute("SELECT channel, text FROM queries").fetchall()
+    assert len(logged) == 6 and {c for c, _ in logged} == {"whatsapp"}  # the questions are there, scrubbed
+    assert all("overtime" in t or "minimum wage" in t for _, t in logged)
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("queries") for p in files) and any(p.name.startswith("preferences") for p in files)
+    secrets = [v for who in people for v in who.values()] + ["3331234567", "0333 1234567", "Rukhsana", "Shabana",
+                                                              "Ghulam", "Rasool"]
+    for path in files:
+        raw = path.read_bytes()
+        for secret in secrets:
+            for encoded in (secret.encode(), secret.encode("utf-16-le")):
+                assert encoded not in raw, f"{secret!r} found in {path.name}"
