@@ -250,7 +250,7 @@ class FakeGraph:
         if body.get("type") != "template" and (last is None or self.now - last > WINDOW_SECONDS):
             raise Refused(131047, "Re-engagement message: More than 24 hours have passed since the recipient last "
                                   "replied to the sender number.")
-        self.sent.append({**body, "user": who, "id": wamid})
+        self.sent.append({**body, "user": who, "id": wamid, "at": time.monotonic()})
         self.cond.notify_all()
         return {"messaging_product": "whatsapp", "contacts": [{"input": who}], "messages": [{"id": wamid}]}
 
