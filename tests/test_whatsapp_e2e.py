@@ -226,3 +226,51 @@ def test_no_number_bsuid_or_name_reaches_the_data_folder(tmp_path):
         for secret in secrets:
             for encoded in (secret.encode(), secret.encode("utf-16-le")):
                 assert encoded not in raw, f"{secret!r} found in {path.name}"
+
+
+def test_beside_telegram_in_one_process_on_one_core(tmp_path):
+    from tests.fake_telegram import FakeTelegram
+
+    graph, telegram = FakeGraph().start(), FakeTelegram().start()
+    data = tmp_path / "data"
+    try:
+        process, url = start_bot(graph, data, TELEGRAM_BOT_TOKEN=telegram.token,
+                                 TELEGRAM_API_BASE_URL=telegram.base_url)
+        who = user(70)
+        try:
+            telegram.message(7001, "What is the minimum wage?")
+            graph.text(who, "What is the minimum wage?")
+            assert "The minimum wage in Sindh" in text_of(graph.wait(who, 2)[-1])
+            assert telegram.wait_sent(7001, 1)[0]["text"].startswith("<b>The minimum wage in Sindh</b>")
+        finally:
+            stop_bot(process)
+    finally:
+        graph.stop()
+        telegram.stop()
+    with sqlite3.connect(data / "queries.sqlite3") as db:
+        assert sorted(c for (c,) in db.execute("SELECT channel FROM queries")) == ["telegram", "whatsapp"]
+
+
+def test_a_recorded_answer_is_uploaded_once_and_sent_as_a_voice_note(tmp_path, kb_copy, add_recording):
+    add_recording("overtime", "en")
+    graph = FakeGraph().start()
+    process, url = start_bot(graph, tmp_path / "data", BOT_KNOWLEDGE_DIR=str(kb_copy))
+    who = user(80)
+    try:
+        graph.text(who, "/language")
+        graph.tap(who, "lang:en", kind="list_reply")
+        graph.tap(who, "entry:overtime~en", kind="list_reply")
+        answer = graph.wait(who, 3)[-1]
+        listen = next(i for t, i in options(answer) if i.startswith("listen:"))
+        graph.tap(who, listen, kind="list_reply")
+        graph.tap(who, listen, kind="list_reply")
+        sent = graph.wait(who, 7)
+    finally:
+        stop_bot(process)
+        graph.stop()
+    title, voice = sent[3], sent[4]
+    assert title["type"] == "text" and "Overtime" in title["text"]["body"]
+    assert voice["type"] == "audio" and voice["audio"]["voice"] is True
+    assert sent[6]["audio"]["id"] == voice["audio"]["id"]  # the second time from the cache
+    uploads = [c for c in graph.calls if c[1].endswith("/media")]
+    assert len(uploads) == 1 and graph.media[voice["audio"]["id"]][0].startswith(b"OggS")
