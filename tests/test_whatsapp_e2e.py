@@ -274,3 +274,51 @@ def test_a_recorded_answer_is_uploaded_once_and_sent_as_a_voice_note(tmp_path, k
     assert sent[6]["audio"]["id"] == voice["audio"]["id"]  # the second time from the cache
     uploads = [c for c in graph.calls if c[1].endswith("/media")]
     assert len(uploads) == 1 and graph.media[voice["audio"]["id"]][0].startswith(b"OggS")
+
+
+def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
+    from tests.fake_telegram import FakeTelegram
+    from tests.telegram_harness import CASE_CHAT
+
+    graph, telegram = FakeGraph().start(), FakeTelegram().start()
+    who = user(90)
+    try:
+        process, url = start_bot(graph, tmp_path / "data", TELEGRAM_BOT_TOKEN=telegram.token,
+                                 TELEGRAM_API_BASE_URL=telegram.base_url, BOT_CASE_CHAT_ID=str(CASE_CHAT))
+        try:
+            graph.text(who, "/language")
+            graph.tap(who, "lang:en", kind="list_reply")
+            graph.text(who, "/person")
+            offer = graph.wait(who, 3)[-1]
+            assert "Type your message now" in text_of(offer) and [t for t, _ in options(offer)] == ["Cancel"]
+            graph.text(who, "My employer has not paid me for two months.")
+            opened = graph.wait(who, 4)[-1]
+            number = re.search(r"K-\d+", text_of(opened)).group(0)
+            assert opened["type"] == "text"  # no "share my number" row: it needs Telegram's contact button
+            telegram.wait_sent(CASE_CHAT, 1)
+            post, params = telegram.posts(CASE_CHAT)[0]
+            assert number in params["text"] and "not paid me for two months" in params["text"]
+            assert who["phone"] not in params["text"] and who["name"] not in params["text"]
+
+            telegram.staff(CASE_CHAT, "We will call your employer tomorrow.", reply_to=post)
+            reply = graph.wait(who, 5)[-1]
+            assert number in text_of(reply) and "call your employer tomorrow" in text_of(reply)
+
+            graph.now += 25 * 3600  # the worker's last message is now more than 24 hours old
+            telegram.staff(CASE_CHAT, "Your employer agreed to pay on Friday.", reply_to=post)
+            waiting = telegram.wait_sent(CASE_CHAT, 2)[-1]
+            assert "more than 24 hours ago" in waiting["text"] and number in waiting["text"]
+            time.sleep(0.5)
+            assert [code for code, _ in graph.refused] == [131047]  # tried once, never again meanwhile
+            assert len(graph.to(who)) == 5
+
+            graph.text(who, "Thank you!")  # the window opens again: the kept reply first, then the usual answer
+            kept, added = graph.wait(who, 7)[-2:]
+            assert "pay on Friday" in text_of(kept) and number in text_of(kept)
+            assert number in text_of(added) and "Added" in text_of(added)
+            assert "Thank you!" in telegram.wait_sent(CASE_CHAT, 3)[-1]["text"]
+        finally:
+            stop_bot(process)
+    finally:
+        graph.stop()
+        telegram.stop()

@@ -90,6 +90,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
+    core.desk = desk  # other channels' cases (WhatsApp) come to the same case chat
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))

@@ -8,6 +8,7 @@ last numbered list sent (a reply "2" means its second item). None of it is writt
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from functools import partial
@@ -16,11 +17,13 @@ from pathlib import Path
 from typing import Any, Hashable
 
 from bot.bootstrap import Core
-from bot.channels.whatsapp.client import GraphClient, GraphError
+from bot.channels.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
 from bot.channels.whatsapp.lanes import Lanes
 from bot.channels.whatsapp.render import Labels, render
 from bot.channels.whatsapp.webhook import Inbound, Sender, Status
 from bot.conversation.dialogue import COMMANDS, Message
+from bot.conversation.outbox import Delivery
+from bot.stores.cases import Case
 from bot.conversation.flood import FloodGuard
 from bot.conversation.i18n import gettext_for
 
@@ -55,6 +58,11 @@ class WhatsAppChannel:
         self._greeted = _Bounded()
         self._numbered = _Bounded()
         self._media: dict[Path, tuple[str, float, int]] = {}  # recording -> (media id, uploaded at, file mtime)
+        # "Ask a person": cases go to the case chat of the channel that has one (Telegram); staff replies come back
+        # through this channel's outbox (:meth:`deliver`).
+        if core.desk is not None and self.conversation.referral is not None:
+            self.conversation.referral.desk = core.desk
+            core.outboxes.append(self)
 
     # -- from the webhook ------------------------------------------------------------------------
 
@@ -87,16 +95,17 @@ class WhatsAppChannel:
         if verdict != "ok":
             if verdict == "warn":
                 _ = gettext_for(await self.conversation.lang(chat))
-                await self.deliver(inbound.sender, [Message(_("You are sending messages very fast. Please wait a "
+                await self.send_replies(inbound.sender, [Message(_("You are sending messages very fast. Please wait a "
                                                               "minute, then ask again."))])
             return
+        await self._pending(inbound.sender)  # staff replies kept while the 24-hour window was closed go first
         try:
             messages = await self.replies(inbound)
         except Exception:  # noqa: BLE001 - the worker hears something went wrong; the lane goes on
             log.exception("error while handling a WhatsApp message")
             _ = gettext_for(await self.conversation.lang(chat))
             messages = [Message(_("Sorry, something went wrong. Please try again."))]
-        await self.deliver(inbound.sender, messages)
+        await self.send_replies(inbound.sender, messages)
 
     async def replies(self, inbound: Inbound) -> list[Message]:
         conv, chat = self.conversation, inbound.sender.key
@@ -104,6 +113,8 @@ class WhatsAppChannel:
             self._numbered.pop(chat, None)
             return await conv.action(chat, chat, inbound.action)
         if inbound.kind == "voice":
+            if conv.referral is not None and conv.referral.enabled:
+                return await conv.unsupported(chat, "voice")  # not yet relayed to cases: Meta's media ids expire
             return await conv.voice(chat, inbound.media_id)
         if inbound.kind != "text":
             return await conv.unsupported(chat, inbound.kind)
@@ -125,7 +136,7 @@ class WhatsAppChannel:
 
     # -- replies --------------------------------------------------------------------------------------
 
-    async def deliver(self, sender: Sender, messages: list[Message]) -> None:
+    async def send_replies(self, sender: Sender, messages: list[Message]) -> None:
         """The replies in order. A send Meta refuses ends this reply: nothing after it is tried (no loop of refusals)."""
         lang = await self.conversation.lang(sender.key)
         _ = gettext_for(lang)
@@ -135,7 +146,7 @@ class WhatsAppChannel:
                 if message.voice is not None:
                     await self._voice(sender, message)
                     continue
-                rendered = render(message, labels)
+                rendered = render(_without_contact_button(message), labels)
                 if rendered.numbered:
                     self._numbered.remember(sender.key, rendered.numbered)
                 for payload in rendered.payloads:
@@ -164,8 +175,50 @@ class WhatsAppChannel:
         self._media[path] = (media_id, self.clock(), mtime)
         return media_id
 
+    # -- staff replies to cases opened here (bot.conversation.outbox.WorkerOutbox) -----------------------
+
+    def takes(self, chat_id: str) -> bool:
+        return chat_id.startswith("wa:")
+
+    async def deliver(self, case: Case, text: str, title: str | None = None) -> Delivery:
+        """A staff reply, in the worker's lane. After Meta's 24-hour window (131047) it is kept, once, and sent when
+        the worker next writes: never tried again meanwhile."""
+        sender = Sender.of_key(case.chat_id)
+        outcome: list[Delivery] = ["failed"]
+
+        async def send() -> None:
+            labels = Labels(menu="", numbered="")
+            try:
+                for payload in render(Message(text, title=title), labels).payloads:
+                    await self.client.send(sender.address, payload)
+                outcome[0] = "sent"
+            except GraphError as e:
+                if e.code == WINDOW_CLOSED and self.core.cases is not None:
+                    body = f"{title}\n\n{text}" if title else text
+                    await self.core.cases.add_pending(case.number, body)
+                    self.counts["case_replies_waiting"] += 1
+                    outcome[0] = "waiting"
+                else:
+                    log.warning("a staff reply could not be sent on WhatsApp: %s", e)
+
+        await self.lanes.submit(case.chat_id, send)
+        return outcome[0]
+
+    async def _pending(self, sender: Sender) -> None:
+        if self.core.cases is None:
+            return
+        kept = await self.core.cases.take_pending(sender.key)
+        if kept:
+            await self.send_replies(sender, [Message(body) for _number, body in kept])
+
     def health(self) -> dict[str, Any]:
         kb = self.core.knowledge.kb
         return {"ready": self.core.started, "knowledge": {"entries": len(kb.entries), "topics": len(kb.topics)},
                 "stores_open": self.core.started, "waiting": self.lanes.busy, "retried": self.client.retried,
                 **{k: v for k, v in sorted(self.counts.items())}}
+
+
+def _without_contact_button(message: Message) -> Message:
+    """Telegram's "Share my name and number" needs its contact button, which WhatsApp has not: the row is left out."""
+    rows = tuple(row for row in (tuple(b for b in r if not b.action.startswith("pshare")) for r in message.buttons) if row)
+    return dataclasses.replace(message, buttons=rows) if rows != message.buttons else message

@@ -43,6 +43,12 @@ class Sender:
     def key(self) -> str:
         return f"wa:{self.bsuid}" if self.bsuid else f"wa:+{self.phone}"
 
+    @classmethod
+    def of_key(cls, key: str) -> "Sender":
+        """Who a chat key (kept with a case, to send staff replies) belongs to."""
+        rest = key.removeprefix("wa:")
+        return cls(None, rest[1:]) if rest.startswith("+") else cls(rest, None)
+
     @property
     def address(self) -> dict[str, str]:
         """The recipient fields of a send to this person."""
