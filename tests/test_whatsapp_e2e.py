@@ -276,6 +276,30 @@ def test_a_recorded_answer_is_uploaded_once_and_sent_as_a_voice_note(tmp_path, k
     assert len(uploads) == 1 and graph.media[voice["audio"]["id"]][0].startswith(b"OggS")
 
 
+def open_whatsapp_case(graph: FakeGraph, telegram, who: dict[str, str], consent: str) -> tuple[str, int]:
+    """The worker asks a person on WhatsApp, writes their case and answers the notice question (``Yes``/``No``);
+    returns the case number and the case chat's post to reply to. The worker has received 6 messages."""
+    from tests.telegram_harness import CASE_CHAT
+
+    graph.text(who, "/language")
+    graph.tap(who, "lang:en", kind="list_reply")
+    graph.text(who, "/person")
+    offer = graph.wait(who, 3)[-1]
+    assert "Type your message now" in text_of(offer) and [t for t, _ in options(offer)] == ["Cancel"]
+    graph.text(who, "My employer has not paid me for two months.")
+    opened, question = graph.wait(who, 5)[-2:]
+    number = re.search(r"K-\d+", text_of(opened)).group(0)
+    assert opened["type"] == "text"  # no "share my number" row: it needs Telegram's contact button
+    assert "24 hours" in text_of(question) and [t for t, _ in options(question)] == ["Yes", "No"]
+    graph.tap(who, dict(options(question))[consent])
+    graph.wait(who, 6)
+    telegram.wait_sent(CASE_CHAT, 1)
+    post, params = telegram.posts(CASE_CHAT)[0]
+    assert number in params["text"] and "not paid me for two months" in params["text"]
+    assert who["phone"] not in params["text"] and who["name"] not in params["text"]
+    return number, post
+
+
 def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
     from tests.fake_telegram import FakeTelegram
     from tests.telegram_harness import CASE_CHAT
@@ -284,39 +308,61 @@ def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
     who = user(90)
     try:
         process, url = start_bot(graph, tmp_path / "data", TELEGRAM_BOT_TOKEN=telegram.token,
-                                 TELEGRAM_API_BASE_URL=telegram.base_url, BOT_CASE_CHAT_ID=str(CASE_CHAT))
+                                 TELEGRAM_API_BASE_URL=telegram.base_url, BOT_CASE_CHAT_ID=str(CASE_CHAT),
+                                 WHATSAPP_CASE_TEMPLATE="case_answer_ready")
         try:
-            graph.text(who, "/language")
-            graph.tap(who, "lang:en", kind="list_reply")
-            graph.text(who, "/person")
-            offer = graph.wait(who, 3)[-1]
-            assert "Type your message now" in text_of(offer) and [t for t, _ in options(offer)] == ["Cancel"]
-            graph.text(who, "My employer has not paid me for two months.")
-            opened = graph.wait(who, 4)[-1]
-            number = re.search(r"K-\d+", text_of(opened)).group(0)
-            assert opened["type"] == "text"  # no "share my number" row: it needs Telegram's contact button
-            telegram.wait_sent(CASE_CHAT, 1)
-            post, params = telegram.posts(CASE_CHAT)[0]
-            assert number in params["text"] and "not paid me for two months" in params["text"]
-            assert who["phone"] not in params["text"] and who["name"] not in params["text"]
-
+            number, post = open_whatsapp_case(graph, telegram, who, "No")
             telegram.staff(CASE_CHAT, "We will call your employer tomorrow.", reply_to=post)
-            reply = graph.wait(who, 5)[-1]
+            reply = graph.wait(who, 7)[-1]
             assert number in text_of(reply) and "call your employer tomorrow" in text_of(reply)
 
             graph.now += 25 * 3600  # the worker's last message is now more than 24 hours old
             telegram.staff(CASE_CHAT, "Your employer agreed to pay on Friday.", reply_to=post)
             waiting = telegram.wait_sent(CASE_CHAT, 2)[-1]
-            assert "more than 24 hours ago" in waiting["text"] and number in waiting["text"]
+            assert "more than 24 hours ago" in waiting["text"] and "notice" not in waiting["text"]
             time.sleep(0.5)
             assert [code for code, _ in graph.refused] == [131047]  # tried once, never again meanwhile
-            assert len(graph.to(who)) == 5
+            assert len(graph.to(who)) == 7  # no notice: the worker said no
 
             graph.text(who, "Thank you!")  # the window opens again: the kept reply first, then the usual answer
-            kept, added = graph.wait(who, 7)[-2:]
+            kept, added = graph.wait(who, 9)[-2:]
             assert "pay on Friday" in text_of(kept) and number in text_of(kept)
             assert number in text_of(added) and "Added" in text_of(added)
             assert "Thank you!" in telegram.wait_sent(CASE_CHAT, 3)[-1]["text"]
+        finally:
+            stop_bot(process)
+    finally:
+        graph.stop()
+        telegram.stop()
+
+
+def test_after_24_hours_one_notice_if_the_worker_agreed_and_the_replies_on_tapping_it(tmp_path):
+    from tests.fake_telegram import FakeTelegram
+    from tests.telegram_harness import CASE_CHAT
+
+    graph, telegram = FakeGraph().start(), FakeTelegram().start()
+    who = user(91, bsuid="PK.777000111222")
+    try:
+        process, url = start_bot(graph, tmp_path / "data", TELEGRAM_BOT_TOKEN=telegram.token,
+                                 TELEGRAM_API_BASE_URL=telegram.base_url, BOT_CASE_CHAT_ID=str(CASE_CHAT),
+                                 WHATSAPP_CASE_TEMPLATE="case_answer_ready")
+        try:
+            number, post = open_whatsapp_case(graph, telegram, who, "Yes")
+            assert "one short notice" in text_of(graph.to(who)[-1])
+            graph.now += 25 * 3600
+            telegram.staff(CASE_CHAT, "Please bring your payslips on Monday.", reply_to=post)
+            telegram.staff(CASE_CHAT, "The office opens at 10.", reply_to=post)
+            notes = telegram.wait_sent(CASE_CHAT, 3)[-2:]
+            assert "notice" in notes[0]["text"] and "notice" not in notes[1]["text"]
+            [notice] = graph.wait(who, 7)[6:]
+            assert notice["type"] == "template" and notice["recipient"] == who["bsuid"]
+            assert notice["template"]["name"] == "case_answer_ready" and notice["template"]["language"]["code"] == "en"
+            assert number not in str(notice) and "payslips" not in str(notice)  # nothing of the case
+            payload = notice["template"]["components"][0]["parameters"][0]["payload"]
+            graph.send(who, "button", {"payload": payload, "text": "Read the answer"})
+            first, second = graph.wait(who, 9)[7:]
+            assert "payslips" in text_of(first) and "opens at 10" in text_of(second)
+            quiet(graph, who, 9, 0.5)
         finally:
             stop_bot(process)
     finally:

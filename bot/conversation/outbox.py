@@ -10,7 +10,8 @@ from typing import Literal, Protocol
 
 from bot.stores.cases import Case
 
-Delivery = Literal["sent", "waiting", "failed"]  # waiting: kept, and sent when the worker next writes
+# waiting: kept, and sent when the worker next writes; notified: the same, and the worker was sent a short notice
+Delivery = Literal["sent", "waiting", "notified", "failed"]
 
 
 class WorkerOutbox(Protocol):

@@ -62,7 +62,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 2: staff replies a channel could not deliver yet (WhatsApp, after Meta's 24-hour window): sent when the
-    # worker next writes; deleted with their case
+    # worker next writes; and whether the worker agreed to one short notice then. Both deleted with their case.
     """
     CREATE TABLE pending_replies (
         id INTEGER PRIMARY KEY,
@@ -71,6 +71,10 @@ MIGRATIONS: list[str] = [
         body TEXT NOT NULL
     );
     CREATE INDEX pending_replies_number ON pending_replies(number);
+    CREATE TABLE case_followups (
+        number TEXT PRIMARY KEY REFERENCES cases(number) ON DELETE CASCADE,
+        ok INTEGER NOT NULL                 -- 1: the worker agreed to a notice after 24 hours (opt-in), 0: declined
+    );
     """,
 ]
 
@@ -200,6 +204,19 @@ class CaseStore:
         await self.db.execute("INSERT INTO pending_replies (number, at, body) VALUES (?, ?, ?)",
                               (number, self._now(), body))
         await self.db.commit()
+
+    async def has_pending(self, number: str) -> bool:
+        row = await (await self.db.execute("SELECT 1 FROM pending_replies WHERE number = ? LIMIT 1", (number,))).fetchone()
+        return row is not None
+
+    async def set_followup(self, number: str, ok: bool) -> None:
+        """The worker's answer to "may we send you a notice after 24 hours?" (their opt-in, or not)."""
+        await self.db.execute("INSERT OR REPLACE INTO case_followups (number, ok) VALUES (?, ?)", (number, int(ok)))
+        await self.db.commit()
+
+    async def followup_ok(self, number: str) -> bool:
+        row = await (await self.db.execute("SELECT ok FROM case_followups WHERE number = ?", (number,))).fetchone()
+        return bool(row and row[0])
 
     async def take_pending(self, chat: int | str) -> list[tuple[str, str]]:
         """The chat's kept staff replies, oldest first, as (case number, text), removed from the store."""

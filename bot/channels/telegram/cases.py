@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi"}
 WAITING = ("Case {number}: the worker wrote on WhatsApp more than 24 hours ago, so WhatsApp does not let the bot send "
            "this now. It is kept and goes to the worker as soon as they write again.")
+NOTIFIED = " The worker agreed to a notice, so one short WhatsApp notice (with nothing of the case) was sent."
 
 
 class TelegramDesk:
@@ -190,9 +191,9 @@ async def _tell_worker(context: ContextTypes.DEFAULT_TYPE, case: Case, text: str
     outbox = services(context).core.outbox_for(case.chat_id)  # a case opened on WhatsApp: answered there
     if outbox is not None:
         delivery = await outbox.deliver(case, text, title)
-        if delivery == "waiting":
-            await context.bot.send_message(_desk(context).chat_id, WAITING.format(number=case.number),
-                                           message_thread_id=case.thread_id)
+        if delivery in ("waiting", "notified"):
+            await context.bot.send_message(_desk(context).chat_id, WAITING.format(number=case.number) + (
+                NOTIFIED if delivery == "notified" else ""), message_thread_id=case.thread_id)
         return delivery != "failed"
     try:
         for piece in to_html(Message(text, title=title)):

@@ -21,11 +21,11 @@ from bot.channels.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
 from bot.channels.whatsapp.lanes import Lanes
 from bot.channels.whatsapp.render import Labels, render
 from bot.channels.whatsapp.webhook import Inbound, Sender, Status
-from bot.conversation.dialogue import COMMANDS, Message
+from bot.conversation.dialogue import COMMANDS, Button, Message, Pressed, action_data
 from bot.conversation.outbox import Delivery
 from bot.stores.cases import Case
 from bot.conversation.flood import FloodGuard
-from bot.conversation.i18n import gettext_for
+from bot.conversation.i18n import N_, gettext_for
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,11 @@ class WhatsAppChannel:
             return
         await self._pending(inbound.sender)  # staff replies kept while the 24-hour window was closed go first
         try:
+            before = await self._open_case(chat)
             messages = await self.replies(inbound)
+            opened = await self._open_case(chat)
+            if opened is not None and (before is None or before.number != opened.number):
+                messages.append(self._followup_question(opened))  # the opt-in for a notice after 24 hours
         except Exception:  # noqa: BLE001 - the worker hears something went wrong; the lane goes on
             log.exception("error while handling a WhatsApp message")
             _ = gettext_for(await self.conversation.lang(chat))
@@ -111,6 +115,11 @@ class WhatsAppChannel:
         conv, chat = self.conversation, inbound.sender.key
         if inbound.kind == "action":
             self._numbered.pop(chat, None)
+            pressed = Pressed.parse(inbound.action)
+            if pressed.kind == "wafollow":
+                return await self._followup_answer(chat, pressed.arg == "yes", pressed.lang or "ur")
+            if pressed.kind == "caseshow":
+                return []  # the notice's button: the kept replies were sent just before (see handle)
             return await conv.action(chat, chat, inbound.action)
         if inbound.kind == "voice":
             if conv.referral is not None and conv.referral.enabled:
@@ -194,15 +203,55 @@ class WhatsAppChannel:
                 outcome[0] = "sent"
             except GraphError as e:
                 if e.code == WINDOW_CLOSED and self.core.cases is not None:
-                    body = f"{title}\n\n{text}" if title else text
-                    await self.core.cases.add_pending(case.number, body)
-                    self.counts["case_replies_waiting"] += 1
-                    outcome[0] = "waiting"
+                    outcome[0] = await self._keep(case, sender, f"{title}\n\n{text}" if title else text)
                 else:
                     log.warning("a staff reply could not be sent on WhatsApp: %s", e)
 
         await self.lanes.submit(case.chat_id, send)
         return outcome[0]
+
+    async def _keep(self, case: Case, sender: Sender, body: str) -> Delivery:
+        """A staff reply after the 24-hour window: kept; with the worker's opt-in and an approved template, one
+        notice without any case content is sent for the first reply kept (never one per reply)."""
+        cases = self.core.cases
+        assert cases is not None
+        first = not await cases.has_pending(case.number)
+        await cases.add_pending(case.number, body)
+        self.counts["case_replies_waiting"] += 1
+        template = self.core.settings.whatsapp_case_template
+        if not (first and template and await cases.followup_ok(case.number)):
+            return "waiting"
+        lang = "en" if case.lang == "en" else "ur"  # Meta has no Sindhi templates; Roman Urdu readers get Urdu too
+        button = {"type": "button", "sub_type": "quick_reply", "index": "0",
+                  "parameters": [{"type": "payload", "payload": action_data("caseshow", case.lang)}]}
+        try:
+            await self.client.send(sender.address, {"type": "template", "template": {
+                "name": template, "language": {"code": lang}, "components": [button]}})
+        except GraphError as e:
+            log.warning("the case notice template could not be sent: %s", e)
+            return "waiting"
+        self.counts["case_notices"] += 1
+        return "notified"
+
+    async def _open_case(self, chat: str) -> Case | None:
+        referral = self.conversation.referral
+        if referral is None or not referral.enabled or self.core.cases is None:
+            return None
+        return await self.core.cases.open_case_of(chat)
+
+    def _followup_question(self, case: Case) -> Message:
+        _ = gettext_for(case.lang)
+        return Message(_(FOLLOWUP), buttons=((Button(_("Yes"), action_data("wafollow:yes", case.lang)),
+                                              Button(_("No"), action_data("wafollow:no", case.lang))),))
+
+    async def _followup_answer(self, chat: str, ok: bool, lang: str) -> list[Message]:
+        case = await self._open_case(chat)
+        _ = gettext_for(case.lang if case else lang)
+        if case is None:
+            return [Message(_("You have no open case, so nothing was sent."))]
+        assert self.core.cases is not None
+        await self.core.cases.set_followup(case.number, ok)
+        return [Message(_(FOLLOWUP_YES) if ok else _(FOLLOWUP_NO))]
 
     async def _pending(self, sender: Sender) -> None:
         if self.core.cases is None:
@@ -216,6 +265,12 @@ class WhatsAppChannel:
         return {"ready": self.core.started, "knowledge": {"entries": len(kb.entries), "topics": len(kb.topics)},
                 "stores_open": self.core.started, "waiting": self.lanes.busy, "retried": self.client.retried,
                 **{k: v for k, v in sorted(self.counts.items())}}
+
+
+FOLLOWUP = N_("If staff answer after 24 hours, WhatsApp lets the bot send you only a short notice. May NOWCommunities "
+              "send you one? It says nothing about your case.")
+FOLLOWUP_YES = N_("Thank you. If staff answer after 24 hours, you will get one short notice; tap it to read their answer.")
+FOLLOWUP_NO = N_("All right. If staff answer after 24 hours, their answer waits until you write here again.")
 
 
 def _without_contact_button(message: Message) -> Message:
