@@ -368,3 +368,19 @@ def test_after_24_hours_one_notice_if_the_worker_agreed_and_the_replies_on_tappi
     finally:
         graph.stop()
         telegram.stop()
+
+
+def test_a_half_configured_whatsapp_stops_with_what_is_missing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.whatsapp_harness import ROOT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_", "BOT_"))}
+    env.update(WHATSAPP_ACCESS_TOKEN="EAA-secret-token", WHATSAPP_PHONE_NUMBER_ID="1", BOT_DATA_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "WHATSAPP_APP_SECRET" in done.stderr and "WHATSAPP_VERIFY_TOKEN" in done.stderr
+    assert "EAA-secret-token" not in done.stderr
