@@ -95,8 +95,8 @@ class WhatsAppChannel:
         if verdict != "ok":
             if verdict == "warn":
                 _ = gettext_for(await self.conversation.lang(chat))
-                await self.send_replies(inbound.sender, [Message(_("You are sending messages very fast. Please wait a "
-                                                              "minute, then ask again."))])
+                slow = _("You are sending messages very fast. Please wait a minute, then ask again.")
+                await self.send_replies(inbound.sender, [Message(slow)])
             return
         await self._pending(inbound.sender)  # staff replies kept while the 24-hour window was closed go first
         try:
