@@ -9,7 +9,7 @@ stores (in memory, in a temporary folder) in place of the real ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from bot.config import Settings
@@ -18,7 +18,8 @@ from bot.knowledge.store import KnowledgeStore
 from bot.stores.preferences import Preferences
 from bot.stores.querylog import QueryLog
 from bot.stores.cases import CaseStore
-from bot.conversation.referral import Referral
+from bot.conversation.outbox import WorkerOutbox
+from bot.conversation.referral import CaseDesk, Referral
 
 
 def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:
@@ -40,6 +41,13 @@ class Core:
     prefs: Preferences
     querylog: QueryLog | None
     cases: CaseStore | None = None  # only with a case chat (BOT_CASE_CHAT_ID)
+    started: bool = False  # the stores are open (WhatsApp's /healthz; a second channel waits for the first's start)
+    desk: CaseDesk | None = None  # the case chat, once the channel that has it (Telegram) set it up
+    outboxes: list[WorkerOutbox] = field(default_factory=list)  # staff replies to chats of other channels
+
+    def outbox_for(self, chat_id: str) -> WorkerOutbox | None:
+        """The outbox that reaches ``chat_id``, if it is not a chat of the case chat's own channel."""
+        return next((o for o in self.outboxes if o.takes(chat_id)), None)
 
     def conversation(self, channel: str) -> Conversation:
         """The conversation core for one channel (``telegram``, ``terminal``), on these stores.
@@ -57,8 +65,10 @@ class Core:
             await self.querylog.start()
         if self.cases is not None:
             await self.cases.open()
+        self.started = True
 
     async def close(self) -> None:
+        self.started = False
         try:
             if self.querylog is not None:
                 await self.querylog.close()

@@ -68,6 +68,15 @@ class Settings:
     digest_hour: int = 9  # hour of the digest, Pakistan time (UTC+5)
     case_chat_id: int | None = None  # the staff group where cases arrive ("Ask a person"); None: cases are off
     case_retention_days: int = 90
+    # WhatsApp Business Cloud API (bot/channels/whatsapp/): on when the first four are set.
+    whatsapp_token: str = field(repr=False, default="")
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: str = field(repr=False, default="")
+    whatsapp_verify_token: str = field(repr=False, default="")
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v25.0"  # the Graph API version is pinned here
+    whatsapp_case_template: str = ""  # an approved utility template for case notices after 24 hours
+    http_host: str = "0.0.0.0"  # the HTTP server of the WhatsApp webhook and /healthz
+    http_port: int = 8080
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -92,7 +101,28 @@ class Settings:
             digest_hour=_hour(_number(e, "BOT_DIGEST_HOUR", cls.digest_hour)),
             case_chat_id=_number(e, "BOT_CASE_CHAT_ID", None),
             case_retention_days=_number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days),
+            whatsapp_token=e.get("WHATSAPP_ACCESS_TOKEN", ""),
+            whatsapp_phone_number_id=e.get("WHATSAPP_PHONE_NUMBER_ID", "").strip(),
+            whatsapp_app_secret=e.get("WHATSAPP_APP_SECRET", ""),
+            whatsapp_verify_token=e.get("WHATSAPP_VERIFY_TOKEN", ""),
+            whatsapp_api_base_url=(e.get("WHATSAPP_API_BASE_URL", "").strip().rstrip("/") or cls.whatsapp_api_base_url),
+            whatsapp_case_template=e.get("WHATSAPP_CASE_TEMPLATE", "").strip(),
+            http_host=e.get("BOT_HTTP_HOST", "").strip() or cls.http_host,
+            http_port=_number(e, "BOT_HTTP_PORT", cls.http_port),
         )
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        """WhatsApp runs when its token, number id, app secret and verify token are all set."""
+        return all((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
+                    self.whatsapp_verify_token))
+
+    @property
+    def whatsapp_missing(self) -> list[str]:
+        """The WhatsApp settings still unset when some are set (a half configuration is an error at start)."""
+        values = {"WHATSAPP_ACCESS_TOKEN": self.whatsapp_token, "WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
+                  "WHATSAPP_APP_SECRET": self.whatsapp_app_secret, "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token}
+        return [name for name, value in values.items() if not value] if any(values.values()) else []
 
     @property
     def prefs_path(self) -> Path:

@@ -156,3 +156,20 @@ def test_report_options_that_would_silently_mislead_are_refused(data_dir, tmp_pa
     with pytest.raises(SystemExit, match=message):
         cli.main(argv + (["--out", str(tmp_path / "r.html")] if argv[0] == "report" else []))
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_counts_both_worker_channels_with_a_channel_split(data_dir, tmp_path):
+    with sqlite3.connect(data_dir / "queries.sqlite3") as db:
+        moved = db.execute("UPDATE queries SET channel = 'whatsapp' WHERE day >= '2026-03-09'").rowcount
+        db.execute("UPDATE queries SET channel = 'terminal' WHERE text = 'bank loan chahiye'")
+    out = tmp_path / "report.html"
+    assert cli.main(["report", "--from", "2026-03-01", "--out", str(out)]) == 0
+    assert "Questions per week by channel" in out.read_text(encoding="utf-8")
+    split = {(r["week"], r["channel"]): r["questions"] for r in read_csv(tmp_path / "report-weekly_by_channel.csv")}
+    assert {c for _, c in split} == {"telegram", "whatsapp"}  # the terminal is staff, not workers
+    assert split[("2026-03-02", "telegram")] != "0" and ("2026-03-09", "whatsapp") in split and moved > 5
+    summary = {r["measure"]: r["value"] for r in read_csv(tmp_path / "report-summary.csv")}
+    assert cli.main(["report", "--from", "2026-03-01", "--channel", "whatsapp", "--out", str(tmp_path / "w.html")]) == 0
+    only = {r["measure"]: r["value"] for r in read_csv(tmp_path / "w-summary.csv")}
+    assert int(only["questions"]) < int(summary["questions"])
+    assert {r["channel"] for r in read_csv(tmp_path / "w-weekly_by_channel.csv")} == {"whatsapp"}

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.cli.common import knowledge_store, log_db, settings_for
 from bot.config import Settings
 from bot.stores.querylog import QueryLog
-from bot.research.reports import Filters
+from bot.research.reports import WORKER_CHANNELS, Filters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,9 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         sp.add_argument("--to", dest="end", type=date, help="last day, YYYY-MM-DD")
         sp.add_argument("--lang", choices=["en", "ur", "sd", "ur-Latn"], help="only questions in this language form")
         sp.add_argument("--topic", help="only questions answered from this topic id")
-        sp.add_argument("--channel", choices=["telegram", "terminal", "all"], default="telegram",
-                        help="only questions from this channel (default telegram: staff trying the terminal chat "
-                             "are not workers)")
+        sp.add_argument("--channel", choices=["workers", "telegram", "whatsapp", "terminal", "all"], default="workers",
+                        help="only questions from this channel (default workers: Telegram and WhatsApp; staff trying "
+                             "the terminal chat are not workers)")
         return sp
 
     rep = filtered("report", "HTML report with charts, and CSV tables, of what workers ask")
@@ -54,7 +54,7 @@ def _filters(args: argparse.Namespace) -> Filters:
         topics = [t.id for t in knowledge_store(args).kb.topics]
         if args.topic not in topics:
             raise SystemExit(f"No topic {args.topic!r}; use one of: {', '.join(topics)}")
-    channel = None if args.channel == "all" else args.channel
+    channel = {"all": None, "workers": WORKER_CHANNELS}.get(args.channel, args.channel)
     return Filters(start=args.start, end=args.end, lang=args.lang, topic=args.topic, channel=channel)
 
 

@@ -13,7 +13,8 @@ from bot.stores.preferences import Preferences
 
 def register(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
-    run = sub.add_parser("run", help="run the Telegram bot (TELEGRAM_BOT_TOKEN); the default command")
+    run = sub.add_parser("run", help="run the bot: Telegram (TELEGRAM_BOT_TOKEN) and/or WhatsApp (WHATSAPP_* settings); "
+                                     "the default command")
     run.add_argument("--webhook-url", help="run as a webhook server at this public URL instead of polling")
     run.set_defaults(func=cmd_run)
 
@@ -27,6 +28,19 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if settings.whatsapp_missing:
+        print(f"WhatsApp is half configured: set {', '.join(settings.whatsapp_missing)} too (see README).",
+              file=sys.stderr)
+        return 2
+    if settings.whatsapp_configured:
+        from bot.channels.whatsapp.server import run_whatsapp, whatsapp_running
+
+        core = bootstrap(settings_for(args))
+        if not settings.token:
+            return run_whatsapp(core)
+        from bot.channels.telegram.app import run_bot
+
+        return run_bot(core, webhook_url=args.webhook_url, beside=lambda: whatsapp_running(core))
     if not settings.token:
         if not sys.stdin.isatty():  # a service without its token must fail, not chat with /dev/null and exit 0
             print("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start (see README). "

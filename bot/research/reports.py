@@ -20,19 +20,24 @@ LANG_FORMS = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman U
 PALETTE = ["#1b6ca8", "#e07b39", "#3c9d5d", "#c0392b", "#8e44ad", "#16a085", "#d4ac0d", "#7f8c8d", "#2c3e50", "#e84393"]
 
 
+WORKER_CHANNELS = ("telegram", "whatsapp")  # where workers ask; the terminal chat is staff trying the bot
+
+
 @dataclass
 class Filters:
     start: dt.date | None = None
     end: dt.date | None = None
     lang: str | None = None
     topic: str | None = None
-    channel: str | None = None  # None: every channel
+    channel: str | tuple[str, ...] | None = WORKER_CHANNELS  # one channel, several, or None: every channel
 
     def where(self) -> tuple[str, list]:
-        clauses, args = [], []
-        if self.channel:
-            clauses.append("channel = ?")
-            args.append(self.channel)
+        clauses: list[str] = []
+        args: list[object] = []
+        channels = (self.channel,) if isinstance(self.channel, str) else self.channel or ()
+        if channels:
+            clauses.append(f"channel IN ({', '.join('?' * len(channels))})")
+            args.extend(channels)
         if self.start:
             clauses.append("day >= ?")
             args.append(self.start.isoformat())
@@ -97,6 +102,8 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
     out_of_scope = q(f"SELECT out_of_scope, COUNT(*) AS n FROM queries{where}{and_}outcome = 'redirected' "
                      f"GROUP BY out_of_scope ORDER BY n DESC, out_of_scope")
     helpful = q(f"SELECT {WEEK} AS week, SUM(helpful=1), SUM(helpful=0) FROM queries{where} GROUP BY week ORDER BY week")
+    by_channel = q(f"SELECT {WEEK} AS week, channel, COUNT(*) FROM queries{where} GROUP BY week, channel "
+                   f"ORDER BY week, channel")
     people = q(f"SELECT week, SUM(n) FROM (SELECT {WEEK} AS week, day, COUNT(DISTINCT user_key) AS n FROM queries{where} "
                f"GROUP BY day) GROUP BY week ORDER BY week")
 
@@ -111,6 +118,8 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
               [[w, topic_title.get(t, t), n] for w, t, n in by_topic], counts={"questions"}),
         Table("weekly_by_language", "Questions per week by language", ["week", "language", "questions"],
               [[w, LANG_FORMS.get(lang, lang) if lang != "(menu)" else "(menu)", n] for w, lang, n in by_lang], counts={"questions"}),
+        Table("weekly_by_channel", "Questions per week by channel", ["week", "channel", "questions"],
+              by_channel, counts={"questions"}),
         Table("top_entries", "Most asked answers", ["entry", "title", "topic", "questions", "helpful", "not helpful"],
               [[e, entry_title.get(e, ""), topic_title.get(t, t or ""), n, y or 0, no_ or 0] for e, t, n, y, no_ in top_entries],
               counts={"questions", "helpful", "not helpful"}),
@@ -237,7 +246,7 @@ def render_html(tables: list[Table], filters: Filters, threshold: int, generated
     by = {t.name: t for t in tables}
     weeks = _week_range([r[0] for r in by["weekly_unanswered"].rows])  # a row for every week with a question
     sections = []
-    for name in ("weekly_by_topic", "weekly_by_language"):
+    for name in ("weekly_by_topic", "weekly_by_language", "weekly_by_channel"):
         t = by[name]
         series, values = _series(t, threshold)
         sections.append(f"<h2>{html.escape(t.title)}</h2>" + stacked_bars(weeks, series, values, t.title) + _table_html(t, threshold))
@@ -251,7 +260,7 @@ def render_html(tables: list[Table], filters: Filters, threshold: int, generated
     sections.append(f"<h2>{by['weekly_people'].title}</h2>" + _table_html(by["weekly_people"], threshold))
     sections += [f"<h2>{html.escape(t.title)}</h2>" + _table_html(t, threshold) for t in tables if t.name.startswith("cases_")]
     summary = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in by["summary"].suppressed(threshold))
-    scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic), ("channel", filters.channel)) if v) or "all questions"
+    scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic), ("channel", _channels(filters.channel))) if v) or "all questions"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>NOWCommunities worker-rights bot: what workers ask</title>
 <style>
@@ -269,3 +278,7 @@ Weeks start on Monday.</p>
 {''.join(sections)}
 </body></html>
 """
+
+
+def _channels(channel: str | tuple[str, ...] | None) -> str | None:
+    return " and ".join(channel) if isinstance(channel, tuple) else channel

@@ -49,7 +49,7 @@ def digest_text(db: sqlite3.Connection | None, store: KnowledgeStore, now: dt.da
     if db is None:
         lines.append("No questions logged yet.")
     else:
-        filters = Filters(start=first, end=last, channel="telegram")
+        filters = Filters(start=first, end=last)  # both worker channels
         where, args = filters.where()
         total, answered, suggested, declined, redirected = (v or 0 for v in db.execute(
             f"SELECT COUNT(*), SUM(outcome='answered'), SUM(outcome='suggested'), SUM(outcome='declined'), "

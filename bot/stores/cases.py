@@ -61,6 +61,21 @@ MIGRATIONS: list[str] = [
         number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE
     );
     """,
+    # 2: staff replies a channel could not deliver yet (WhatsApp, after Meta's 24-hour window): sent when the
+    # worker next writes; and whether the worker agreed to one short notice then. Both deleted with their case.
+    """
+    CREATE TABLE pending_replies (
+        id INTEGER PRIMARY KEY,
+        number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX pending_replies_number ON pending_replies(number);
+    CREATE TABLE case_followups (
+        number TEXT PRIMARY KEY REFERENCES cases(number) ON DELETE CASCADE,
+        ok INTEGER NOT NULL                 -- 1: the worker agreed to a notice after 24 hours (opt-in), 0: declined
+    );
+    """,
 ]
 
 
@@ -183,6 +198,35 @@ class CaseStore:
         rows = await (await self.db.execute("SELECT sender, kind, body FROM case_messages WHERE number = ? ORDER BY id",
                                             (number,))).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    async def add_pending(self, number: str, body: str) -> None:
+        """A staff reply kept until the worker can be reached (see ``pending_replies`` above)."""
+        await self.db.execute("INSERT INTO pending_replies (number, at, body) VALUES (?, ?, ?)",
+                              (number, self._now(), body))
+        await self.db.commit()
+
+    async def has_pending(self, number: str) -> bool:
+        row = await (await self.db.execute("SELECT 1 FROM pending_replies WHERE number = ? LIMIT 1", (number,))).fetchone()
+        return row is not None
+
+    async def set_followup(self, number: str, ok: bool) -> None:
+        """The worker's answer to "may we send you a notice after 24 hours?" (their opt-in, or not)."""
+        await self.db.execute("INSERT OR REPLACE INTO case_followups (number, ok) VALUES (?, ?)", (number, int(ok)))
+        await self.db.commit()
+
+    async def followup_ok(self, number: str) -> bool:
+        row = await (await self.db.execute("SELECT ok FROM case_followups WHERE number = ?", (number,))).fetchone()
+        return bool(row and row[0])
+
+    async def take_pending(self, chat: int | str) -> list[tuple[str, str]]:
+        """The chat's kept staff replies, oldest first, as (case number, text), removed from the store."""
+        rows = await (await self.db.execute(
+            "SELECT p.id, p.number, p.body FROM pending_replies p JOIN cases c ON c.number = p.number "
+            "WHERE c.chat_id = ? ORDER BY p.id", (str(chat),))).fetchall()
+        if rows:
+            await self.db.executemany("DELETE FROM pending_replies WHERE id = ?", [(r[0],) for r in rows])
+            await self.db.commit()
+        return [(r[1], r[2]) for r in rows]
 
     # -- the case chat's messages ---------------------------------------------------------------
 

@@ -8,6 +8,8 @@ import logging
 import re
 import secrets
 import sys
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Message as TgMessage, Update
@@ -29,7 +31,7 @@ from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.channels.telegram import cases
 from bot.channels.telegram.services import BotServices, allowed, language_hint, send, services
-from bot.channels.telegram.flood import FloodGuard
+from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.polling import TolerantUpdatesRequest
 from bot.channels.telegram.ratelimit import ChatRateLimiter
@@ -88,6 +90,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
+    core.desk = desk  # other channels' cases (WhatsApp) come to the same case chat
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -292,7 +295,9 @@ async def _watch_knowledge(app: Application) -> None:
 # -- running -----------------------------------------------------------------------------------------
 
 
-def run_bot(core: Core, webhook_url: str | None = None) -> int:
+def run_bot(core: Core, webhook_url: str | None = None,
+            beside: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> int:
+    """Telegram until SIGTERM or SIGINT; ``beside``: another channel served in the same process (WhatsApp)."""
     settings = core.settings
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -308,7 +313,8 @@ def run_bot(core: Core, webhook_url: str | None = None) -> int:
     else:
         start = lambda: app.updater.start_polling(allowed_updates=Update.ALL_TYPES)  # noqa: E731
     try:
-        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds))
+        asyncio.run(serve(app, start, settings.data_dir / PENDING_FILE, drain_seconds=settings.stop_seconds,
+                          beside=beside))
     except Exception as e:  # noqa: BLE001 - at start-up: one line, without the token, instead of a traceback
         reason = f"{type(e).__name__}: {e}".replace(settings.token, "<token>") if settings.token else str(e)
         print(f"The bot could not start ({reason}).\nCheck TELEGRAM_BOT_TOKEN, and TELEGRAM_API_BASE_URL if set "

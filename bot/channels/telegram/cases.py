@@ -29,6 +29,9 @@ from bot.channels.telegram.services import allowed, language_hint, send, service
 log = logging.getLogger(__name__)
 
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi"}
+WAITING = ("Case {number}: the worker wrote on WhatsApp more than 24 hours ago, so WhatsApp does not let the bot send "
+           "this now. It is kept and goes to the worker as soon as they write again.")
+NOTIFIED = " The worker agreed to a notice, so one short WhatsApp notice (with nothing of the case) was sent."
 
 
 class TelegramDesk:
@@ -185,6 +188,13 @@ async def on_case_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def _tell_worker(context: ContextTypes.DEFAULT_TYPE, case: Case, text: str, title: str | None = None) -> bool:
+    outbox = services(context).core.outbox_for(case.chat_id)  # a case opened on WhatsApp: answered there
+    if outbox is not None:
+        delivery = await outbox.deliver(case, text, title)
+        if delivery in ("waiting", "notified"):
+            await context.bot.send_message(_desk(context).chat_id, WAITING.format(number=case.number) + (
+                NOTIFIED if delivery == "notified" else ""), message_thread_id=case.thread_id)
+        return delivery != "failed"
     try:
         for piece in to_html(Message(text, title=title)):
             await context.bot.send_message(int(case.chat_id), piece, parse_mode=ParseMode.HTML)
@@ -195,6 +205,8 @@ async def _tell_worker(context: ContextTypes.DEFAULT_TYPE, case: Case, text: str
 
 
 async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) -> bool:
+    if services(context).core.outbox_for(case.chat_id) is not None:
+        return False  # voice notes and files do not reach WhatsApp workers yet: staff are told it was not delivered
     try:
         await context.bot.copy_message(int(case.chat_id), msg.chat_id, msg.message_id)
     except TelegramError as e:

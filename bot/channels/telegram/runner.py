@@ -23,7 +23,8 @@ import json
 import logging
 import signal
 from pathlib import Path
-from typing import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from typing import Any, Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import Application
@@ -36,8 +37,13 @@ PENDING_FILE = "pending-updates.json"
 
 
 async def serve(app: Application, start_updater: Callable[[], Awaitable[object]], pending: Path,
-                drain_seconds: float = 6.0, grace_seconds: float = 2.0) -> None:
-    """Run until a stop signal; ``start_updater`` starts polling or the webhook server."""
+                drain_seconds: float = 6.0, grace_seconds: float = 2.0,
+                beside: Callable[[], AbstractAsyncContextManager[Any]] | None = None) -> None:
+    """Run until a stop signal; ``start_updater`` starts polling or the webhook server.
+
+    ``beside``: another channel in the same process (WhatsApp), entered once the core is started and left at the
+    stop signal, before Telegram stops.
+    """
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     try:
@@ -49,7 +55,8 @@ async def serve(app: Application, start_updater: Callable[[], Awaitable[object]]
         await app.start()
         await _replay(app, pending)
         await start_updater()
-        await stop.wait()
+        async with beside() if beside is not None else nullcontext():
+            await stop.wait()
         await _stop(app, pending, drain_seconds, grace_seconds)
     finally:
         try:

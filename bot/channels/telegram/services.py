@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.bootstrap import Core
-from bot.channels.telegram.flood import FloodGuard
+from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.render import contact_keyboard, keyboard, to_html
 from bot.channels.telegram.voice import VoiceCache
 from bot.config import Settings

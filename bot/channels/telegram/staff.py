@@ -91,7 +91,7 @@ class StaffTools:
             return []
         try:
             reviewed = await self.editor.reviewed()
-            return await asyncio.to_thread(groups_to_review, db, Filters(channel="telegram"), self.knowledge, reviewed,
+            return await asyncio.to_thread(groups_to_review, db, Filters(), self.knowledge, reviewed,
                                            GAPS_SHOWN)
         finally:
             db.close()
