@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge.indexcache import cache_dir_from_env
 from bot.knowledge.store import DEFAULT_ROOT
 
 
@@ -68,6 +69,7 @@ class Settings:
     digest_hour: int = 9  # hour of the digest, Pakistan time (UTC+5)
     case_chat_id: int | None = None  # the staff group where cases arrive ("Ask a person"); None: cases are off
     case_retention_days: int = 90
+    cache_dir: Path | None = None  # trained indexes kept between starts; None: ``cache`` under data_dir
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -92,7 +94,13 @@ class Settings:
             digest_hour=_hour(_number(e, "BOT_DIGEST_HOUR", cls.digest_hour)),
             case_chat_id=_number(e, "BOT_CASE_CHAT_ID", None),
             case_retention_days=_number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days),
+            cache_dir=cache_dir_from_env(e),
         )
+
+    @property
+    def index_cache_dir(self) -> Path:
+        """Where the knowledge store keeps its trained indexes (safe to delete: they are built again)."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def prefs_path(self) -> Path:

@@ -15,6 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.cli.common import knowledge_store, settings_for
 from bot.conversation.dialogue import Turn
 from bot.knowledge import check as kb_check
+from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.stores.preferences import Preferences
 
@@ -128,7 +129,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    result = kb_check.check(Path(args.knowledge))
+    result = kb_check.check(Path(args.knowledge), cache=IndexCache(settings_for(args).index_cache_dir))
     print(kb_check.report(result))
     return 0 if result.ok else 1
 

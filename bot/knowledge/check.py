@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.facts import render
+from bot.knowledge.indexcache import IndexCache, cache_dir_from_env
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import RTL_LANGUAGES, Fact, KnowledgeBase
+from bot.knowledge.store import build_matcher
 from bot.knowledge.yamlfile import Problem
-from bot.understanding.matcher import Matcher
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700
@@ -44,7 +45,7 @@ class CheckResult:
         return not self.errors
 
 
-def check(root: Path, today: dt.date | None = None, self_test: bool = True) -> CheckResult:
+def check(root: Path, today: dt.date | None = None, self_test: bool = True, cache: IndexCache | None = None) -> CheckResult:
     """Everything ``kb check`` reports; ``self_test=False`` leaves out asking every example (the slow part)."""
     today = today or dt.date.today()
     kb, problems = load_with_problems(root)
@@ -67,7 +68,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True) -> C
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
     _fact_dates(kb, today, result)
     if self_test:
-        _self_test(kb, result)
+        _self_test(kb, result, cache or IndexCache(cache_dir_from_env()))
     return result
 
 
@@ -111,13 +112,13 @@ def _date_problems(fact: Fact, today: dt.date) -> list[str]:
     return out
 
 
-def _self_test(kb: KnowledgeBase, result: CheckResult) -> None:
+def _self_test(kb: KnowledgeBase, result: CheckResult, cache: IndexCache) -> None:
     """Leave each example out of the index and ask it: it should still find its own entry or group.
 
     A collision means the entry's other examples do not cover that phrasing, or
     another entry's examples are too close; both are worth a look, neither stops the bot.
     """
-    matcher = Matcher(kb)
+    matcher = build_matcher(kb, cache)  # the index the bot will load, from the cache when it was built before
     groups = {g.id: g for g in kb.out_of_scope}
     for doc, text in enumerate(matcher.doc_text):
         kind, owner_id = matcher.doc_owner(doc)

@@ -18,6 +18,7 @@ repeat a figure in one language and not in another):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -95,8 +96,12 @@ def figures(text: str) -> Figures:
     return Figures(frozenset(_numbers(text)), placeholders, frozenset(phone_text), phone_text)
 
 
+# Every word of every answer is looked up at each load; answers repeat their words, so each is normalised once.
+_normal_word = functools.lru_cache(maxsize=16384)(normalise)
+
+
 def _numbers(text: str) -> list[Fraction]:
-    out = [_NUMBER_WORDS[w] for w in map(normalise, _WORD.findall(text)) if w in _NUMBER_WORDS]
+    out = [_NUMBER_WORDS[w] for w in map(_normal_word, _WORD.findall(text)) if w in _NUMBER_WORDS]
     for m in _NUMBER.finditer(text):
         if m.group("hour"):
             out.append(Fraction(int(m.group("hour"))) + Fraction(int(m.group("minute")), 60))

@@ -29,14 +29,14 @@ Everything is in memory; there is no model to download.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
-import scipy.sparse as sparse
-from sklearn.linear_model import SGDClassifier
 
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex
@@ -147,9 +147,15 @@ def _features(toks: list[str], concepts: list[str]) -> tuple[Counter[str], Count
 
 
 class Matcher:
-    """An index over one knowledge base. Build once per load; :meth:`match` only reads it."""
+    """An index over one knowledge base. Build once per load; :meth:`match` only reads it.
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()):
+    The index is a handful of arrays (:attr:`index`, see :func:`build_index`): the knowledge store saves them
+    in its cache and passes them back as ``index`` on the next start, so a start that finds them costs
+    milliseconds instead of a training run, and gives exactly the same decisions.
+    """
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds(),
+                 index: Mapping[str, np.ndarray] | None = None):
         self.thresholds = thresholds
         vocab = kb.vocabulary
         self._concepts = PhraseIndex((w, g) for g, words in vocab.groups.items() for w in words)
@@ -158,25 +164,46 @@ class Matcher:
         self._filler = {t for w in kb.smalltalk_filler for t in tokens(w)}
         self.entry_ids: list[str] = [e.id for e in kb.entries]
         self.group_ids: list[str] = [g.id for g in kb.out_of_scope]
-        n_entries = len(self.entry_ids)
+        self._n_entries = len(self.entry_ids)
+        texts = _class_texts(kb)
+        n_classes = len(texts)
+        if index is None:
+            index = self._build(texts)
+        self.index = dict(index)
+        kept = iter(index["doc_kept"].tolist())
+        self.doc_text: list[str] = [text for class_texts in texts for text in class_texts if next(kept)]
+        # Documents are grouped by class, in class order: entries first, then out-of-scope groups.
+        self.doc_entry = index["doc_class"]
+        if len(self.doc_entry) != len(self.doc_text) or (len(self.doc_entry) and self.doc_entry.max() >= n_classes):
+            raise ValueError("the index was built for another knowledge base")
+        features = _unjoin(index["features"])
+        self._column = {f: i for i, f in enumerate(features)}
+        self.idf = dict(zip(features, index["idf"].tolist()))
+        self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
+        words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
+        self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
+                                             for a, b in zip(words_at[:-1].tolist(), words_at[1:].tolist())]
+        if len(self._class_words) != n_classes:
+            raise ValueError("the index was built for another knowledge base")
+        self._doc_index = _Postings(self._column, index, "doc", len(self.doc_entry))
+        self._centroid_index = _Postings(self._column, index, "centroid", n_classes)
+        self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
+        self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
+        self._classifier = _Classifier(self._column, index, n_classes)
 
+    def _build(self, class_texts: list[list[str]]) -> dict[str, np.ndarray]:
+        """Train the index: TF-IDF weights, document and centroid vectors, the classifier's weights."""
         raw: list[tuple[Counter[str], Counter[str]]] = []
         doc_class: list[int] = []
-        self.doc_text: list[str] = []
-        class_texts = [[*e.title.values(), *e.keywords, *(q for qs in e.examples.values() for q in qs)] for e in kb.entries]
-        class_texts += [[q for qs in g.examples.values() for q in qs] for g in kb.out_of_scope]
+        kept: list[bool] = []
         for idx, texts in enumerate(class_texts):
             for text in texts:
                 words, chars = self._features(text)
+                kept.append(bool(words))
                 if words:
                     raw.append((words, chars))
                     doc_class.append(idx)
-                    self.doc_text.append(text)
-        # Documents are grouped by class, in class order: entries first, then out-of-scope groups.
-        self.doc_entry = np.array(doc_class, dtype=np.int32)
-        self._n_entries = n_entries
-        n_classes = n_entries + len(self.group_ids)
-
+        n_classes = len(class_texts)
         n_docs = max(len(raw), 1)
         df: Counter[str] = Counter()
         for words, chars in raw:
@@ -184,21 +211,30 @@ class Matcher:
             df.update(chars.keys())
         self.idf = {f: math.log((1 + n_docs) / (1 + d)) + 1 for f, d in df.items()}
         self._unseen_idf = math.log(1 + n_docs) + 1
+        column = {f: i for i, f in enumerate(df)}
 
-        self._class_words: list[set[str]] = [set() for _ in range(n_classes)]
+        class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
-            self._class_words[idx].update(words)
+            class_words[idx].update(words)
         doc_vectors = [self._vector(words, chars) for words, chars in raw]
         centroids: list[dict[str, float]] = [{} for _ in range(n_classes)]
         for idx, vec in zip(doc_class, doc_vectors):
             acc = centroids[idx]
             for f, w in vec.items():
                 acc[f] = acc.get(f, 0.0) + w
-        self._doc_index = _Postings(doc_vectors)
-        self._centroid_index = _Postings([_unit(c) for c in centroids])
-        self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
-        self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
-        self._classifier = _Classifier(doc_vectors, self.doc_entry, n_classes)
+        word_cols = [sorted(column[f] for f in words) for words in class_words]
+        index = {
+            "doc_kept": np.array(kept, dtype=bool),
+            "doc_class": np.array(doc_class, dtype=np.int32),
+            "features": _join(list(df)),
+            "idf": np.array(list(self.idf.values()), dtype=np.float64),
+            "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
+            "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
+        }
+        index |= _Postings.arrays(column, doc_vectors, "doc")
+        index |= _Postings.arrays(column, [_unit(c) for c in centroids], "centroid")
+        index |= _Classifier.train(column, doc_vectors, np.array(doc_class, dtype=np.int32))
+        return index
 
     def doc_owner(self, doc: int) -> tuple[str, str]:
         """("entry" or "out-of-scope", id) of the class document ``doc`` belongs to."""
@@ -335,58 +371,87 @@ class _Classifier:
     The centroid similarity says how like an entry a message is; the classifier
     learns which features tell neighbouring entries apart (maternity leave from
     maternity job protection), which a centroid cannot. Ranking uses both.
+    Trained with scikit-learn (imported only to train); scoring needs only its weights.
     """
 
-    def __init__(self, doc_vectors: list[dict[str, float]], doc_class: np.ndarray, n_classes: int):
+    def __init__(self, column: dict[str, int], index: Mapping[str, np.ndarray], n_classes: int):
         self.n_classes = n_classes
-        self.columns: dict[str, int] = {}
-        for vec in doc_vectors:
-            for f in vec:
-                self.columns.setdefault(f, len(self.columns))
-        self.model: SGDClassifier | None = None
-        if len(set(doc_class.tolist())) >= 2:
-            # A fixed number of passes, not a tolerance: the same index every load (random_state too).
-            self.model = SGDClassifier(loss="log_loss", alpha=_CLASSIFIER_ALPHA, max_iter=_CLASSIFIER_EPOCHS, tol=None,
-                                       random_state=0)
-            self.model.fit(self._matrix(doc_vectors), doc_class)
-        # Feature -> each class's weight, for scoring one message at a time (see probabilities).
-        self._weights = self.model.coef_.T.copy() if self.model is not None and len(self.model.classes_) > 2 else None
+        self.column = column
+        # Feature -> each class's weight (one column for two classes: scikit-learn's binary form).
+        self.classes: np.ndarray = index["clf_classes"]
+        self.intercept: np.ndarray = index["clf_intercept"]
+        self.weights: np.ndarray = index["clf_weights"]
+        if len(self.classes) and self.weights.shape != (len(column), len(self.intercept)):
+            raise ValueError("the classifier's weights do not fit the features")
 
-    def _matrix(self, vectors: list[dict[str, float]]) -> sparse.csr_matrix:
+    @staticmethod
+    def train(column: dict[str, int], doc_vectors: list[dict[str, float]], doc_class: np.ndarray) -> dict[str, np.ndarray]:
+        if len(set(doc_class.tolist())) < 2:
+            return {"clf_classes": np.zeros(0, dtype=np.int32), "clf_intercept": np.zeros(0),
+                    "clf_weights": np.zeros((0, 0))}
+        import scipy.sparse as sparse
+        from sklearn.linear_model import SGDClassifier
+
         data: list[float] = []
         cols: list[int] = []
         indptr = [0]
-        for vec in vectors:
+        for vec in doc_vectors:
             for f, w in vec.items():
-                col = self.columns.get(f)
-                if col is not None:
-                    cols.append(col)
-                    data.append(w)
+                cols.append(column[f])
+                data.append(w)
             indptr.append(len(cols))
-        return sparse.csr_matrix((data, cols, indptr), shape=(len(vectors), len(self.columns)))
+        matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(doc_vectors), len(column)))
+        # A fixed number of passes, not a tolerance: the same index every load (random_state too).
+        model = SGDClassifier(loss="log_loss", alpha=_CLASSIFIER_ALPHA, max_iter=_CLASSIFIER_EPOCHS, tol=None,
+                              random_state=0)
+        model.fit(matrix, doc_class)
+        return {"clf_classes": model.classes_.astype(np.int32), "clf_intercept": model.intercept_.copy(),
+                "clf_weights": model.coef_.T.copy()}
 
     def probabilities(self, vector: dict[str, float]) -> np.ndarray:
         """Each class's probability for a message's vector (zeros without a model).
 
-        Computed here as scikit-learn's one-vs-rest ``predict_proba`` does (the
-        logistic of each class's decision, normalised to sum to one), from the
-        rows of the weight matrix the message's features select: calling
-        ``predict_proba`` on one message costs milliseconds in input checks.
+        Computed as scikit-learn's one-vs-rest ``predict_proba`` does (the
+        logistic of each class's decision, normalised to sum to one; for two
+        classes, the logistic of the one decision and its complement), from the
+        rows of the weight matrix the message's features select.
         """
         out = np.zeros(self.n_classes)
-        if self.model is None:
+        if not len(self.classes):
             return out
-        if self._weights is None:  # two classes: scikit-learn's binary form
-            out[self.model.classes_] = self.model.predict_proba(self._matrix([vector]))[0]
-            return out
-        cols = [(self.columns[f], w) for f, w in vector.items() if f in self.columns]
-        decision = self.model.intercept_.copy()
+        cols = [(self.column[f], w) for f, w in vector.items() if f in self.column]
+        decision = self.intercept.copy()
         if cols:
             index, weights = zip(*cols)
-            decision += np.asarray(weights) @ self._weights[list(index)]
+            decision += np.asarray(weights) @ self.weights[list(index)]
         prob = 1.0 / (1.0 + np.exp(-decision))
-        out[self.model.classes_] = prob / prob.sum()
+        if len(self.classes) == 2:
+            out[self.classes] = (1.0 - prob[0], prob[0])
+        else:
+            out[self.classes] = prob / prob.sum()
         return out
+
+
+def _class_texts(kb: KnowledgeBase) -> list[list[str]]:
+    """Each class's documents: an entry's titles, keywords and examples; an out-of-scope group's examples."""
+    texts = [[*e.title.values(), *e.keywords, *(q for qs in e.examples.values() for q in qs)] for e in kb.entries]
+    return texts + [[q for qs in g.examples.values() for q in qs] for g in kb.out_of_scope]
+
+
+def index_inputs(kb: KnowledgeBase) -> bytes:
+    """Everything of the knowledge base the index is a function of, as bytes to hash (the cache's key)."""
+    vocab = kb.vocabulary
+    return json.dumps([_class_texts(kb), sorted((g, list(w)) for g, w in vocab.groups.items()), list(vocab.story)],
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _join(strings: list[str]) -> np.ndarray:
+    """Feature names as one UTF-8 array (features never hold a newline: they are made of tokens)."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unjoin(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
 
 
 def _unit(vec: dict[str, float]) -> dict[str, float]:
@@ -395,27 +460,43 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
 
 
 class _Postings:
-    """Feature -> (row ids, weights): a sparse matrix stored by column for fast query products."""
+    """Feature -> (row ids, weights): a sparse matrix stored by column (CSC) for fast query products."""
 
-    def __init__(self, rows: list[dict[str, float]]):
-        cols: dict[str, tuple[list[int], list[float]]] = {}
+    def __init__(self, column: dict[str, int], index: Mapping[str, np.ndarray], name: str, n: int):
+        self.column = column
+        self.n = n
+        self.indptr: np.ndarray = index[f"{name}_indptr"]
+        self.rows: np.ndarray = index[f"{name}_rows"]
+        self.weights: np.ndarray = index[f"{name}_weights"]
+        if len(self.indptr) != len(column) + 1 or len(self.rows) != len(self.weights) or \
+                (len(self.rows) and self.rows.max() >= n):
+            raise ValueError(f"the {name} postings do not fit the features")
+
+    @staticmethod
+    def arrays(column: dict[str, int], rows: list[dict[str, float]], name: str) -> dict[str, np.ndarray]:
+        cols: list[tuple[list[int], list[float]]] = [([], []) for _ in column]
         for r, vec in enumerate(rows):
             for f, w in vec.items():
-                ids, ws = cols.setdefault(f, ([], []))
+                ids, ws = cols[column[f]]
                 ids.append(r)
                 ws.append(w)
-        self.n = len(rows)
-        self.cols = {f: (np.array(ids, dtype=np.int32), np.array(ws)) for f, (ids, ws) in cols.items()}
+        return {f"{name}_indptr": np.cumsum([0] + [len(ids) for ids, _ in cols]).astype(np.int64),
+                f"{name}_rows": np.array([r for ids, _ in cols for r in ids], dtype=np.int32),
+                f"{name}_weights": np.array([w for _, ws in cols for w in ws], dtype=np.float64)}
 
     def dot(self, query: dict[str, float]) -> np.ndarray:
         cols, qweights = [], []
         for f, w in query.items():
-            col = self.cols.get(f)
+            col = self.column.get(f)
             if col is not None:
                 cols.append(col)
                 qweights.append(w)
         if not cols:
             return np.zeros(self.n)
-        ids = np.concatenate([c[0] for c in cols])
-        weights = np.concatenate([c[1] for c in cols]) * np.repeat(qweights, [len(c[0]) for c in cols])
-        return np.bincount(ids, weights=weights, minlength=self.n)
+        c = np.array(cols)
+        starts, lengths = self.indptr[c], self.indptr[c + 1] - self.indptr[c]
+        # The positions of every selected column's entries, in query order (one gather instead of a loop).
+        offsets = np.cumsum(lengths) - lengths
+        at = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
+        weights = self.weights[at] * np.repeat(qweights, lengths)
+        return np.bincount(self.rows[at], weights=weights, minlength=self.n)
