@@ -29,6 +29,8 @@ Everything is in memory; there is no model to download.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
 import re
@@ -137,13 +139,17 @@ def _features(toks: list[str], concepts: list[str]) -> tuple[Counter[str], Count
     variants and Urdu/Sindhi inflections (چھٹی, چھٹیاں, چھٹیوں share most of their n-grams).
     """
     words = Counter(["w" + t for t in toks] + [f"p{a} {b}" for a, b in zip(toks, toks[1:])] + ["g" + c for c in concepts])
-    grams = []
+    grams: list[str] = []
     for tok in toks:
-        padded = f" {tok} "
-        size = len(padded)
-        for n in range(2, 6):
-            grams.extend("c" + padded[i : i + n] for i in range(size - n + 1))
+        grams.extend(_grams(tok))
     return words, Counter(grams)
+
+
+@functools.lru_cache(maxsize=65536)  # workers' words repeat: each word's n-grams are listed once
+def _grams(tok: str) -> tuple[str, ...]:
+    padded = f" {tok} "
+    size = len(padded)
+    return tuple("c" + padded[i : i + n] for n in range(2, 6) for i in range(size - n + 1))
 
 
 class Matcher:
@@ -178,18 +184,19 @@ class Matcher:
             raise ValueError("the index was built for another knowledge base")
         features = _unjoin(index["features"])
         self._column = {f: i for i, f in enumerate(features)}
-        self.idf = dict(zip(features, index["idf"].tolist()))
+        self._idf: np.ndarray = index["idf"]
+        self.idf = dict(zip(features, self._idf.tolist()))
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
         words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
         self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
                                              for a, b in zip(words_at[:-1].tolist(), words_at[1:].tolist())]
         if len(self._class_words) != n_classes:
             raise ValueError("the index was built for another knowledge base")
-        self._doc_index = _Postings(self._column, index, "doc", len(self.doc_entry))
-        self._centroid_index = _Postings(self._column, index, "centroid", n_classes)
+        self._doc_index = _Postings(len(features), index, "doc", len(self.doc_entry))
+        self._centroid_index = _Postings(len(features), index, "centroid", n_classes)
         self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
         self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
-        self._classifier = _Classifier(self._column, index, n_classes)
+        self._classifier = _Classifier(len(features), index, n_classes)
 
     def _build(self, class_texts: list[list[str]]) -> dict[str, np.ndarray]:
         """Train the index: TF-IDF weights, document and centroid vectors, the classifier's weights."""
@@ -282,17 +289,35 @@ class Matcher:
 
     # -- scores -------------------------------------------------------------------------
 
-    def _scores(self, words: Counter[str], chars: Counter[str], exclude_doc: int | None) -> np.ndarray:
+    def _lookup(self, words: Counter[str], chars: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A message's vector (as :meth:`_vector` makes it, in numpy) as (columns, weights) of the features the
+        index knows, in the vector's order: words, then characters."""
+        n_words, n = len(words), len(words) + len(chars)
+        column = self._column
+        cols = np.fromiter((column.get(f, -1) for f in itertools.chain(words, chars)), dtype=np.int64, count=n)
+        counts = np.fromiter(itertools.chain(words.values(), chars.values()), dtype=np.float64, count=n)
+        known = cols >= 0
+        weights = (1 + np.log(counts)) * np.where(known, self._idf[cols], self._unseen_idf)
+        for block, share in ((weights[:n_words], _WORDS), (weights[n_words:], _CHARS)):  # each block a unit vector,
+            norm = np.sqrt(block @ block)  # weighted; then the whole
+            if norm:
+                block /= norm
+                block *= share
+        norm = np.sqrt(weights @ weights)
+        if norm:
+            weights /= norm
+        return cols[known], weights[known]
+
+    def _scores(self, queries: list[tuple[np.ndarray, np.ndarray]], exclude_doc: int | None = None) -> np.ndarray:
+        """Each query's score for every class (one row a query), all in one pass over the index."""
         n_classes = len(self._has_docs)
-        if not words or not n_classes:
-            return np.zeros(n_classes)
-        query = self._vector(words, chars)
-        doc_scores = self._doc_index.dot(query)
+        doc_scores = self._doc_index.dot(queries)
         if exclude_doc is not None:
-            doc_scores[exclude_doc] = 0.0
-        best = np.maximum.reduceat(doc_scores, self._starts) if len(doc_scores) else np.zeros(n_classes)
+            doc_scores[:, exclude_doc] = 0.0
+        best = np.maximum.reduceat(doc_scores, self._starts, axis=1) if doc_scores.shape[1] else \
+            np.zeros((len(queries), n_classes))
         best = np.where(self._has_docs, best, 0.0)
-        similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(query)
+        similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(queries)
         # Not clipped at 1: two entries a message fits very well must still be told apart by how well.
         return np.maximum(similarity * _CONFIDENCE_SCALE, 0.0)
 
@@ -302,20 +327,31 @@ class Matcher:
         return sum(w * w for f, w in words.items() if f in known)
 
     def _clause_scores(self, text: str, whole: np.ndarray, n_words: int) -> np.ndarray:
-        """The whole message's scores, raised where one clause alone fits a class better."""
+        """The whole message's scores, raised where one clause alone fits a class better (all clauses scored
+        in one pass: a story of ten clauses costs about what one message does)."""
         if n_words < _MIN_SPLIT_WORDS:
             return whole
-        combined = whole
+        clauses = []
         for clause in _CLAUSE_BREAK.split(text):
             words, chars, _ = self._query(clause)
             if _word_count(words) >= 2:
-                combined = np.maximum(combined, _CLAUSE_WEIGHT * self._scores(words, chars, None))
-        return combined
+                clauses.append(self._lookup(words, chars))
+        if not clauses:
+            return whole
+        return np.maximum(whole, (_CLAUSE_WEIGHT * self._scores(clauses)).max(axis=0))
+
+    def _whole(self, words: Counter[str], chars: Counter[str],
+               exclude_doc: int | None = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """The whole message's scores for every class, and its looked-up vector (for the classifier)."""
+        query = self._lookup(words, chars)
+        if not words or not len(self._has_docs):
+            return np.zeros(len(self._has_docs)), query
+        return self._scores([query], exclude_doc)[0], query
 
     def similarities(self, text: str) -> dict[str, float]:
         """How close ``text`` is to every entry and out-of-scope group, by id (for staff tools: guesses)."""
         words, chars, _ = self._query(text)
-        scores = self._clause_scores(text, self._scores(words, chars, None), _word_count(words))
+        scores = self._clause_scores(text, self._whole(words, chars)[0], _word_count(words))
         return dict(zip(self.entry_ids + self.group_ids, map(float, scores)))
 
     # -- decision -------------------------------------------------------------------------
@@ -333,14 +369,14 @@ class Matcher:
         if kind:
             return Match("smalltalk", None, (), kind)
         word_feats, char_feats, signal = self._query(text)
-        whole = self._scores(word_feats, char_feats, exclude_doc)
+        whole, query = self._whole(word_feats, char_feats, exclude_doc)
         if not whole.any():  # nothing in the message that the knowledge base knows
             return Match("declined", None, ())
         similarity = self._clause_scores(text, whole, _word_count(word_feats))
         # Rank by similarity and the classifier together; decide on similarity, whose scale the thresholds know.
         ranking = similarity
         if exclude_doc is None:  # the classifier has learnt every document: leaving one out is for similarity only
-            ranking = similarity + _CLASSIFIER * self._classifier.probabilities(self._vector(word_feats, char_feats))
+            ranking = similarity + _CLASSIFIER * self._classifier.probabilities(*query)
         entries, groups = ranking[: self._n_entries], ranking[self._n_entries :]
         t = self.thresholds
         top = np.argsort(-entries, kind="stable")[:3]
@@ -374,14 +410,13 @@ class _Classifier:
     Trained with scikit-learn (imported only to train); scoring needs only its weights.
     """
 
-    def __init__(self, column: dict[str, int], index: Mapping[str, np.ndarray], n_classes: int):
+    def __init__(self, n_features: int, index: Mapping[str, np.ndarray], n_classes: int):
         self.n_classes = n_classes
-        self.column = column
         # Feature -> each class's weight (one column for two classes: scikit-learn's binary form).
         self.classes: np.ndarray = index["clf_classes"]
         self.intercept: np.ndarray = index["clf_intercept"]
         self.weights: np.ndarray = index["clf_weights"]
-        if len(self.classes) and self.weights.shape != (len(column), len(self.intercept)):
+        if len(self.classes) and self.weights.shape != (n_features, len(self.intercept)):
             raise ValueError("the classifier's weights do not fit the features")
 
     @staticmethod
@@ -408,8 +443,8 @@ class _Classifier:
         return {"clf_classes": model.classes_.astype(np.int32), "clf_intercept": model.intercept_.copy(),
                 "clf_weights": model.coef_.T.copy()}
 
-    def probabilities(self, vector: dict[str, float]) -> np.ndarray:
-        """Each class's probability for a message's vector (zeros without a model).
+    def probabilities(self, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Each class's probability for a message's vector, as columns and weights (zeros without a model).
 
         Computed as scikit-learn's one-vs-rest ``predict_proba`` does (the
         logistic of each class's decision, normalised to sum to one; for two
@@ -419,11 +454,9 @@ class _Classifier:
         out = np.zeros(self.n_classes)
         if not len(self.classes):
             return out
-        cols = [(self.column[f], w) for f, w in vector.items() if f in self.column]
         decision = self.intercept.copy()
-        if cols:
-            index, weights = zip(*cols)
-            decision += np.asarray(weights) @ self.weights[list(index)]
+        if len(cols):
+            decision += weights @ self.weights[cols]
         prob = 1.0 / (1.0 + np.exp(-decision))
         if len(self.classes) == 2:
             out[self.classes] = (1.0 - prob[0], prob[0])
@@ -462,13 +495,12 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
 class _Postings:
     """Feature -> (row ids, weights): a sparse matrix stored by column (CSC) for fast query products."""
 
-    def __init__(self, column: dict[str, int], index: Mapping[str, np.ndarray], name: str, n: int):
-        self.column = column
+    def __init__(self, n_features: int, index: Mapping[str, np.ndarray], name: str, n: int):
         self.n = n
         self.indptr: np.ndarray = index[f"{name}_indptr"]
         self.rows: np.ndarray = index[f"{name}_rows"]
         self.weights: np.ndarray = index[f"{name}_weights"]
-        if len(self.indptr) != len(column) + 1 or len(self.rows) != len(self.weights) or \
+        if len(self.indptr) != n_features + 1 or len(self.rows) != len(self.weights) or \
                 (len(self.rows) and self.rows.max() >= n):
             raise ValueError(f"the {name} postings do not fit the features")
 
@@ -484,19 +516,15 @@ class _Postings:
                 f"{name}_rows": np.array([r for ids, _ in cols for r in ids], dtype=np.int32),
                 f"{name}_weights": np.array([w for _, ws in cols for w in ws], dtype=np.float64)}
 
-    def dot(self, query: dict[str, float]) -> np.ndarray:
-        cols, qweights = [], []
-        for f, w in query.items():
-            col = self.column.get(f)
-            if col is not None:
-                cols.append(col)
-                qweights.append(w)
-        if not cols:
-            return np.zeros(self.n)
-        c = np.array(cols)
-        starts, lengths = self.indptr[c], self.indptr[c + 1] - self.indptr[c]
+    def dot(self, queries: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Each query's (columns, weights) product with every row: one row of the result a query."""
+        cols = np.concatenate([c for c, _ in queries])
+        qweights = np.concatenate([w for _, w in queries])
+        which = np.repeat(np.arange(len(queries)), [len(c) for c, _ in queries])
+        starts, lengths = self.indptr[cols], self.indptr[cols + 1] - self.indptr[cols]
         # The positions of every selected column's entries, in query order (one gather instead of a loop).
         offsets = np.cumsum(lengths) - lengths
         at = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
         weights = self.weights[at] * np.repeat(qweights, lengths)
-        return np.bincount(self.rows[at], weights=weights, minlength=self.n)
+        rows = self.rows[at] + np.repeat(which, lengths) * self.n
+        return np.bincount(rows, weights=weights, minlength=self.n * len(queries)).reshape(len(queries), self.n)
