@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 import zipfile
-from importlib import metadata
+import importlib.util
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterable, Mapping, TypeVar
@@ -41,16 +41,15 @@ def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
     return Path(e["BOT_CACHE_DIR"]) if e.get("BOT_CACHE_DIR") else Path(e.get("BOT_DATA_DIR", "data")) / "cache"
 
 
-def code_version(modules: Iterable[ModuleType], packages: Iterable[str] = ()) -> bytes:
-    """The source of ``modules`` and the installed versions of ``packages``: any change makes a new key."""
-    h = hashlib.sha256()
+def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> bytes:
+    """The source of ``modules`` and of the ``libraries``' top modules (found, not imported: scikit-learn's
+    ``__init__.py`` names its version), with numpy's version: a change to any of them makes a new key."""
+    h = hashlib.sha256(np.__version__.encode())
     for module in modules:
         h.update(Path(module.__file__ or "").read_bytes())
-    for package in packages:
-        try:
-            h.update(f"{package}=={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{package} absent".encode())
+    for library in libraries:
+        spec = importlib.util.find_spec(library)
+        h.update(Path(spec.origin).read_bytes() if spec and spec.origin else f"{library} absent".encode())
     return h.digest()
 
 

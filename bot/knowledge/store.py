@@ -42,7 +42,7 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
 
     return cache.load_or_build(
         "matcher", matcher.index_inputs(kb),
-        code_version([matcher, phrases, text], ["numpy", "scikit-learn", "scipy"]),
+        code_version([matcher, phrases, text], ["sklearn"]),
         build=lambda: matcher.Matcher(kb).index,
         use=lambda index: matcher.Matcher(kb, index=index),
     )
