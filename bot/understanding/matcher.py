@@ -62,6 +62,9 @@ _CLASSIFIER = 1.0
 # The classifier: logistic regression fitted by 15 passes of stochastic gradient descent (about
 # a second for the bundled knowledge base; lbfgs to convergence took 7 s and ranked no better).
 _CLASSIFIER_ALPHA, _CLASSIFIER_EPOCHS = 1e-5, 15
+# One-vs-rest training costs classes x documents: about 3 s at this many classes, 30 s at 500. A larger
+# knowledge base ranks by similarity alone (its index builds in seconds); the bundled one has 56 classes.
+_CLASSIFIER_MAX_CLASSES = 150
 # Messages with fewer content words than this are not split into clauses.
 _MIN_SPLIT_WORDS = 8
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+")
@@ -421,7 +424,7 @@ class _Classifier:
 
     @staticmethod
     def train(column: dict[str, int], doc_vectors: list[dict[str, float]], doc_class: np.ndarray) -> dict[str, np.ndarray]:
-        if len(set(doc_class.tolist())) < 2:
+        if not 2 <= len(set(doc_class.tolist())) <= _CLASSIFIER_MAX_CLASSES:
             return {"clf_classes": np.zeros(0, dtype=np.int32), "clf_intercept": np.zeros(0),
                     "clf_weights": np.zeros((0, 0))}
         import scipy.sparse as sparse
@@ -506,15 +509,13 @@ class _Postings:
 
     @staticmethod
     def arrays(column: dict[str, int], rows: list[dict[str, float]], name: str) -> dict[str, np.ndarray]:
-        cols: list[tuple[list[int], list[float]]] = [([], []) for _ in column]
-        for r, vec in enumerate(rows):
-            for f, w in vec.items():
-                ids, ws = cols[column[f]]
-                ids.append(r)
-                ws.append(w)
-        return {f"{name}_indptr": np.cumsum([0] + [len(ids) for ids, _ in cols]).astype(np.int64),
-                f"{name}_rows": np.array([r for ids, _ in cols for r in ids], dtype=np.int32),
-                f"{name}_weights": np.array([w for _, ws in cols for w in ws], dtype=np.float64)}
+        n = sum(map(len, rows))
+        cols = np.fromiter((column[f] for vec in rows for f in vec), dtype=np.int64, count=n)
+        weights = np.fromiter((w for vec in rows for w in vec.values()), dtype=np.float64, count=n)
+        row_ids = np.repeat(np.arange(len(rows), dtype=np.int32), [len(vec) for vec in rows])
+        by_column = np.argsort(cols, kind="stable")  # stable: each column's rows stay in ascending order
+        return {f"{name}_indptr": np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=len(column)))]).astype(np.int64),
+                f"{name}_rows": row_ids[by_column], f"{name}_weights": weights[by_column]}
 
     def dot(self, queries: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         """Each query's (columns, weights) product with every row: one row of the result a query."""
