@@ -475,9 +475,11 @@ def _class_texts(kb: KnowledgeBase) -> list[list[str]]:
 
 
 def index_inputs(kb: KnowledgeBase) -> bytes:
-    """Everything of the knowledge base the index is a function of, as bytes to hash (the cache's key)."""
+    """Everything of the knowledge base the index is a function of, as bytes to hash (the cache's key); the
+    ids too, which the index does not hold but what is cached beside it may (kb check's findings)."""
     vocab = kb.vocabulary
-    return json.dumps([_class_texts(kb), sorted((g, list(w)) for g, w in vocab.groups.items()), list(vocab.story)],
+    ids = [e.id for e in kb.entries] + [g.id for g in kb.out_of_scope]
+    return json.dumps([ids, _class_texts(kb), sorted((g, list(w)) for g, w in vocab.groups.items()), list(vocab.story)],
                       ensure_ascii=False).encode("utf-8")
 
 
