@@ -44,21 +44,25 @@ def generated(kb: KnowledgeBase, n: int, seed: int = 7) -> KnowledgeBase:
     return KnowledgeBase(topics=kb.topics, entries=tuple(entries), facts=kb.facts)
 
 
-def measure(store: KnowledgeStore, questions: list[str], rounds: int) -> tuple[float, float, float]:
+def measure(store: KnowledgeStore, questions: list[str], rounds: int) -> tuple[float, float, float, float]:
+    """(p50, p99 of wall time, p99 of this thread's CPU time, questions per second). On a shared machine the wall
+    time counts the moments another process had the CPU; the CPU time is what answering costs."""
     for q in questions[:50]:  # warm-up
         respond(store, q)
-    times = []
+    times, cpu = [], []
     start = time.perf_counter()
     for _ in range(rounds):
         for q in questions:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             respond(store, q)
+            cpu.append(time.thread_time() - c0)
             times.append(time.perf_counter() - t0)
     total = time.perf_counter() - start
     times.sort()
+    cpu.sort()
     p50 = statistics.median(times) * 1000
     p99 = times[int(len(times) * 0.99)] * 1000
-    return p50, p99, len(times) / total
+    return p50, p99, cpu[int(len(cpu) * 0.99)] * 1000, len(times) / total
 
 
 def main() -> None:
@@ -77,10 +81,10 @@ def main() -> None:
         t0 = time.perf_counter()
         store.current = Loaded(kb, Matcher(kb))
         build = time.perf_counter() - t0
-        p50, p99, qps = measure(store, questions, args.rounds)
+        p50, p99, cpu99, qps = measure(store, questions, args.rounds)
         size = sum(a.nbytes for a in store.matcher.index.values()) / 2**20
         name = "bundled" if kb is bundled else "generated"
-        print(f"{name:<9} ({len(kb.entries):>5} entries): p50 {p50:.3f} ms  p99 {p99:.3f} ms  {qps:,.0f} questions/s  "
+        print(f"{name:<9} ({len(kb.entries):>5} entries): p50 {p50:.3f} ms  p99 {p99:.3f} ms (CPU p99 {cpu99:.3f} ms)  {qps:,.0f} questions/s  "
               f"index built in {build:.1f} s, {size:.0f} MB of arrays; process resident {resident_mb():.0f} MB")
 
 

@@ -311,12 +311,12 @@ class Matcher:
             weights /= norm
         return cols[known], weights[known]
 
-    def _scores(self, queries: list[tuple[np.ndarray, np.ndarray]], exclude_doc: int | None = None) -> np.ndarray:
+    def _scores(self, queries: list[tuple[np.ndarray, np.ndarray]], exclude_doc: int | None) -> np.ndarray:
         """Each query's score for every class (one row a query), all in one pass over the index."""
         n_classes = len(self._has_docs)
         doc_scores = self._doc_index.dot(queries)
-        if exclude_doc is not None:
-            doc_scores[:, exclude_doc] = 0.0
+        if exclude_doc is not None:  # the first query's own document, left out (kb check's self-test)
+            doc_scores[0, exclude_doc] = 0.0
         best = np.maximum.reduceat(doc_scores, self._starts, axis=1) if doc_scores.shape[1] else \
             np.zeros((len(queries), n_classes))
         best = np.where(self._has_docs, best, 0.0)
@@ -329,32 +329,30 @@ class Matcher:
         known = self._class_words[idx]
         return sum(w * w for f, w in words.items() if f in known)
 
-    def _clause_scores(self, text: str, whole: np.ndarray, n_words: int) -> np.ndarray:
-        """The whole message's scores, raised where one clause alone fits a class better (all clauses scored
-        in one pass: a story of ten clauses costs about what one message does)."""
-        if n_words < _MIN_SPLIT_WORDS:
-            return whole
-        clauses = []
-        for clause in _CLAUSE_BREAK.split(text):
-            words, chars, _ = self._query(clause)
-            if _word_count(words) >= 2:
-                clauses.append(self._lookup(words, chars))
-        if not clauses:
-            return whole
-        return np.maximum(whole, (_CLAUSE_WEIGHT * self._scores(clauses)).max(axis=0))
-
-    def _whole(self, words: Counter[str], chars: Counter[str],
-               exclude_doc: int | None = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """The whole message's scores for every class, and its looked-up vector (for the classifier)."""
+    def _similarity(self, text: str, words: Counter[str], chars: Counter[str],
+                    exclude_doc: int | None = None) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """(the whole message's scores for every class; those scores raised where one clause alone fits a class
+        better; the message's looked-up vector, for the classifier). The message and its clauses are scored in one
+        pass over the index: a story of ten clauses costs about what one message does."""
         query = self._lookup(words, chars)
         if not words or not len(self._has_docs):
-            return np.zeros(len(self._has_docs)), query
-        return self._scores([query], exclude_doc)[0], query
+            zeros = np.zeros(len(self._has_docs))
+            return zeros, zeros, query
+        clauses = []
+        if _word_count(words) >= _MIN_SPLIT_WORDS:
+            for clause in _CLAUSE_BREAK.split(text):
+                clause_words, clause_chars, _ = self._query(clause)
+                if _word_count(clause_words) >= 2:
+                    clauses.append(self._lookup(clause_words, clause_chars))
+        scores = self._scores([query, *clauses], exclude_doc)
+        whole = scores[0]
+        combined = np.maximum(whole, (_CLAUSE_WEIGHT * scores[1:]).max(axis=0)) if clauses else whole
+        return whole, combined, query
 
     def similarities(self, text: str) -> dict[str, float]:
         """How close ``text`` is to every entry and out-of-scope group, by id (for staff tools: guesses)."""
         words, chars, _ = self._query(text)
-        scores = self._clause_scores(text, self._whole(words, chars)[0], _word_count(words))
+        scores = self._similarity(text, words, chars)[1]
         return dict(zip(self.entry_ids + self.group_ids, map(float, scores)))
 
     # -- decision -------------------------------------------------------------------------
@@ -372,10 +370,9 @@ class Matcher:
         if kind:
             return Match("smalltalk", None, (), kind)
         word_feats, char_feats, signal = self._query(text)
-        whole, query = self._whole(word_feats, char_feats, exclude_doc)
+        whole, similarity, query = self._similarity(text, word_feats, char_feats, exclude_doc)
         if not whole.any():  # nothing in the message that the knowledge base knows
             return Match("declined", None, ())
-        similarity = self._clause_scores(text, whole, _word_count(word_feats))
         # Rank by similarity and the classifier together; decide on similarity, whose scale the thresholds know.
         ranking = similarity
         if exclude_doc is None:  # the classifier has learnt every document: leaving one out is for similarity only
@@ -523,11 +520,13 @@ class _Postings:
         """Each query's (columns, weights) product with every row: one row of the result a query."""
         cols = np.concatenate([c for c, _ in queries])
         qweights = np.concatenate([w for _, w in queries])
-        which = np.repeat(np.arange(len(queries)), [len(c) for c, _ in queries])
         starts, lengths = self.indptr[cols], self.indptr[cols + 1] - self.indptr[cols]
         # The positions of every selected column's entries, in query order (one gather instead of a loop).
         offsets = np.cumsum(lengths) - lengths
         at = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
         weights = self.weights[at] * np.repeat(qweights, lengths)
-        rows = self.rows[at] + np.repeat(which, lengths) * self.n
+        rows = self.rows[at]
+        if len(queries) > 1:  # query i's products land in row i
+            which = np.repeat(np.arange(len(queries)), [len(c) for c, _ in queries])
+            rows = rows + np.repeat(which, lengths) * self.n
         return np.bincount(rows, weights=weights, minlength=self.n * len(queries)).reshape(len(queries), self.n)
