@@ -340,9 +340,11 @@ class Matcher:
             return zeros, zeros, query
         clauses = []
         if _word_count(words) >= _MIN_SPLIT_WORDS:
+            seen = [(words, chars)]  # a clause with the message's own words (or another clause's) cannot raise a score
             for clause in _CLAUSE_BREAK.split(text):
                 clause_words, clause_chars, _ = self._query(clause)
-                if _word_count(clause_words) >= 2:
+                if _word_count(clause_words) >= 2 and (clause_words, clause_chars) not in seen:
+                    seen.append((clause_words, clause_chars))
                     clauses.append(self._lookup(clause_words, clause_chars))
         scores = self._scores([query, *clauses], exclude_doc)
         whole = scores[0]
