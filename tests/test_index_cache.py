@@ -128,3 +128,16 @@ def test_commands_that_match_no_text_import_no_matcher(command, tmp_path):
     done = subprocess.run([sys.executable, "-c", code, *command], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, env=env)
     assert "MATCHER False" in done.stdout, done.stdout + done.stderr
+
+
+def test_translation_findings_read_from_the_cache_are_the_checks_own(kb_copy, add_entry, tmp_path, monkeypatch):
+    """The translation check's findings are cached by the files' text: a second load reads them, the same ones."""
+    from bot.knowledge import translation
+    from bot.knowledge.check import check
+    from bot.knowledge.indexcache import IndexCache
+
+    add_entry("Complain within 7 days.", "شکایت کریں۔", "7 ڏينهن ۾ شڪايت ڪريو.")
+    first = [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems]
+    assert any("does not say the same as the English" in p for p in first)
+    monkeypatch.setattr(translation, "compare", lambda entry: pytest.fail("compared again"))
+    assert [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems] == first

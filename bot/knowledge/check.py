@@ -52,7 +52,8 @@ class CheckResult:
 def check(root: Path, today: dt.date | None = None, self_test: bool = True, cache: IndexCache | None = None) -> CheckResult:
     """Everything ``kb check`` reports; ``self_test=False`` leaves out asking every example (the slow part)."""
     today = today or dt.date.today()
-    kb, problems = load_with_problems(root)
+    cache = cache or IndexCache(cache_dir_from_env())
+    kb, problems = load_with_problems(root, cache)
     result = CheckResult(problems=list(problems), kb=kb)
     if kb is None:
         return result
@@ -72,7 +73,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True, cach
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
     _fact_dates(kb, today, result)
     if self_test:
-        _self_test(kb, result, cache or IndexCache(cache_dir_from_env()))
+        _self_test(kb, result, cache)
     return result
 
 

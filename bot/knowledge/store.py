@@ -62,7 +62,7 @@ class KnowledgeStore:
     def __init__(self, root: Path = DEFAULT_ROOT, cache_dir: Path | None = None):
         self.root = root
         self.cache = IndexCache(cache_dir or cache_dir_from_env())
-        kb, problems = load_with_problems(root)
+        kb, problems = load_with_problems(root, self.cache)
         if kb is None:
             raise KnowledgeError(problems)
         self.current = Loaded(kb, build_matcher(kb, self.cache))
@@ -78,7 +78,7 @@ class KnowledgeStore:
 
     def reload(self) -> list[Problem]:
         """Load again from disk. Returns the problems; on any error the old knowledge base stays."""
-        kb, problems = load_with_problems(self.root)
+        kb, problems = load_with_problems(self.root, self.cache)
         if kb is not None:
             self.current = Loaded(kb, build_matcher(kb, self.cache))
             self.warnings = [p for p in problems if p.severity == "warning"]
