@@ -216,20 +216,3 @@ async def test_a_skipped_group_is_not_offered_again(fake, settings, gap_log):
         await asyncio.sleep(0.3)
         assert "cricket" not in fake.sent(STAFF)[-1]["text"]
 
-
-async def test_the_bot_answers_workers_while_a_reload_trains_the_new_index(fake, settings, kb_copy):
-    """/reload trains the index in a thread: a worker's question sent after it is answered before it ends."""
-    path = kb_copy / "entries" / "wages.yaml"  # a new example: the index must be trained again, not loaded
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "        - how much is the minimum wage\n",
-        "        - how much is the minimum wage\n        - what is the lowest wage the law allows\n", 1),
-        encoding="utf-8")
-    async with running(settings):
-        fake.message(STAFF, "/reload")
-        await asyncio.sleep(0.3)  # the reload has started
-        fake.message(WORKER, "what is the minimum wage")
-        (answer,) = await wait(fake, WORKER, 1, SLOW)
-        (reloaded,) = await wait(fake, STAFF, 1, SLOW)
-    assert "Knowledge base reloaded" in reloaded["text"] and "<b>" in answer["text"]
-    delivered = {int(p["chat_id"]): at for at, _, p in reversed(fake.delivered)}
-    assert delivered[WORKER] < delivered[STAFF]
