@@ -215,4 +215,3 @@ async def test_a_skipped_group_is_not_offered_again(fake, settings, gap_log):
         assert "the 1 biggest group(s)" in intro["text"] and "factory band ho gayi" in closure["text"]
         await asyncio.sleep(0.3)
         assert "cricket" not in fake.sent(STAFF)[-1]["text"]
-
