@@ -87,7 +87,7 @@ def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, pr
     ``knowledge``: an already loaded store (saves building the index again); else ``settings.knowledge_dir``.
     ``log_questions=False``: no query log at all (a staff preview is not a worker's question).
     """
-    knowledge = knowledge or KnowledgeStore(settings.knowledge_dir)
+    knowledge = knowledge or KnowledgeStore(settings.knowledge_dir, settings.index_cache_dir)
     if prefs is None:
         prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
     if querylog is None and log_questions:

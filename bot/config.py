@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.knowledge.indexcache import cache_dir_from_env
 from bot.knowledge.store import DEFAULT_ROOT
 
 
@@ -77,6 +78,7 @@ class Settings:
     whatsapp_case_template: str = ""  # an approved utility template for case notices after 24 hours
     http_host: str = "0.0.0.0"  # the HTTP server of the WhatsApp webhook and /healthz
     http_port: int = 8080
+    cache_dir: Path | None = None  # trained indexes kept between starts; None: ``cache`` under data_dir
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -109,6 +111,7 @@ class Settings:
             whatsapp_case_template=e.get("WHATSAPP_CASE_TEMPLATE", "").strip(),
             http_host=e.get("BOT_HTTP_HOST", "").strip() or cls.http_host,
             http_port=_number(e, "BOT_HTTP_PORT", cls.http_port),
+            cache_dir=cache_dir_from_env(e),
         )
 
     @property
@@ -123,6 +126,11 @@ class Settings:
         values = {"WHATSAPP_ACCESS_TOKEN": self.whatsapp_token, "WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
                   "WHATSAPP_APP_SECRET": self.whatsapp_app_secret, "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token}
         return [name for name, value in values.items() if not value] if any(values.values()) else []
+
+    @property
+    def index_cache_dir(self) -> Path:
+        """Where the knowledge store keeps its trained indexes (safe to delete: they are built again)."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def prefs_path(self) -> Path:

@@ -1,6 +1,8 @@
 import asyncio
 import datetime as dt
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir", "gap_log"}
 SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli", "test_whatsapp_e2e"}
 # (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One index cache for the whole run (and the processes tests start, through the environment): every
+    store built from an unchanged copy of the knowledge base loads the index trained by the first, instead of
+    training its own. The developer's own cache (BOT_CACHE_DIR, data/cache) is never touched."""
+    cache = tempfile.mkdtemp(prefix="bot-test-index-cache-")
+    os.environ["BOT_CACHE_DIR"] = cache
+    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -194,7 +205,8 @@ def settings(fake, tmp_path: Path, kb_copy: Path):
     from tests.telegram_harness import STAFF_CHAT
 
     return Settings(token=fake.token, api_base_url=fake.base_url, data_dir=tmp_path / "data", knowledge_dir=kb_copy,
-                    staff_chat_ids=frozenset({STAFF_CHAT}), watch_seconds=0, flood_messages=20, flood_seconds=60)
+                    staff_chat_ids=frozenset({STAFF_CHAT}), watch_seconds=0, flood_messages=20, flood_seconds=60,
+                    cache_dir=Path(os.environ["BOT_CACHE_DIR"]))
 
 
 @pytest.fixture

@@ -8,11 +8,18 @@ import sqlite3
 from pathlib import Path
 
 from bot.config import Settings
-from bot.knowledge.store import KnowledgeStore
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.store import KnowledgeStore, load_knowledge
 
 
 def knowledge_store(args: argparse.Namespace) -> KnowledgeStore:
-    return KnowledgeStore(Path(args.knowledge))
+    """The knowledge base with its matcher, for commands that match text (its index from the cache)."""
+    return KnowledgeStore(Path(args.knowledge), settings_for(args).index_cache_dir)
+
+
+def knowledge_base(args: argparse.Namespace) -> KnowledgeBase:
+    """The knowledge base alone, for commands that never match a message: no matcher is imported or loaded."""
+    return load_knowledge(Path(args.knowledge))
 
 
 def settings_for(args: argparse.Namespace) -> Settings:

@@ -8,15 +8,18 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.bootstrap import bootstrap
-from bot.cli.common import knowledge_store, settings_for
-from bot.conversation.dialogue import Turn
+from bot.cli.common import knowledge_base, knowledge_store, settings_for
 from bot.knowledge import check as kb_check
+from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.stores.preferences import Preferences
+
+if TYPE_CHECKING:
+    from bot.conversation.dialogue import Turn
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """The reply a worker would get, through the same conversation and renderer as the terminal chat."""
+    from bot.bootstrap import bootstrap  # imports the matcher: only for the commands that match text
     from bot.channels.terminal import CHAT, render
 
     text = " ".join(args.text)
@@ -128,7 +132,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    result = kb_check.check(Path(args.knowledge))
+    result = kb_check.check(Path(args.knowledge), cache=IndexCache(settings_for(args).index_cache_dir))
     print(kb_check.report(result))
     return 0 if result.ok else 1
 
@@ -136,7 +140,7 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 def cmd_kb_facts(args: argparse.Namespace) -> int:
     from bot.knowledge import factsheet
 
-    kb = knowledge_store(args).kb
+    kb = knowledge_base(args)
     unknown = [f for f in args.fact if f not in kb.facts]
     if unknown:
         print(f"no fact named {', '.join(unknown)}; facts: {', '.join(kb.facts)}", file=sys.stderr)
@@ -183,7 +187,7 @@ def cmd_kb_undo(args: argparse.Namespace) -> int:
 def cmd_kb_audio(args: argparse.Namespace) -> int:
     from bot.knowledge.recordings import missing
 
-    kb = knowledge_store(args).kb
+    kb = knowledge_base(args)
     without = missing(kb.entries)
     for lang in args.lang or ANSWER_LANGUAGES:
         entries = without[lang]

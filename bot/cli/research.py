@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot.cli.common import knowledge_store, log_db, settings_for
+from bot.cli.common import knowledge_base, knowledge_store, log_db, settings_for
 from bot.config import Settings
 from bot.stores.querylog import QueryLog
 from bot.research.reports import WORKER_CHANNELS, Filters
@@ -51,7 +51,7 @@ def _filters(args: argparse.Namespace) -> Filters:
     if args.start and args.end and args.start > args.end:
         raise SystemExit(f"--from {args.start} is after --to {args.end}: nothing could match.")
     if args.topic:
-        topics = [t.id for t in knowledge_store(args).kb.topics]
+        topics = [t.id for t in knowledge_base(args).topics]
         if args.topic not in topics:
             raise SystemExit(f"No topic {args.topic!r}; use one of: {', '.join(topics)}")
     channel = {"all": None, "workers": WORKER_CHANNELS}.get(args.channel, args.channel)
@@ -67,7 +67,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if threshold < 2:
         raise SystemExit(f"The threshold must be 2 or more (counts below it show as <N); {threshold} would show "
                          "every small count.")
-    kb = knowledge_store(args).kb
+    kb = knowledge_base(args)
     filters = _filters(args)
     with log_db(settings) as db:
         tables = reports.build_tables(db, filters, kb)

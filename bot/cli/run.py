@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.bootstrap import bootstrap
 from bot.cli.common import settings_for
 from bot.config import Settings
 from bot.stores.preferences import Preferences
@@ -20,6 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.bootstrap import bootstrap
     from bot.channels.terminal import run_terminal_chat
 
     # Languages chosen in the terminal are not kept: it is one person at a keyboard, not a chat to remember.
@@ -48,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
         print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
         return cmd_chat(args)
+    from bot.bootstrap import bootstrap
     from bot.channels.telegram.app import run_bot
 
     return run_bot(bootstrap(settings_for(args)), webhook_url=args.webhook_url)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
+
+import numpy as np
 
 from bot.knowledge.facts import render
+from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import RTL_LANGUAGES, Fact, KnowledgeBase
+from bot.knowledge.store import build_matcher
 from bot.knowledge.yamlfile import Problem
-from bot.understanding.matcher import Matcher
 
 # About one phone screen of text.
 MAX_ANSWER_CHARS = 700
@@ -44,10 +49,11 @@ class CheckResult:
         return not self.errors
 
 
-def check(root: Path, today: dt.date | None = None, self_test: bool = True) -> CheckResult:
+def check(root: Path, today: dt.date | None = None, self_test: bool = True, cache: IndexCache | None = None) -> CheckResult:
     """Everything ``kb check`` reports; ``self_test=False`` leaves out asking every example (the slow part)."""
     today = today or dt.date.today()
-    kb, problems = load_with_problems(root)
+    cache = cache or IndexCache(cache_dir_from_env())
+    kb, problems = load_with_problems(root, cache)
     result = CheckResult(problems=list(problems), kb=kb)
     if kb is None:
         return result
@@ -67,7 +73,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True) -> C
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
     _fact_dates(kb, today, result)
     if self_test:
-        _self_test(kb, result)
+        _self_test(kb, result, cache)
     return result
 
 
@@ -111,26 +117,49 @@ def _date_problems(fact: Fact, today: dt.date) -> list[str]:
     return out
 
 
-def _self_test(kb: KnowledgeBase, result: CheckResult) -> None:
+def _self_test(kb: KnowledgeBase, result: CheckResult, cache: IndexCache) -> None:
     """Leave each example out of the index and ask it: it should still find its own entry or group.
 
     A collision means the entry's other examples do not cover that phrasing, or
     another entry's examples are too close; both are worth a look, neither stops the bot.
+    The findings are a function of the index, so they are kept in the index cache beside it.
     """
-    matcher = Matcher(kb)
+    from bot.understanding import matcher, phrases, text
+
+    owners = {e.id: e for e in kb.entries} | {g.id: g for g in kb.out_of_scope}
+    examples, collisions = cache.load_or_build(
+        "selftest", matcher.index_inputs(kb), code_version([matcher, phrases, text, sys.modules[__name__]]),
+        build=lambda: _leave_one_out(kb, cache), use=_findings)
+    result.examples += examples
+    for owner_id, example, where in collisions:
+        owner = owners[owner_id]
+        result.collisions += 1
+        result.problems.append(Problem(owner.file, owner.line, f"example {example!r} of {owner_id} retrieves {where}", "warning"))
+
+
+def _leave_one_out(kb: KnowledgeBase, cache: IndexCache) -> dict[str, np.ndarray]:
+    matcher = build_matcher(kb, cache)  # the index the bot will load, from the cache when it was built before
     groups = {g.id: g for g in kb.out_of_scope}
+    examples, found = 0, []
     for doc, text in enumerate(matcher.doc_text):
         kind, owner_id = matcher.doc_owner(doc)
         owner = kb.entry(owner_id) if kind == "entry" else groups[owner_id]
         if owner is None or text not in {q for qs in owner.examples.values() for q in qs}:
             continue
-        result.examples += 1
+        examples += 1
         match = matcher.match(text, exclude_doc=doc)
         got = match.group if match.outcome == "redirected" else match.entry_id
         if got != owner_id:
-            result.collisions += 1
-            where = got if got else f"no entry ({match.outcome})"
-            result.problems.append(Problem(owner.file, owner.line, f"example {text!r} of {owner_id} retrieves {where}", "warning"))
+            found += [owner_id, text, got if got else f"no entry ({match.outcome})"]
+    return {"examples": np.array([examples]), "collisions": np.frombuffer("\n".join(found).encode(), dtype=np.uint8)}
+
+
+def _findings(arrays: Mapping[str, np.ndarray]) -> tuple[int, list[tuple[str, str, str]]]:
+    """(examples asked, [(owner id, example, what it retrieved)]) from the self-test's arrays."""
+    fields = arrays["collisions"].tobytes().decode("utf-8").split("\n") if len(arrays["collisions"]) else []
+    if len(fields) % 3:
+        raise ValueError("the self-test's findings are cut short")
+    return int(arrays["examples"][0]), [(fields[i], fields[i + 1], fields[i + 2]) for i in range(0, len(fields), 3)]
 
 
 def report(result: CheckResult) -> str:

@@ -9,6 +9,7 @@ the bot does not need it to answer, so a broken glossary never stops the bot.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,8 @@ class WrongWord:
 
     def found_in(self, line: str) -> bool:
         """Whether ``line`` uses the word as a whole word outside every ``unless`` phrase."""
-        words, word = tokens(line), tokens(self.word)
-        excused = [(p, _find(p, word)[0]) for p in map(tokens, self.unless)]
+        words, word = _tokens(line), _tokens(self.word)
+        excused = [(p, _find(p, word)[0]) for p in map(_tokens, self.unless)]
         for start in _find(words, word):
             if not any(words[start - at : start - at + len(p)] == p for p, at in excused if start >= at):
                 return True
@@ -56,7 +57,12 @@ class Term:
     wrong: tuple[WrongWord, ...]
 
 
-def _find(haystack: list[str], needle: list[str]) -> list[int]:
+@functools.lru_cache(maxsize=8192)  # every answer line is read once for each wrong word of the glossary
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokens(text))
+
+
+def _find(haystack: list[str] | tuple[str, ...], needle: list[str] | tuple[str, ...]) -> list[int]:
     n = len(needle)
     return [i for i in range(len(haystack) - n + 1) if n and haystack[i : i + n] == needle]
 

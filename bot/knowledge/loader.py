@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+import numpy as np
 
 from bot.knowledge.facts import placeholders
+from bot.knowledge import glossary as glossary_module
 from bot.knowledge import recordings
 from bot.knowledge import translation
 from bot.knowledge.glossary import read_glossary, wrong_terms
+from bot.knowledge.indexcache import IndexCache, code_version
 from bot.knowledge.model import (
     ANSWER_LANGUAGES,
     ENTRY_ID,
@@ -42,6 +47,7 @@ from bot.knowledge.model import (
     frozen_map,
 )
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
+from bot.understanding import text as text_module
 from bot.understanding.text import normalise
 
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -77,16 +83,35 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     return kb
 
 
-def load_with_problems(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """Load and validate; the knowledge base is ``None`` when any problem is an error."""
-    reader = _Reader(root)
+def load_with_problems(root: Path, cache: IndexCache | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+    """Load and validate; the knowledge base is ``None`` when any problem is an error.
+
+    ``cache``: where the translation check's findings are kept between starts (the slowest check, and a function
+    of the files' text): a start with the same files reads them instead of comparing every answer again.
+    """
+    reader = _Reader(root, cache or IndexCache(None))
     kb = reader.read()
     return (None if reader.has_errors else kb), reader.problems
 
 
+def _problem_arrays(problems: list[Problem]) -> dict[str, np.ndarray]:
+    fields = [f for p in problems for f in (p.file, p.message, p.severity)]
+    return {"lines": np.array([p.line for p in problems], dtype=np.int64),
+            "text": np.frombuffer("\0".join(fields).encode("utf-8"), dtype=np.uint8)}
+
+
+def _problems_from(arrays: Mapping[str, np.ndarray]) -> list[Problem]:
+    fields = arrays["text"].tobytes().decode("utf-8").split("\0") if len(arrays["text"]) else []
+    lines = arrays["lines"].tolist()
+    if len(fields) != 3 * len(lines):
+        raise ValueError("the findings are cut short")
+    return [Problem(fields[3 * i], line, fields[3 * i + 1], fields[3 * i + 2]) for i, line in enumerate(lines)]
+
+
 class _Reader:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, cache: IndexCache):
         self.root = root
+        self.cache = cache
         self.problems: list[Problem] = []
         self.ids_seen: set[str] = set()
         self.unreadable = False  # a file that does not parse hides its ids from the related-id check
@@ -148,12 +173,24 @@ class _Reader:
         return kb
 
     def check_translations(self, kb: KnowledgeBase, glossary: Path) -> None:
-        """The same figures in en, ur, sd and ur-Latn (errors), and no word the glossary marks wrong (warnings)."""
+        """The same figures in en, ur, sd and ur-Latn (errors), and no word the glossary marks wrong (warnings).
+
+        The findings are a function of the files' text (answers, their lines, the glossary) and of the checks'
+        code: they are kept in the cache under a hash of both."""
+        files = sorted(self.root.rglob("*.yaml"))
+        inputs = "\0".join([self.root.name, *(f"{p.relative_to(self.root)}\0{p.read_text(encoding='utf-8')}"
+                                               for p in files)]).encode("utf-8")
+        code = code_version([translation, glossary_module, sys.modules[__name__], text_module])
+        self.problems += self.cache.load_or_build("translations", inputs, code,
+                                                  build=lambda: _problem_arrays(self.translation_problems(kb, glossary)),
+                                                  use=_problems_from)
+
+    def translation_problems(self, kb: KnowledgeBase, glossary: Path) -> list[Problem]:
         terms, problems = read_glossary(glossary, self.display(glossary), kb)
-        self.problems += problems
         for entry in kb.entries:
-            self.problems += translation.compare(entry)
-            self.problems += wrong_terms(terms, entry)
+            problems += translation.compare(entry)
+            problems += wrong_terms(terms, entry)
+        return problems
 
     def read_topics(self, path: Path) -> list[Topic]:
         name, data = self.parse(path)

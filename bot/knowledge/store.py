@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version
 from bot.knowledge.loader import load_with_problems, KnowledgeError
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
-from bot.understanding.matcher import Matcher
+
+if TYPE_CHECKING:  # the matcher (numpy work) is imported when a store is built, not by importing this module
+    from bot.understanding.matcher import Matcher
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 
@@ -19,20 +23,49 @@ class Loaded:
     matcher: Matcher
 
 
+def load_knowledge(root: Path = DEFAULT_ROOT) -> KnowledgeBase:
+    """The knowledge base alone, without a matcher: for commands that never match a message (reports)."""
+    kb, problems = load_with_problems(root)
+    if kb is None:
+        raise KnowledgeError(problems)
+    return kb
+
+
+def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
+    """The matcher for ``kb``, its index from ``cache`` when it was built before from the same entries and code.
+
+    Another trained component joins the cache the same way: a name, its inputs from the knowledge base as
+    bytes, the modules whose code shapes it, a function that trains its arrays and one that makes the
+    component from them (raising ValueError or KeyError when they do not fit).
+    """
+    from bot.understanding import matcher, phrases, text
+
+    return cache.load_or_build(
+        "matcher", matcher.index_inputs(kb),
+        code_version([matcher, phrases, text], ["sklearn"]),
+        build=lambda: matcher.Matcher(kb).index,
+        use=lambda index: matcher.Matcher(kb, index=index),
+    )
+
+
 class KnowledgeStore:
     """Holds one valid knowledge base with its matcher.
 
     :meth:`reload` builds the new pair completely before swapping it in with a
     single assignment, so a broken edit never replaces a working knowledge base
     and a question being answered during a reload sees either the old or the new.
+
+    ``cache_dir``: where trained indexes are kept between starts (see :mod:`bot.knowledge.indexcache`);
+    by default ``BOT_CACHE_DIR`` or ``cache`` under ``BOT_DATA_DIR``.
     """
 
-    def __init__(self, root: Path = DEFAULT_ROOT):
+    def __init__(self, root: Path = DEFAULT_ROOT, cache_dir: Path | None = None):
         self.root = root
-        kb, problems = load_with_problems(root)
+        self.cache = IndexCache(cache_dir or cache_dir_from_env())
+        kb, problems = load_with_problems(root, self.cache)
         if kb is None:
             raise KnowledgeError(problems)
-        self.current = Loaded(kb, Matcher(kb))
+        self.current = Loaded(kb, build_matcher(kb, self.cache))
         self.warnings = [p for p in problems if p.severity == "warning"]
 
     @property
@@ -45,8 +78,8 @@ class KnowledgeStore:
 
     def reload(self) -> list[Problem]:
         """Load again from disk. Returns the problems; on any error the old knowledge base stays."""
-        kb, problems = load_with_problems(self.root)
+        kb, problems = load_with_problems(self.root, self.cache)
         if kb is not None:
-            self.current = Loaded(kb, Matcher(kb))
+            self.current = Loaded(kb, build_matcher(kb, self.cache))
             self.warnings = [p for p in problems if p.severity == "warning"]
         return problems

@@ -18,6 +18,7 @@ repeat a figure in one language and not in another):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -84,19 +85,29 @@ class Figures:
     phone_text: dict[str, str]  # international form -> as written, for messages
 
 
+_FIVE_DIGITS = re.compile(r"\d(?:\D*\d){4}")
+
+
 def figures(text: str) -> Figures:
     placeholders = frozenset(m.group(0) for m in PLACEHOLDER.finditer(text))
     text = re.sub(r"(\d*)([½¼¾])", lambda m: (m.group(1) or "0") + _VULGAR[m.group(2)], PLACEHOLDER.sub(" ", text))
     text = _YEAR_RANGE.sub(_full_year_range, clean(text).replace("٬", ",").replace("٫", "."))
     phone_text: dict[str, str] = {}
-    for match in phonenumbers.PhoneNumberMatcher(text, "PK", leniency=phonenumbers.Leniency.VALID):
+    # No valid number has fewer than 5 digits (Pakistani ones 8 or more, any with its country code at least 5;
+    # short codes such as 15 or 1122 are not valid numbers): the matcher, slow, reads only answers that could hold one.
+    digits = _FIVE_DIGITS.search(text) is not None
+    for match in phonenumbers.PhoneNumberMatcher(text, "PK", leniency=phonenumbers.Leniency.VALID) if digits else ():
         phone_text.setdefault(phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164), match.raw_string)
         text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
     return Figures(frozenset(_numbers(text)), placeholders, frozenset(phone_text), phone_text)
 
 
+# Every word of every answer is looked up at each load; answers repeat their words, so each is normalised once.
+_normal_word = functools.lru_cache(maxsize=16384)(normalise)
+
+
 def _numbers(text: str) -> list[Fraction]:
-    out = [_NUMBER_WORDS[w] for w in map(normalise, _WORD.findall(text)) if w in _NUMBER_WORDS]
+    out = [_NUMBER_WORDS[w] for w in map(_normal_word, _WORD.findall(text)) if w in _NUMBER_WORDS]
     for m in _NUMBER.finditer(text):
         if m.group("hour"):
             out.append(Fraction(int(m.group("hour"))) + Fraction(int(m.group("minute")), 60))

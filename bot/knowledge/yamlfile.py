@@ -30,8 +30,8 @@ class LineList(list):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that attaches 1-based line numbers and refuses duplicate keys."""
+class _Lines(yaml.constructor.SafeConstructor):
+    """A safe loader (no arbitrary objects) that attaches 1-based line numbers and refuses duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineMap:
         seen: dict = {}
@@ -66,9 +66,18 @@ class _LineLoader(yaml.SafeLoader):
             return self.construct_scalar(node)
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+class _LineLoader(_Lines, yaml.SafeLoader):
+    """In Python: slow, but its syntax errors name the line staff need to look at."""
+
+
+class _FastLineLoader(_Lines, yaml.CSafeLoader):
+    """On libyaml (several times faster): for a file without syntax errors, the same values and lines."""
+
+
+for _loader in (_LineLoader, _FastLineLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_yaml_timestamp)  # type: ignore[type-var]
+    _loader.add_constructor("tag:yaml.org,2002:map", _loader.construct_mapping)  # type: ignore[type-var]
+    _loader.add_constructor("tag:yaml.org,2002:seq", _loader.construct_sequence)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,10 @@ def read_yaml(path: Path, display: str) -> object:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise YamlFileError(Problem(display, 0, f"not UTF-8 text ({e.reason}); save the file as UTF-8")) from e
+    try:
+        return yaml.load(text, Loader=_FastLineLoader)  # noqa: S506 - a CSafeLoader subclass
+    except yaml.YAMLError:
+        pass  # read it again in Python, whose messages point at the right line
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as e:

@@ -29,14 +29,16 @@ Everything is in memory; there is no model to download.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
-import scipy.sparse as sparse
-from sklearn.linear_model import SGDClassifier
 
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex
@@ -60,6 +62,9 @@ _CLASSIFIER = 1.0
 # The classifier: logistic regression fitted by 15 passes of stochastic gradient descent (about
 # a second for the bundled knowledge base; lbfgs to convergence took 7 s and ranked no better).
 _CLASSIFIER_ALPHA, _CLASSIFIER_EPOCHS = 1e-5, 15
+# One-vs-rest training costs classes x documents: about 3 s at this many classes, 30 s at 500. A larger
+# knowledge base ranks by similarity alone (its index builds in seconds); the bundled one has 56 classes.
+_CLASSIFIER_MAX_CLASSES = 150
 # Messages with fewer content words than this are not split into clauses.
 _MIN_SPLIT_WORDS = 8
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+")
@@ -137,19 +142,29 @@ def _features(toks: list[str], concepts: list[str]) -> tuple[Counter[str], Count
     variants and Urdu/Sindhi inflections (چھٹی, چھٹیاں, چھٹیوں share most of their n-grams).
     """
     words = Counter(["w" + t for t in toks] + [f"p{a} {b}" for a, b in zip(toks, toks[1:])] + ["g" + c for c in concepts])
-    grams = []
+    grams: list[str] = []
     for tok in toks:
-        padded = f" {tok} "
-        size = len(padded)
-        for n in range(2, 6):
-            grams.extend("c" + padded[i : i + n] for i in range(size - n + 1))
+        grams.extend(_grams(tok))
     return words, Counter(grams)
 
 
-class Matcher:
-    """An index over one knowledge base. Build once per load; :meth:`match` only reads it."""
+@functools.lru_cache(maxsize=65536)  # workers' words repeat: each word's n-grams are listed once
+def _grams(tok: str) -> tuple[str, ...]:
+    padded = f" {tok} "
+    size = len(padded)
+    return tuple("c" + padded[i : i + n] for n in range(2, 6) for i in range(size - n + 1))
 
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds()):
+
+class Matcher:
+    """An index over one knowledge base. Build once per load; :meth:`match` only reads it.
+
+    The index is a handful of arrays (:attr:`index`, see :func:`build_index`): the knowledge store saves them
+    in its cache and passes them back as ``index`` on the next start, so a start that finds them costs
+    milliseconds instead of a training run, and gives exactly the same decisions.
+    """
+
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds(),
+                 index: Mapping[str, np.ndarray] | None = None):
         self.thresholds = thresholds
         vocab = kb.vocabulary
         self._concepts = PhraseIndex((w, g) for g, words in vocab.groups.items() for w in words)
@@ -158,25 +173,47 @@ class Matcher:
         self._filler = {t for w in kb.smalltalk_filler for t in tokens(w)}
         self.entry_ids: list[str] = [e.id for e in kb.entries]
         self.group_ids: list[str] = [g.id for g in kb.out_of_scope]
-        n_entries = len(self.entry_ids)
+        self._n_entries = len(self.entry_ids)
+        texts = _class_texts(kb)
+        n_classes = len(texts)
+        if index is None:
+            index = self._build(texts)
+        self.index = dict(index)
+        kept = iter(index["doc_kept"].tolist())
+        self.doc_text: list[str] = [text for class_texts in texts for text in class_texts if next(kept)]
+        # Documents are grouped by class, in class order: entries first, then out-of-scope groups.
+        self.doc_entry = index["doc_class"]
+        if len(self.doc_entry) != len(self.doc_text) or (len(self.doc_entry) and self.doc_entry.max() >= n_classes):
+            raise ValueError("the index was built for another knowledge base")
+        features = _unjoin(index["features"])
+        self._column = {f: i for i, f in enumerate(features)}
+        self._idf: np.ndarray = index["idf"]
+        self.idf = dict(zip(features, self._idf.tolist()))
+        self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
+        words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
+        self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
+                                             for a, b in zip(words_at[:-1].tolist(), words_at[1:].tolist())]
+        if len(self._class_words) != n_classes:
+            raise ValueError("the index was built for another knowledge base")
+        self._doc_index = _Postings(len(features), index, "doc", len(self.doc_entry))
+        self._centroid_index = _Postings(len(features), index, "centroid", n_classes)
+        self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
+        self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
+        self._classifier = _Classifier(len(features), index, n_classes)
 
+    def _build(self, class_texts: list[list[str]]) -> dict[str, np.ndarray]:
+        """Train the index: TF-IDF weights, document and centroid vectors, the classifier's weights."""
         raw: list[tuple[Counter[str], Counter[str]]] = []
         doc_class: list[int] = []
-        self.doc_text: list[str] = []
-        class_texts = [[*e.title.values(), *e.keywords, *(q for qs in e.examples.values() for q in qs)] for e in kb.entries]
-        class_texts += [[q for qs in g.examples.values() for q in qs] for g in kb.out_of_scope]
+        kept: list[bool] = []
         for idx, texts in enumerate(class_texts):
             for text in texts:
                 words, chars = self._features(text)
+                kept.append(bool(words))
                 if words:
                     raw.append((words, chars))
                     doc_class.append(idx)
-                    self.doc_text.append(text)
-        # Documents are grouped by class, in class order: entries first, then out-of-scope groups.
-        self.doc_entry = np.array(doc_class, dtype=np.int32)
-        self._n_entries = n_entries
-        n_classes = n_entries + len(self.group_ids)
-
+        n_classes = len(class_texts)
         n_docs = max(len(raw), 1)
         df: Counter[str] = Counter()
         for words, chars in raw:
@@ -184,21 +221,30 @@ class Matcher:
             df.update(chars.keys())
         self.idf = {f: math.log((1 + n_docs) / (1 + d)) + 1 for f, d in df.items()}
         self._unseen_idf = math.log(1 + n_docs) + 1
+        column = {f: i for i, f in enumerate(df)}
 
-        self._class_words: list[set[str]] = [set() for _ in range(n_classes)]
+        class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
-            self._class_words[idx].update(words)
+            class_words[idx].update(words)
         doc_vectors = [self._vector(words, chars) for words, chars in raw]
         centroids: list[dict[str, float]] = [{} for _ in range(n_classes)]
         for idx, vec in zip(doc_class, doc_vectors):
             acc = centroids[idx]
             for f, w in vec.items():
                 acc[f] = acc.get(f, 0.0) + w
-        self._doc_index = _Postings(doc_vectors)
-        self._centroid_index = _Postings([_unit(c) for c in centroids])
-        self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
-        self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
-        self._classifier = _Classifier(doc_vectors, self.doc_entry, n_classes)
+        word_cols = [sorted(column[f] for f in words) for words in class_words]
+        index = {
+            "doc_kept": np.array(kept, dtype=bool),
+            "doc_class": np.array(doc_class, dtype=np.int32),
+            "features": _join(list(df)),
+            "idf": np.array(list(self.idf.values()), dtype=np.float64),
+            "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
+            "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
+        }
+        index |= _Postings.arrays(column, doc_vectors, "doc")
+        index |= _Postings.arrays(column, [_unit(c) for c in centroids], "centroid")
+        index |= _Classifier.train(column, doc_vectors, np.array(doc_class, dtype=np.int32))
+        return index
 
     def doc_owner(self, doc: int) -> tuple[str, str]:
         """("entry" or "out-of-scope", id) of the class document ``doc`` belongs to."""
@@ -246,17 +292,35 @@ class Matcher:
 
     # -- scores -------------------------------------------------------------------------
 
-    def _scores(self, words: Counter[str], chars: Counter[str], exclude_doc: int | None) -> np.ndarray:
+    def _lookup(self, words: Counter[str], chars: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A message's vector (as :meth:`_vector` makes it, in numpy) as (columns, weights) of the features the
+        index knows, in the vector's order: words, then characters."""
+        n_words, n = len(words), len(words) + len(chars)
+        column = self._column
+        cols = np.fromiter((column.get(f, -1) for f in itertools.chain(words, chars)), dtype=np.int64, count=n)
+        counts = np.fromiter(itertools.chain(words.values(), chars.values()), dtype=np.float64, count=n)
+        known = cols >= 0
+        weights = (1 + np.log(counts)) * np.where(known, self._idf[cols], self._unseen_idf)
+        for block, share in ((weights[:n_words], _WORDS), (weights[n_words:], _CHARS)):  # each block a unit vector,
+            norm = np.sqrt(block @ block)  # weighted; then the whole
+            if norm:
+                block /= norm
+                block *= share
+        norm = np.sqrt(weights @ weights)
+        if norm:
+            weights /= norm
+        return cols[known], weights[known]
+
+    def _scores(self, queries: list[tuple[np.ndarray, np.ndarray]], exclude_doc: int | None) -> np.ndarray:
+        """Each query's score for every class (one row a query), all in one pass over the index."""
         n_classes = len(self._has_docs)
-        if not words or not n_classes:
-            return np.zeros(n_classes)
-        query = self._vector(words, chars)
-        doc_scores = self._doc_index.dot(query)
-        if exclude_doc is not None:
-            doc_scores[exclude_doc] = 0.0
-        best = np.maximum.reduceat(doc_scores, self._starts) if len(doc_scores) else np.zeros(n_classes)
+        doc_scores = self._doc_index.dot(queries)
+        if exclude_doc is not None:  # the first query's own document, left out (kb check's self-test)
+            doc_scores[0, exclude_doc] = 0.0
+        best = np.maximum.reduceat(doc_scores, self._starts, axis=1) if doc_scores.shape[1] else \
+            np.zeros((len(queries), n_classes))
         best = np.where(self._has_docs, best, 0.0)
-        similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(query)
+        similarity = _BEST * best + (1 - _BEST) * self._centroid_index.dot(queries)
         # Not clipped at 1: two entries a message fits very well must still be told apart by how well.
         return np.maximum(similarity * _CONFIDENCE_SCALE, 0.0)
 
@@ -265,21 +329,34 @@ class Matcher:
         known = self._class_words[idx]
         return sum(w * w for f, w in words.items() if f in known)
 
-    def _clause_scores(self, text: str, whole: np.ndarray, n_words: int) -> np.ndarray:
-        """The whole message's scores, raised where one clause alone fits a class better."""
-        if n_words < _MIN_SPLIT_WORDS:
-            return whole
-        combined = whole
-        for clause in _CLAUSE_BREAK.split(text):
-            words, chars, _ = self._query(clause)
-            if _word_count(words) >= 2:
-                combined = np.maximum(combined, _CLAUSE_WEIGHT * self._scores(words, chars, None))
-        return combined
+    def _similarity(self, text: str, words: Counter[str], chars: Counter[str],
+                    exclude_doc: int | None = None) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """(the whole message's scores for every class; those scores raised where one clause alone fits a class
+        better; the message's looked-up vector, for the classifier). The message and its clauses are scored in one
+        pass over the index: a story of ten clauses costs about what one message does."""
+        query = self._lookup(words, chars)
+        if not words or not len(self._has_docs):
+            zeros = np.zeros(len(self._has_docs))
+            return zeros, zeros, query
+        clauses = []
+        if _word_count(words) >= _MIN_SPLIT_WORDS:
+            # A clause with the message's own words, or another clause's, cannot raise a score (the message's own
+            # can when the message's scores leave a document out: kb check's self-test).
+            seen = [(words, chars)] if exclude_doc is None else []
+            for clause in _CLAUSE_BREAK.split(text):
+                clause_words, clause_chars, _ = self._query(clause)
+                if _word_count(clause_words) >= 2 and (clause_words, clause_chars) not in seen:
+                    seen.append((clause_words, clause_chars))
+                    clauses.append(self._lookup(clause_words, clause_chars))
+        scores = self._scores([query, *clauses], exclude_doc)
+        whole = scores[0]
+        combined = np.maximum(whole, (_CLAUSE_WEIGHT * scores[1:]).max(axis=0)) if clauses else whole
+        return whole, combined, query
 
     def similarities(self, text: str) -> dict[str, float]:
         """How close ``text`` is to every entry and out-of-scope group, by id (for staff tools: guesses)."""
         words, chars, _ = self._query(text)
-        scores = self._clause_scores(text, self._scores(words, chars, None), _word_count(words))
+        scores = self._similarity(text, words, chars)[1]
         return dict(zip(self.entry_ids + self.group_ids, map(float, scores)))
 
     # -- decision -------------------------------------------------------------------------
@@ -297,14 +374,13 @@ class Matcher:
         if kind:
             return Match("smalltalk", None, (), kind)
         word_feats, char_feats, signal = self._query(text)
-        whole = self._scores(word_feats, char_feats, exclude_doc)
+        whole, similarity, query = self._similarity(text, word_feats, char_feats, exclude_doc)
         if not whole.any():  # nothing in the message that the knowledge base knows
             return Match("declined", None, ())
-        similarity = self._clause_scores(text, whole, _word_count(word_feats))
         # Rank by similarity and the classifier together; decide on similarity, whose scale the thresholds know.
         ranking = similarity
         if exclude_doc is None:  # the classifier has learnt every document: leaving one out is for similarity only
-            ranking = similarity + _CLASSIFIER * self._classifier.probabilities(self._vector(word_feats, char_feats))
+            ranking = similarity + _CLASSIFIER * self._classifier.probabilities(*query)
         entries, groups = ranking[: self._n_entries], ranking[self._n_entries :]
         t = self.thresholds
         top = np.argsort(-entries, kind="stable")[:3]
@@ -335,58 +411,86 @@ class _Classifier:
     The centroid similarity says how like an entry a message is; the classifier
     learns which features tell neighbouring entries apart (maternity leave from
     maternity job protection), which a centroid cannot. Ranking uses both.
+    Trained with scikit-learn (imported only to train); scoring needs only its weights.
     """
 
-    def __init__(self, doc_vectors: list[dict[str, float]], doc_class: np.ndarray, n_classes: int):
+    def __init__(self, n_features: int, index: Mapping[str, np.ndarray], n_classes: int):
         self.n_classes = n_classes
-        self.columns: dict[str, int] = {}
-        for vec in doc_vectors:
-            for f in vec:
-                self.columns.setdefault(f, len(self.columns))
-        self.model: SGDClassifier | None = None
-        if len(set(doc_class.tolist())) >= 2:
-            # A fixed number of passes, not a tolerance: the same index every load (random_state too).
-            self.model = SGDClassifier(loss="log_loss", alpha=_CLASSIFIER_ALPHA, max_iter=_CLASSIFIER_EPOCHS, tol=None,
-                                       random_state=0)
-            self.model.fit(self._matrix(doc_vectors), doc_class)
-        # Feature -> each class's weight, for scoring one message at a time (see probabilities).
-        self._weights = self.model.coef_.T.copy() if self.model is not None and len(self.model.classes_) > 2 else None
+        # Feature -> each class's weight (one column for two classes: scikit-learn's binary form).
+        self.classes: np.ndarray = index["clf_classes"]
+        self.intercept: np.ndarray = index["clf_intercept"]
+        self.weights: np.ndarray = index["clf_weights"]
+        if len(self.classes) and self.weights.shape != (n_features, len(self.intercept)):
+            raise ValueError("the classifier's weights do not fit the features")
 
-    def _matrix(self, vectors: list[dict[str, float]]) -> sparse.csr_matrix:
+    @staticmethod
+    def train(column: dict[str, int], doc_vectors: list[dict[str, float]], doc_class: np.ndarray) -> dict[str, np.ndarray]:
+        if not 2 <= len(set(doc_class.tolist())) <= _CLASSIFIER_MAX_CLASSES:
+            return {"clf_classes": np.zeros(0, dtype=np.int32), "clf_intercept": np.zeros(0),
+                    "clf_weights": np.zeros((0, 0))}
+        import scipy.sparse as sparse
+        from sklearn.linear_model import SGDClassifier
+
         data: list[float] = []
         cols: list[int] = []
         indptr = [0]
-        for vec in vectors:
+        for vec in doc_vectors:
             for f, w in vec.items():
-                col = self.columns.get(f)
-                if col is not None:
-                    cols.append(col)
-                    data.append(w)
+                cols.append(column[f])
+                data.append(w)
             indptr.append(len(cols))
-        return sparse.csr_matrix((data, cols, indptr), shape=(len(vectors), len(self.columns)))
+        matrix = sparse.csr_matrix((data, cols, indptr), shape=(len(doc_vectors), len(column)))
+        # A fixed number of passes, not a tolerance: the same index every load (random_state too).
+        model = SGDClassifier(loss="log_loss", alpha=_CLASSIFIER_ALPHA, max_iter=_CLASSIFIER_EPOCHS, tol=None,
+                              random_state=0)
+        model.fit(matrix, doc_class)
+        return {"clf_classes": model.classes_.astype(np.int32), "clf_intercept": model.intercept_.copy(),
+                "clf_weights": model.coef_.T.copy()}
 
-    def probabilities(self, vector: dict[str, float]) -> np.ndarray:
-        """Each class's probability for a message's vector (zeros without a model).
+    def probabilities(self, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Each class's probability for a message's vector, as columns and weights (zeros without a model).
 
-        Computed here as scikit-learn's one-vs-rest ``predict_proba`` does (the
-        logistic of each class's decision, normalised to sum to one), from the
-        rows of the weight matrix the message's features select: calling
-        ``predict_proba`` on one message costs milliseconds in input checks.
+        Computed as scikit-learn's one-vs-rest ``predict_proba`` does (the
+        logistic of each class's decision, normalised to sum to one; for two
+        classes, the logistic of the one decision and its complement), from the
+        rows of the weight matrix the message's features select.
         """
         out = np.zeros(self.n_classes)
-        if self.model is None:
+        if not len(self.classes):
             return out
-        if self._weights is None:  # two classes: scikit-learn's binary form
-            out[self.model.classes_] = self.model.predict_proba(self._matrix([vector]))[0]
-            return out
-        cols = [(self.columns[f], w) for f, w in vector.items() if f in self.columns]
-        decision = self.model.intercept_.copy()
-        if cols:
-            index, weights = zip(*cols)
-            decision += np.asarray(weights) @ self._weights[list(index)]
+        decision = self.intercept.copy()
+        if len(cols):
+            decision += weights @ self.weights[cols]
         prob = 1.0 / (1.0 + np.exp(-decision))
-        out[self.model.classes_] = prob / prob.sum()
+        if len(self.classes) == 2:
+            out[self.classes] = (1.0 - prob[0], prob[0])
+        else:
+            out[self.classes] = prob / prob.sum()
         return out
+
+
+def _class_texts(kb: KnowledgeBase) -> list[list[str]]:
+    """Each class's documents: an entry's titles, keywords and examples; an out-of-scope group's examples."""
+    texts = [[*e.title.values(), *e.keywords, *(q for qs in e.examples.values() for q in qs)] for e in kb.entries]
+    return texts + [[q for qs in g.examples.values() for q in qs] for g in kb.out_of_scope]
+
+
+def index_inputs(kb: KnowledgeBase) -> bytes:
+    """Everything of the knowledge base the index is a function of, as bytes to hash (the cache's key); the
+    ids too, which the index does not hold but what is cached beside it may (kb check's findings)."""
+    vocab = kb.vocabulary
+    ids = [e.id for e in kb.entries] + [g.id for g in kb.out_of_scope]
+    return json.dumps([ids, _class_texts(kb), sorted((g, list(w)) for g, w in vocab.groups.items()), list(vocab.story)],
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _join(strings: list[str]) -> np.ndarray:
+    """Feature names as one UTF-8 array (features never hold a newline: they are made of tokens)."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unjoin(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
 
 
 def _unit(vec: dict[str, float]) -> dict[str, float]:
@@ -395,27 +499,38 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
 
 
 class _Postings:
-    """Feature -> (row ids, weights): a sparse matrix stored by column for fast query products."""
+    """Feature -> (row ids, weights): a sparse matrix stored by column (CSC) for fast query products."""
 
-    def __init__(self, rows: list[dict[str, float]]):
-        cols: dict[str, tuple[list[int], list[float]]] = {}
-        for r, vec in enumerate(rows):
-            for f, w in vec.items():
-                ids, ws = cols.setdefault(f, ([], []))
-                ids.append(r)
-                ws.append(w)
-        self.n = len(rows)
-        self.cols = {f: (np.array(ids, dtype=np.int32), np.array(ws)) for f, (ids, ws) in cols.items()}
+    def __init__(self, n_features: int, index: Mapping[str, np.ndarray], name: str, n: int):
+        self.n = n
+        self.indptr: np.ndarray = index[f"{name}_indptr"]
+        self.rows: np.ndarray = index[f"{name}_rows"]
+        self.weights: np.ndarray = index[f"{name}_weights"]
+        if len(self.indptr) != n_features + 1 or len(self.rows) != len(self.weights) or \
+                (len(self.rows) and self.rows.max() >= n):
+            raise ValueError(f"the {name} postings do not fit the features")
 
-    def dot(self, query: dict[str, float]) -> np.ndarray:
-        cols, qweights = [], []
-        for f, w in query.items():
-            col = self.cols.get(f)
-            if col is not None:
-                cols.append(col)
-                qweights.append(w)
-        if not cols:
-            return np.zeros(self.n)
-        ids = np.concatenate([c[0] for c in cols])
-        weights = np.concatenate([c[1] for c in cols]) * np.repeat(qweights, [len(c[0]) for c in cols])
-        return np.bincount(ids, weights=weights, minlength=self.n)
+    @staticmethod
+    def arrays(column: dict[str, int], rows: list[dict[str, float]], name: str) -> dict[str, np.ndarray]:
+        n = sum(map(len, rows))
+        cols = np.fromiter((column[f] for vec in rows for f in vec), dtype=np.int64, count=n)
+        weights = np.fromiter((w for vec in rows for w in vec.values()), dtype=np.float64, count=n)
+        row_ids = np.repeat(np.arange(len(rows), dtype=np.int32), [len(vec) for vec in rows])
+        by_column = np.argsort(cols, kind="stable")  # stable: each column's rows stay in ascending order
+        return {f"{name}_indptr": np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=len(column)))]).astype(np.int64),
+                f"{name}_rows": row_ids[by_column], f"{name}_weights": weights[by_column]}
+
+    def dot(self, queries: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Each query's (columns, weights) product with every row: one row of the result a query."""
+        cols = np.concatenate([c for c, _ in queries])
+        qweights = np.concatenate([w for _, w in queries])
+        starts, lengths = self.indptr[cols], self.indptr[cols + 1] - self.indptr[cols]
+        # The positions of every selected column's entries, in query order (one gather instead of a loop).
+        offsets = np.cumsum(lengths) - lengths
+        at = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
+        weights = self.weights[at] * np.repeat(qweights, lengths)
+        rows = self.rows[at]
+        if len(queries) > 1:  # query i's products land in row i
+            which = np.repeat(np.arange(len(queries)), [len(c) for c, _ in queries])
+            rows = rows + np.repeat(which, lengths) * self.n
+        return np.bincount(rows, weights=weights, minlength=self.n * len(queries)).reshape(len(queries), self.n)

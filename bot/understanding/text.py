@@ -13,6 +13,7 @@ Sindhi word never collapses into an Urdu one.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -101,6 +102,7 @@ ROMAN_URDU_VARIANTS: dict[str, str] = {
 _VOWELS = set("aeiou")
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of one word, called for every word of every text
 def _latin_token(token: str) -> str:
     t = re.sub(r"(.)\1{2,}", r"\1", token)  # stretched for emphasis: "pleeease", "nahiii"
     t = t.replace("ee", "i").replace("oo", "u").replace("q", "k")
@@ -122,9 +124,12 @@ def clean(text: str) -> str:
     return text.translate(_INVISIBLE).translate(_DIGITS).translate(_DIACRITICS)
 
 
+# Combining marks below the Arabic block (Latin accents and the like); Arabic-script marks are handled above.
+_LATIN_MARKS = dict.fromkeys(c for c in range(0x0600) if unicodedata.combining(chr(c)))
+
+
 def _strip_latin_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not (unicodedata.combining(c) and c < "\u0600"))
+    return unicodedata.normalize("NFD", text).translate(_LATIN_MARKS)
 
 
 def normalise(text: str) -> str:
@@ -132,9 +137,14 @@ def normalise(text: str) -> str:
     return " ".join(tokens(text))
 
 
+# clean()'s tables, then the punctuation and the folding, as one table: they map disjoint characters, and
+# none maps a character to one another changes, so one pass gives what five would.
+_TOKEN_TABLE = {**_INVISIBLE, **_DIGITS, **_DIACRITICS, **_ARABIC_PUNCT, **_ARABIC_FOLD}
+
+
 def tokens(text: str) -> list[str]:
     """Normalised word tokens of ``text`` (Arabic-script and Latin words, digit runs)."""
-    text = clean(text).translate(_ARABIC_PUNCT).translate(_ARABIC_FOLD)
+    text = unicodedata.normalize("NFKC", text).translate(_TOKEN_TABLE)
     text = _strip_latin_accents(text).lower()
     out = []
     for tok in _TOKEN.findall(text):

@@ -1,0 +1,143 @@
+"""The trained index is built once and loaded on later starts: same decisions, never a stale or broken file."""
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.knowledge.indexcache import IndexCache
+from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded
+from bot.research import evaluation
+from bot.understanding.matcher import Matcher
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "eval" / "questions.yaml"
+
+
+def decisions(matcher: Matcher, texts: list[str]) -> list[tuple]:
+    out = []
+    for text in texts:
+        m = matcher.match(text)
+        out.append((m.outcome, m.group, [(c.entry_id, c.confidence) for c in m.candidates]))
+    return out
+
+
+def question_texts(store: KnowledgeStore) -> list[str]:
+    texts = [item.text for item in evaluation.load_items(QUESTIONS)]
+    return texts + [q for e in store.kb.entries for qs in e.examples.values() for q in qs][::5]
+
+
+def no_build(*args, **kwargs):
+    raise AssertionError("the index was trained again instead of loaded from the cache")
+
+
+@pytest.mark.slow
+def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store):
+    fresh = Matcher(store.kb)  # trained here
+    cache = IndexCache(tmp_path)
+    cache.load_or_build("matcher", b"kb", b"code", build=lambda: fresh.index, use=lambda index: None)  # saved
+    cached = cache.load_or_build("matcher", b"kb", b"code", build=no_build,
+                                 use=lambda index: Matcher(store.kb, index=index))  # loaded from the file
+    texts = question_texts(store)
+    assert decisions(cached, texts) == decisions(fresh, texts)
+    # and the question sets score the same (held-out: only the summary is compared)
+    fresh_store, cached_store = copy.copy(store), copy.copy(store)
+    fresh_store.current, cached_store.current = Loaded(store.kb, fresh), Loaded(store.kb, cached)
+    for items in (evaluation.load_items(QUESTIONS), evaluation.load_items(ROOT / "tests" / "eval" / "heldout.yaml")):
+        assert evaluation.summary(evaluation.run(cached_store, items)) == \
+            evaluation.summary(evaluation.run(fresh_store, items))
+
+
+def session_cache_copy(into: Path) -> Path:
+    """The indexes trained so far in this run, copied (a test that spoils or prunes them must not spoil the run's)."""
+    for path in Path(os.environ["BOT_CACHE_DIR"]).glob("*.npz"):
+        (into / path.name).write_bytes(path.read_bytes())
+    return into
+
+
+def test_the_cache_file_holds_plain_arrays_only(store):
+    """A cache file can never run code when loaded: no pickled objects in it."""
+    files = list(Path(os.environ["BOT_CACHE_DIR"]).glob("matcher-*.npz"))
+    assert files, "the session's store saved its index"
+    with np.load(files[0], allow_pickle=False) as data:
+        for name in data.files:
+            assert data[name].dtype != object
+
+
+@pytest.mark.slow
+def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch):
+    for path in session_cache_copy(tmp_path).glob("matcher-*.npz"):
+        whole = path.read_bytes()
+        path.write_bytes(whole[: len(whole) // 2])  # cut off, as by a full disk
+    rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    texts = question_texts(store)[:40]
+    assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
+    monkeypatch.setattr(Matcher, "_build", no_build)  # and the file written again is whole
+    assert decisions(KnowledgeStore(DEFAULT_ROOT, tmp_path).matcher, texts) == decisions(store.matcher, texts)
+
+
+@pytest.mark.slow
+def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store):
+    """A file whose arrays belong to another knowledge base (renamed by hand) is never used."""
+    for source in Path(os.environ["BOT_CACHE_DIR"]).glob("matcher-*.npz"):
+        with np.load(source, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        arrays["doc_class"] = arrays["doc_class"][:10]
+        np.savez(tmp_path / source.name, **arrays)
+    rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    texts = question_texts(store)[:40]
+    assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
+
+
+def test_an_edited_knowledge_base_trains_a_new_index(kb_copy, tmp_path, line_of):
+    """The key is the knowledge content: after an edit the old index is not used (the bot would answer from
+    examples that are gone)."""
+    before = KnowledgeStore(kb_copy, session_cache_copy(tmp_path))
+    files = set(tmp_path.glob("matcher-*.npz"))
+    assert before.matcher.match("zqx vorpal blorb quux").outcome == "declined"
+    wages = kb_copy / "entries" / "wages.yaml"
+    text = wages.read_text(encoding="utf-8")
+    wages.write_text(text.replace("examples:\n      en:\n", "examples:\n      en:\n        - zqx vorpal blorb quux\n", 1),
+                     encoding="utf-8")
+    after = KnowledgeStore(kb_copy, tmp_path)
+    assert len(set(tmp_path.glob("matcher-*.npz")) - files) == 1
+    assert after.matcher.match("zqx vorpal blorb quux").outcome != "declined"
+
+
+@pytest.mark.slow
+def test_a_cached_start_imports_no_scikit_learn(store):
+    """scikit-learn (2.5 s of imports) is for training only."""
+    code = ("import sys; from bot.knowledge.store import KnowledgeStore; KnowledgeStore(); "
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=os.environ.copy())
+    assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["purge"], ["export"], ["kb", "history"], ["report", "--out", "REPORT"]])
+def test_commands_that_match_no_text_import_no_matcher(command, tmp_path):
+    command = [str(tmp_path / "r.html") if part == "REPORT" else part for part in command]
+    code = ("import sys\nfrom bot.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('MATCHER', 'bot.understanding.matcher' in sys.modules)")
+    env = os.environ | {"BOT_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code, *command], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert "MATCHER False" in done.stdout, done.stdout + done.stderr
+
+
+def test_translation_findings_read_from_the_cache_are_the_checks_own(kb_copy, add_entry, tmp_path, monkeypatch):
+    """The translation check's findings are cached by the files' text: a second load reads them, the same ones."""
+    from bot.knowledge import translation
+    from bot.knowledge.check import check
+    from bot.knowledge.indexcache import IndexCache
+
+    add_entry("Complain within 7 days.", "شکایت کریں۔", "7 ڏينهن ۾ شڪايت ڪريو.")
+    first = [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems]
+    assert any("does not say the same as the English" in p for p in first)
+    monkeypatch.setattr(translation, "compare", lambda entry: pytest.fail("compared again"))
+    assert [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems] == first
