@@ -33,6 +33,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     if settings.whatsapp_configured:
+        from bot.bootstrap import bootstrap
         from bot.channels.whatsapp.server import run_whatsapp, whatsapp_running
 
         core = bootstrap(settings_for(args))
