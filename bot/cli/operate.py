@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from bot import doctor
 from bot.config import Settings
 from bot.stores import backup as store_backup
 from bot.stores.runlock import AlreadyRunning
@@ -20,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("restore", help="put a backup folder back into BOT_DATA_DIR (the bot must be stopped)")
     r.add_argument("folder", type=Path, help="one backup, e.g. /var/backups/nowbot/nowbot-20261204T020000Z")
     r.set_defaults(func=cmd_restore)
+    d = sub.add_parser("doctor", help="check a deployment before it goes live: settings, token, data folder, key "
+                                      "files, knowledge base, staff and case chats, WhatsApp settings")
+    d.add_argument("--quick", action="store_true", help="leave out asking every example of the knowledge base")
+    d.set_defaults(func=cmd_doctor)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -58,3 +64,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"The files it replaced are in {aside}; delete that folder once the bot runs well "
               "(it holds the same kind of data as the stores).")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    report = doctor.diagnose(os.environ, self_test=not args.quick, knowledge_dir=Path(args.knowledge))
+    print(f"Checking the settings in this environment, the data folder {report.settings.data_dir} and the knowledge "
+          f"base {report.settings.knowledge_dir}:")
+    if os.geteuid() == 0:
+        print("(You are root, who can write anywhere: run `sudo -u nowbot ... main.py doctor` to check what the bot's "
+              "user can do.)")
+    print(doctor.format_report(report))
+    return 0 if report.ok else 1
