@@ -47,14 +47,22 @@ def warning(what: str, fix: str) -> Finding:
 
 
 def settings_of(env: Mapping[str, str]) -> tuple[Settings, list[Finding]]:
-    """The settings, or (when one does not parse) the defaults with the paths and token from ``env``."""
+    """The settings, or (when some do not parse) the defaults with the paths and token from ``env``, and a
+    problem for each setting that does not parse (the bot itself stops at the first)."""
     try:
         return Settings.from_env(dict(env)), []
-    except SettingError as e:
-        fallback = Settings(token=env.get("TELEGRAM_BOT_TOKEN", ""), data_dir=Path(env.get("BOT_DATA_DIR", "data")),
-                            knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", str(Settings.knowledge_dir))))
-        return fallback, [problem(f"a setting does not parse: {e}",
-                                  "correct it in the environment file (see the settings table in the README)")]
+    except SettingError:
+        pass
+    found = []
+    for name in sorted(n for n in env if n.startswith(("BOT_", "TELEGRAM_"))):
+        try:
+            Settings.from_env({name: env[name]})
+        except SettingError as e:
+            found.append(problem(f"a setting does not parse: {e}",
+                                 "correct it in the environment file (see the settings table in the README)"))
+    fallback = Settings(token=env.get("TELEGRAM_BOT_TOKEN", ""), data_dir=Path(env.get("BOT_DATA_DIR", "data")),
+                        knowledge_dir=Path(env.get("BOT_KNOWLEDGE_DIR", str(Settings.knowledge_dir))))
+    return fallback, found
 
 
 def channels(env: Mapping[str, str], settings: Settings) -> list[Finding]:

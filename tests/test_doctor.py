@@ -50,10 +50,13 @@ def test_a_sound_deployment_has_no_problem(env):
     assert "ok       data folder can be written" in doctor.format_report(report)
 
 
-def test_a_setting_that_does_not_parse(env):
-    env["BOT_STOP_SECONDS"] = "six"
-    assert problems(env) == ["a setting does not parse: BOT_STOP_SECONDS must be a number, not 'six' Fix: correct it "
-                             "in the environment file (see the settings table in the README)"]
+def test_settings_that_do_not_parse_are_each_named(env):
+    env |= {"BOT_STOP_SECONDS": "six", "BOT_DIGEST_DAY": "someday"}
+    assert problems(env) == [
+        "a setting does not parse: BOT_DIGEST_DAY must be a weekday (mon, tue, ... sun) or off, not 'someday' Fix: "
+        "correct it in the environment file (see the settings table in the README)",
+        "a setting does not parse: BOT_STOP_SECONDS must be a number, not 'six' Fix: correct it "
+        "in the environment file (see the settings table in the README)"]
 
 
 @pytest.mark.parametrize("token, hint", [
