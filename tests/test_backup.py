@@ -230,3 +230,13 @@ def test_a_running_bot_under_load_is_backed_up_and_restored_with_nothing_lost(tm
     assert "SIGTERM received" in logs
     leaks = [s for s in (*questions, "731000", fake.token, fake.token.split(":")[1]) if s in logs]
     assert not leaks, leaks
+
+
+def test_a_second_bot_on_the_same_data_folder_refuses_to_start(tmp_path, monkeypatch, capfd):
+    from bot import cli
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-token")
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    with runlock.hold(tmp_path):  # the first bot
+        assert cli.main(["run"]) == 1
+    assert f"a bot (process {os.getpid()}) is running on {tmp_path}; one bot per data folder" in capfd.readouterr().err
