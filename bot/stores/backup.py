@@ -19,12 +19,14 @@ replaces to ``before-restore-<time>/``; if any step fails, the files already swa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,7 +131,7 @@ def backup(data_dir: Path, to: Path, keep: int = 14, now: dt.datetime | None = N
     try:
         items = _copy_into(data_dir, work)
         manifest = {"format": FORMAT, "created": now.isoformat(timespec="seconds"),
-                    "files": [item.__dict__ for item in items], "left_out": list(NEVER)}
+                    "files": [dataclasses.asdict(item) for item in items], "left_out": list(NEVER)}
         fd = os.open(work / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(json.dumps(manifest, indent=1) + "\n")
@@ -191,7 +193,7 @@ def rotate(to: Path, keep: int) -> list[Path]:
     """Delete all but the newest ``keep`` backups (and folders left by a backup that was cut short)."""
     gone = backups(to)[:-keep] if keep > 0 else []
     gone += [p for p in to.iterdir() if p.name.startswith(f".{PREFIX}") and p.name.endswith(".partial")
-             and p.stat().st_mtime < dt.datetime.now().timestamp() - 3600]
+             and p.stat().st_mtime < time.time() - 3600]
     for path in gone:
         shutil.rmtree(path)
     return gone
