@@ -31,7 +31,8 @@ COMMANDS = commands(cli.parser())
 
 def test_the_command_groups_register_every_command():
     names = {name for name, _ in COMMANDS}
-    assert {"ask", "eval", "kb", "kb check", "kb facts", "report", "gaps", "export", "purge", "run", "chat"} <= names
+    assert {"ask", "eval", "kb", "kb check", "kb facts", "report", "gaps", "export", "purge", "run", "chat",
+            "backup", "restore", "doctor"} <= names
 
 
 @pytest.mark.parametrize("name, help", COMMANDS, ids=[name for name, _ in COMMANDS])

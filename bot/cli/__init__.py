@@ -1,7 +1,8 @@
-"""The command line: ``main.py [run|chat|ask|eval|kb check|kb facts|report|gaps|export|purge]``.
+"""The command line: ``main.py [run|chat|ask|eval|kb check|kb facts|report|gaps|export|purge|backup|restore|doctor]``.
 
 Each command group is a module with ``register(subparsers)``: :mod:`bot.cli.content` (ask, eval, kb),
-:mod:`bot.cli.research` (report, gaps, export, purge) and :mod:`bot.cli.run` (run, chat). This module
+:mod:`bot.cli.research` (report, gaps, export, purge), :mod:`bot.cli.run` (run, chat) and
+:mod:`bot.cli.operate` (backup, restore, doctor). This module
 holds the root parser and turns the errors staff can meet into one clear line.
 """
 
@@ -12,12 +13,12 @@ import os
 import sqlite3
 import sys
 
-from bot.cli import content, research, run
+from bot.cli import content, operate, research, run
 from bot.config import SettingError
 from bot.knowledge.loader import KnowledgeError
 from bot.knowledge.store import DEFAULT_ROOT
 
-GROUPS = (content, research, run)
+GROUPS = (content, research, run, operate)
 
 
 def parser() -> argparse.ArgumentParser:

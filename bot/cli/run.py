@@ -7,6 +7,7 @@ import sys
 
 from bot.cli.common import settings_for
 from bot.config import Settings
+from bot.stores import runlock
 from bot.stores.preferences import Preferences
 
 
@@ -52,4 +53,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.bootstrap import bootstrap
     from bot.channels.telegram.app import run_bot
 
-    return run_bot(bootstrap(settings_for(args)), webhook_url=args.webhook_url)
+    try:  # held until the process ends: `main.py restore` refuses meanwhile, and a second bot cannot start here
+        lock = runlock.hold(settings.data_dir)
+    except runlock.AlreadyRunning as e:
+        print(f"main.py: {e}; one bot per data folder (BOT_DATA_DIR).", file=sys.stderr)
+        return 1
+    with lock:
+        return run_bot(bootstrap(settings_for(args)), webhook_url=args.webhook_url)
