@@ -27,8 +27,13 @@ def graph():
 
 
 @pytest.fixture(scope="module")
-def bot(graph, tmp_path_factory):
-    process, url = start_bot(graph, tmp_path_factory.mktemp("data"))
+def data(tmp_path_factory):
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def bot(graph, data):
+    process, url = start_bot(graph, data)
     yield url
     stop_bot(process)
     injected = {130429, 131056, 0}
@@ -53,6 +58,18 @@ def test_meta_verification_returns_the_challenge_only_with_our_token(bot):
     assert get(f"{bot}/whatsapp?{urllib.parse.urlencode(query)}")[0] == 403
     status = health(bot)
     assert status["ready"] and status["stores_open"] and status["knowledge"]["entries"] > 40
+
+
+def test_healthz_turns_503_naming_a_store_that_cannot_be_written(bot, data):
+    assert get(f"{bot}/healthz")[0] == 200
+    other = sqlite3.connect(data / "preferences.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another writer that never lets go: the bot could not save a language now
+    try:
+        status, body = get(f"{bot}/healthz")
+    finally:
+        other.close()
+    assert status == 503 and "preferences.sqlite3 cannot be written" in body
+    assert get(f"{bot}/healthz")[0] == 200  # well again once the lock is gone
 
 
 @pytest.mark.parametrize(

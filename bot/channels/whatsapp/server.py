@@ -26,6 +26,7 @@ from bot.bootstrap import Core
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.webhook import parse, signature_ok, verify
+from bot.health import check
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,12 @@ def build_app(channel: WhatsAppChannel) -> Starlette:
         return PlainTextResponse("ok")
 
     async def healthz(request: Request) -> Response:
-        health = channel.health()
-        return JSONResponse(health, status_code=200 if health["ready"] else 503)
+        """200 once the stores are open and every store can be written; 503 with what is wrong otherwise."""
+        body = channel.health()
+        if not body["ready"]:
+            return JSONResponse(body, status_code=503)
+        health = await asyncio.to_thread(check, settings.data_dir, channel.core.knowledge.kb, backlog=body["waiting"])
+        return JSONResponse({**body, **health.as_json()}, status_code=health.status)
 
     return Starlette(routes=[
         Route("/whatsapp", verification, methods=["GET"]),
