@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
+import pytest
+
 from bot.stores.querylog import QueryLog
+from tests.fake_telegram import FakeTelegram
 
 UTC = dt.timezone.utc
+ROOT = Path(__file__).resolve().parent.parent  # the repository, where main.py is
 FIXTURES = Path(__file__).resolve().parent / "fixtures"  # test-only files (two short OGG/Opus recordings)
 
 
@@ -77,3 +86,52 @@ def heldout_shortfalls(result: dict) -> list[str]:
 # it as "<name>", and no review may copy it.
 CLOSURE_QUESTIONS = [("factory band ho gayi ab kya hoga", 5), ("factory band ho gayi tankhwa ka kya", 3),
                      ("company bandh ho gayi hamari pagar ka kya hoga", 2), ("mera naam Shabana hai factory band ho gayi", 1)]
+
+
+def start_bot(fake: FakeTelegram, data: Path, command: list[str], **env) -> subprocess.Popen:
+    """main.py in its own process group, as a service manager starts it; returns once it polls."""
+    environ = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+               "BOT_DATA_DIR": str(data), "BOT_WATCH_SECONDS": "0", **env}
+    polls = sum(m == "getUpdates" for m, _ in list(fake.calls))
+    bot = subprocess.Popen(command, cwd=ROOT, env=environ, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while sum(m == "getUpdates" for m, _ in list(fake.calls)) <= polls:
+        assert bot.poll() is None, bot.stderr.read()
+        assert time.monotonic() < deadline, "the bot did not start polling"
+        time.sleep(0.05)
+    return bot
+
+
+def stopped_within(bot: subprocess.Popen, seconds: float) -> str:
+    try:
+        _, err = bot.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(bot.pid, signal.SIGKILL)
+        pytest.fail(f"still running {seconds} s after the stop signal: {bot.communicate()[1][-2000:]}")
+    assert bot.returncode == 0, err[-2000:]
+    return err
+
+
+def as_unprivileged_user(run):
+    """``run()``'s result (a JSON value) as a user without root's right to write anywhere: as root, in a child
+    process with nobody's user id."""
+    if os.geteuid() != 0:
+        return run()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            os.setgid(65534)
+            os.setuid(65534)
+            result = json.dumps(run())
+        except BaseException as e:
+            result = json.dumps(f"the child failed: {e!r}")
+        os.write(write, result.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    return json.loads(out)

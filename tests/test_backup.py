@@ -17,7 +17,7 @@ import pytest
 
 from bot.stores import backup, runlock
 from tests.fake_telegram import FakeTelegram
-from tests.test_telegram_shutdown import ROOT, start_bot, stopped_within
+from tests.helpers import ROOT, start_bot, stopped_within
 
 T0 = dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.timezone.utc)
 

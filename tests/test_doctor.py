@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import shutil
 import subprocess
@@ -12,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import as_unprivileged_user
 
 from bot import doctor
 from bot.knowledge.store import DEFAULT_ROOT
@@ -102,30 +103,6 @@ def test_a_data_folder_this_user_cannot_write(env):
 def test_a_data_folder_that_cannot_be_made(env):
     env["BOT_DATA_DIR"] = "/proc/nowbot"  # not even root can make a folder there
     assert problems(env)[0].startswith("the data folder /proc/nowbot (BOT_DATA_DIR) does not exist and cannot be made")
-
-
-def as_unprivileged_user(run):
-    """``run()``'s result (a JSON value) as a user without root's right to write anywhere: as root, in a child
-    process with nobody's user id."""
-    if os.geteuid() != 0:
-        return run()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        try:
-            os.close(read)
-            os.setgid(65534)
-            os.setuid(65534)
-            result = json.dumps(run())
-        except BaseException as e:
-            result = json.dumps(f"the child failed: {e!r}")
-        os.write(write, result.encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        out = f.read()
-    os.waitpid(pid, 0)
-    return json.loads(out)
 
 
 @pytest.mark.parametrize("name", ["preferences.key", "queries.daykey", "pending-updates.json"])

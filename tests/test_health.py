@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot import health
 from bot.stores.backup import STORES
-from tests.test_doctor import as_unprivileged_user
+from tests.helpers import as_unprivileged_user
 
 
 def stores(data: Path) -> Path:

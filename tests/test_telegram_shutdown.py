@@ -8,39 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from tests.fake_telegram import FakeTelegram
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def start_bot(fake: FakeTelegram, data: Path, command: list[str], **env) -> subprocess.Popen:
-    """main.py in its own process group, as a service manager starts it; returns once it polls."""
-    environ = {**os.environ, "TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
-               "BOT_DATA_DIR": str(data), "BOT_WATCH_SECONDS": "0", **env}
-    polls = sum(m == "getUpdates" for m, _ in list(fake.calls))
-    bot = subprocess.Popen(command, cwd=ROOT, env=environ, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while sum(m == "getUpdates" for m, _ in list(fake.calls)) <= polls:
-        assert bot.poll() is None, bot.stderr.read()
-        assert time.monotonic() < deadline, "the bot did not start polling"
-        time.sleep(0.05)
-    return bot
-
-
-def stopped_within(bot: subprocess.Popen, seconds: float) -> str:
-    try:
-        _, err = bot.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(bot.pid, signal.SIGKILL)
-        pytest.fail(f"still running {seconds} s after the stop signal: {bot.communicate()[1][-2000:]}")
-    assert bot.returncode == 0, err[-2000:]
-    return err
-
+from tests.helpers import ROOT, start_bot, stopped_within
 
 def replies(fake: FakeTelegram, chat: int) -> list[str]:
     return [p["text"].split("\n", 1)[0] for p in fake.sent(chat)]
