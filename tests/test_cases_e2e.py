@@ -44,7 +44,9 @@ async def open_case(fake: FakeTelegram, chat: int, lang: str, question: str, mes
     fake.message(chat, message)
     opened = (await wait(fake, chat, n + 3))[-1]
     await wait(fake, CASE_CHAT, posted + 1)
-    return NUMBER.search(opened["text"]).group(0)
+    number = NUMBER.search(opened["text"]).group(0)
+    await posted_case(fake, number)
+    return number
 
 
 async def ask_for_a_person(fake: FakeTelegram, chat: int, lang: str) -> dict:
@@ -156,9 +158,10 @@ async def test_forget_closes_and_deletes_the_case_at_once(fake, case_settings):
         assert number in forgot[n]["text"] and "deleted" in forgot[n]["text"]
         told = (await wait(fake, CASE_CHAT, staff_n + 1))[-1]
         assert number in told["text"] and "deleted" in told["text"]
-        fake.staff(CASE_CHAT, "are you there?", reply_to=post)  # no case any more: ignored
+        fake.staff(CASE_CHAT, "are you there?", reply_to=post)  # no case any more: staff are told why (G9)
         fake.staff(CASE_CHAT, "/cases")
-        listed = (await wait(fake, CASE_CHAT, staff_n + 2))[-1]
+        why, listed = (await wait(fake, CASE_CHAT, staff_n + 3))[-2:]
+        assert "not sent" in why["text"] and "/forget" in why["text"] and number not in why["text"]
         assert listed["text"] == "No open cases."
     assert not any("are you there" in t for t in texts(fake.sent(WORKER)))
     db = sqlite3.connect(case_settings.cases_path)
@@ -299,7 +302,19 @@ async def open_case_by_command(fake: FakeTelegram, chat: int, message: str) -> s
     fake.message(chat, message)
     opened = (await wait(fake, chat, n + 2))[-1]
     await wait(fake, CASE_CHAT, posted + 1)
-    return NUMBER.search(opened["text"]).group(0)
+    number = NUMBER.search(opened["text"]).group(0)
+    await posted_case(fake, number)
+    return number
+
+
+async def posted_case(fake: FakeTelegram, number: str, timeout: float = 10.0) -> int:
+    """Wait until the case's first post is in the case chat (posts come in the background); its message id."""
+    for _ in range(int(timeout / 0.05)):
+        found = [i for i, p in case_posts(fake) if number in str(p.get("text", "")) and "New case" in str(p.get("text"))]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {number} never reached the case chat: {case_posts(fake)}")
 
 
 async def test_without_a_case_chat_there_is_no_button_and_person_gives_the_phone(fake, settings):
@@ -364,14 +379,15 @@ async def test_closed_cases_past_retention_are_purged_and_their_replies_go_nowhe
     await old.open()
     stale = await old.open_case(WORKER, "en", None)
     await old.add_message(stale.number, "worker", "text", "an old complaint about wages")
-    await old.link_post(stale.number, 4242)
+    await old.link_post(stale.number, CASE_CHAT, 4242)
     await old.close_case(stale.number)
     kept = await old.open_case(OTHER, "en", None)  # opened as long ago, but still open: kept
     await old.close()
     async with running(case_settings):
         fake.staff(CASE_CHAT, "late answer to the old case", reply_to=4242)
         fake.staff(CASE_CHAT, "/cases")
-        listed = (await wait(fake, CASE_CHAT, 1))[-1]
+        why, listed = (await wait(fake, CASE_CHAT, 2))[-2:]
+    assert "not sent" in why["text"] and "deleted" in why["text"]
     assert kept.number in listed["text"] and stale.number not in listed["text"]
     assert fake.sent(WORKER) == []
     db = sqlite3.connect(case_settings.cases_path)

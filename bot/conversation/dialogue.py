@@ -162,12 +162,16 @@ class Conversation:
             if self.referral and self.referral.enabled:
                 text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
             return [Message(text, title=_("Privacy"))]
+        if self.referral and name in ("person", "forget"):  # the case's language, not the phone's
+            lang = await self.case_language(chat, hint)
+            _ = gettext_for(lang)
         if name == "person":
             return self._referred(await self.referral.offer(chat, lang), lang) if self.referral else [Message(self._contact_line(lang))]
         if name == "forget":
             self.switches.forget(chat)
             closed = await self.referral.forget(chat) if self.referral else []
-            done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
+            done = [Message(gettext_for(c.lang)("Your case {number} is closed and deleted.").format(number=c.number))
+                    for c in closed]
             if await self.prefs.forget(chat):
                 return done + [Message(_("Everything stored about this chat has been deleted. Your earlier questions "
                                          "were kept only without any link to you, so there is nothing else to delete."))]
@@ -194,13 +198,13 @@ class Conversation:
             lang = chosen or default
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
-        if self.referral and (taken := await self.referral.take(chat, text)) is not None:
+        if self.referral and (taken := await self.referral.take(chat, text, chosen=chosen)) is not None:
             return Turn(None, self._referred(taken, chosen or default))  # a message for staff: not a question
         reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
         match, lang = reply.match, reply.reply_lang
         _ = gettext_for(lang)
         if self.referral:
-            self.referral.remember(chat, text, reply.entry_id)
+            self.referral.remember(chat, text, reply.entry_id, lang)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
@@ -275,6 +279,13 @@ class Conversation:
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
 
+    async def case_language(self, chat: int | str, hint: str | None = None) -> str:
+        """The language of the chat's case messages (bot/conversation/referral.py's rule), the phone's last."""
+        lang = await self.lang(chat, hint)
+        if self.referral is None:
+            return lang
+        return await self.referral.language(chat, await self.prefs.language(chat), lang)
+
     async def person_in_group(self, chat: int | str, hint: str | None = None) -> list[Message]:
         """/person or an "Ask a person" button in a group chat: cases are for private chats only."""
         lang = await self.lang(chat, hint)
@@ -287,9 +298,9 @@ class Conversation:
 
     async def voice(self, chat: int | str, file_id: str, hint: str | None = None) -> list[Message]:
         """A voice note or audio (``file_id``: the channel's handle on it): for a case, or the bot cannot listen."""
-        lang = await self.lang(chat, hint)
         if self.referral is None:
             return await self.unsupported(chat, "voice", hint)
+        lang = await self.case_language(chat, hint)
         return self._referred(await self.referral.voice(chat, lang, file_id), lang) + [self.topic_menu(lang)]
 
     # -- building blocks ----------------------------------------------------------------
@@ -362,7 +373,7 @@ class Conversation:
     def _referred(self, replies: list[ReferralReply], lang: str) -> list[Message]:
         """The referral's replies as messages, its buttons in this module's data scheme."""
         return [Message(r.text, title=r.title, contact=r.contact,
-                        buttons=tuple(tuple(self._button(label, action, lang, keep=True) for label, action in row)
+                        buttons=tuple(tuple(self._button(label, action, r.lang or lang, keep=True) for label, action in row)
                                       for row in r.buttons)) for r in replies]
 
     def _title(self, entry_id: str, lang: str) -> str:

@@ -61,6 +61,33 @@ MIGRATIONS: list[str] = [
         number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE
     );
     """,
+    # 2: every case chat message and forum topic is kept with the chat it is in (a case chat can move to a new
+    # group, whose message and topic ids start again); messages record whether they reached the other side yet;
+    # the chat the bot last used as its case chat. Rows from before have the chat '' until the next start names it.
+    """
+    CREATE TABLE case_posts_by_chat (
+        chat_id TEXT NOT NULL,              -- the case chat the message is in
+        message_id INTEGER NOT NULL,
+        number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    INSERT INTO case_posts_by_chat (chat_id, message_id, number) SELECT '', message_id, number FROM case_posts;
+    DROP TABLE case_posts;
+    ALTER TABLE case_posts_by_chat RENAME TO case_posts;
+    CREATE INDEX case_posts_number ON case_posts(number);
+    ALTER TABLE cases ADD COLUMN thread_chat TEXT;  -- the case chat thread_id is a topic of
+    UPDATE cases SET thread_chat = '' WHERE thread_id IS NOT NULL;
+    ALTER TABLE case_messages ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;  -- 0 until staff (or the worker) got it
+    CREATE TABLE case_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE gone_posts (               -- case chat messages and topics of deleted cases: staff who answer one are
+        chat_id TEXT NOT NULL,              -- told why nobody gets it. No case number, worker or text is kept.
+        kind TEXT NOT NULL,                 -- post | topic
+        ref INTEGER NOT NULL,               -- the message id, or the topic's thread id
+        reason TEXT NOT NULL,               -- forgotten (/forget) | expired (retention) | undelivered
+        at TEXT NOT NULL,
+        PRIMARY KEY (chat_id, kind, ref)
+    );
+    """,
 ]
 
 
@@ -74,6 +101,11 @@ class Case:
     opened: dt.datetime
     closed: dt.datetime | None = None
     thread_id: int | None = None
+    thread_chat: str | None = None  # the case chat whose topic thread_id is
+
+    def thread_in(self, chat: int | str) -> int | None:
+        """The case's topic in the case chat ``chat``; None if it has none there (a topic of an earlier chat)."""
+        return self.thread_id if self.thread_id is not None and self.thread_chat == str(chat) else None
 
 
 def _utc(value: str | None) -> dt.datetime | None:
@@ -81,10 +113,10 @@ def _utc(value: str | None) -> dt.datetime | None:
 
 
 def _case(row) -> Case:
-    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7])
+    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7], row[8])
 
 
-_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id"
+_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id, thread_chat"
 
 
 class CaseStore:
@@ -149,6 +181,12 @@ class CaseStore:
             (str(chat),))).fetchone()
         return _case(row) if row else None
 
+    async def latest_case_of(self, chat: int | str) -> Case | None:
+        """The chat's most recent case, open or closed (its language is the worker's)."""
+        row = await (await self.db.execute(
+            f"SELECT {_COLUMNS} FROM cases WHERE chat_id = ? ORDER BY opened DESC LIMIT 1", (str(chat),))).fetchone()
+        return _case(row) if row else None
+
     async def opened_since(self, chat: int | str, since: dt.datetime) -> int:
         """How many cases the chat opened since ``since`` (for the per-chat limit)."""
         row = await (await self.db.execute("SELECT COUNT(*) FROM cases WHERE chat_id = ? AND opened >= ?",
@@ -166,16 +204,30 @@ class CaseStore:
         await self.db.commit()
         return await self.case(number) if cur.rowcount else None
 
-    async def set_thread(self, number: str, thread_id: int) -> None:
-        await self.db.execute("UPDATE cases SET thread_id = ? WHERE number = ?", (thread_id, number))
+    async def set_thread(self, number: str, chat: int | str, thread_id: int) -> None:
+        """The case's forum topic: ``thread_id`` in the case chat ``chat``."""
+        await self.db.execute("UPDATE cases SET thread_id = ?, thread_chat = ? WHERE number = ?",
+                              (thread_id, str(chat), number))
         await self.db.commit()
 
-    async def add_message(self, number: str, sender: str, kind: str, body: str) -> None:
-        await self.db.execute("INSERT INTO case_messages (number, at, sender, kind, body) VALUES (?, ?, ?, ?, ?)",
-                              (number, self._now(), sender, kind, body))
-        if sender == "staff":
+    async def add_message(self, number: str, sender: str, kind: str, body: str, delivered: bool = True) -> int:
+        """Keep a message of the case; its id. ``delivered=False`` until it reaches the other side (:meth:`delivered`)."""
+        cur = await self.db.execute(
+            "INSERT INTO case_messages (number, at, sender, kind, body, delivered) VALUES (?, ?, ?, ?, ?, ?)",
+            (number, self._now(), sender, kind, body, int(delivered)))
+        if sender == "staff" and delivered:
             await self.db.execute("UPDATE cases SET first_reply = ? WHERE number = ? AND first_reply IS NULL",
                                   (self._now(), number))
+        await self.db.commit()
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def delivered(self, message: int) -> None:
+        """The message reached the case chat (a worker's) or the worker (a staff member's)."""
+        await self.db.execute("UPDATE case_messages SET delivered = 1 WHERE id = ?", (message,))
+        await self.db.execute("UPDATE cases SET first_reply = ? WHERE first_reply IS NULL AND number = "
+                              "(SELECT number FROM case_messages WHERE id = ? AND sender = 'staff')",
+                              (self._now(), message))
         await self.db.commit()
 
     async def messages(self, number: str) -> list[tuple[str, str, str]]:
@@ -184,42 +236,96 @@ class CaseStore:
                                             (number,))).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def undelivered(self, sender: str) -> list[tuple[int, str, str, str]]:
+        """Messages of open cases from ``sender`` that never reached the other side (a restart cut them off):
+        (id, case number, kind, body), oldest first."""
+        rows = await (await self.db.execute(
+            "SELECT m.id, m.number, m.kind, m.body FROM case_messages m JOIN cases c ON c.number = m.number "
+            "WHERE m.sender = ? AND m.delivered = 0 AND c.status = 'open' ORDER BY m.id", (sender,))).fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     # -- the case chat's messages ---------------------------------------------------------------
 
-    async def link_post(self, number: str, message_id: int) -> None:
-        """Remember that a message in the case chat belongs to the case, so replies to it reach the worker."""
-        await self.db.execute("INSERT OR REPLACE INTO case_posts (message_id, number) VALUES (?, ?)", (message_id, number))
+    async def link_post(self, number: str, chat: int | str, message_id: int) -> None:
+        """Remember that message ``message_id`` of the case chat ``chat`` belongs to the case, so replies to it reach
+        the worker. Message ids are per chat: the same id in another chat is another message."""
+        await self.db.execute("INSERT OR REPLACE INTO case_posts (chat_id, message_id, number) VALUES (?, ?, ?)",
+                              (str(chat), message_id, number))
         await self.db.commit()
 
-    async def case_of_post(self, message_id: int) -> Case | None:
+    async def case_of_post(self, chat: int | str, message_id: int) -> Case | None:
         row = await (await self.db.execute(
             f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))} FROM case_posts p "
-            "JOIN cases c ON c.number = p.number WHERE p.message_id = ?", (message_id,))).fetchone()
+            "JOIN cases c ON c.number = p.number WHERE p.chat_id = ? AND p.message_id = ?",
+            (str(chat), message_id))).fetchone()
         return _case(row) if row else None
 
-    async def case_of_thread(self, thread_id: int) -> Case | None:
-        row = await (await self.db.execute(f"SELECT {_COLUMNS} FROM cases WHERE thread_id = ?", (thread_id,))).fetchone()
+    async def case_of_thread(self, chat: int | str, thread_id: int) -> Case | None:
+        row = await (await self.db.execute(f"SELECT {_COLUMNS} FROM cases WHERE thread_chat = ? AND thread_id = ?",
+                                           (str(chat), thread_id))).fetchone()
         return _case(row) if row else None
+
+    async def posted_in(self, number: str, chat: int | str) -> bool:
+        """Whether any message of the case is in the case chat ``chat``."""
+        row = await (await self.db.execute("SELECT 1 FROM case_posts WHERE number = ? AND chat_id = ? LIMIT 1",
+                                           (number, str(chat)))).fetchone()
+        return row is not None
+
+    async def use_case_chat(self, chat: int | str) -> str | None:
+        """The bot now posts cases to ``chat``: the case chat it used before, if that was another one (a move).
+
+        Posts and topics kept before chats were recorded (chat '') are taken to be in the chat used now: at the
+        first start after that upgrade, the case chat is the one it was.
+        """
+        row = await (await self.db.execute("SELECT value FROM case_meta WHERE key = 'case_chat'")).fetchone()
+        before = row[0] if row else None
+        await self.db.execute("UPDATE case_posts SET chat_id = ? WHERE chat_id = ''", (before or str(chat),))
+        await self.db.execute("UPDATE cases SET thread_chat = ? WHERE thread_chat = ''", (before or str(chat),))
+        await self.db.execute("INSERT OR REPLACE INTO case_meta (key, value) VALUES ('case_chat', ?)", (str(chat),))
+        await self.db.commit()
+        return before if before is not None and before != str(chat) else None
 
     # -- deleting ---------------------------------------------------------------------------------
 
     async def forget(self, chat: int | str) -> list[Case]:
         """Delete every case of the chat at once, open or closed (/forget); returns those that were open."""
         rows = await (await self.db.execute(f"SELECT {_COLUMNS} FROM cases WHERE chat_id = ?", (str(chat),))).fetchall()
-        await self.db.execute("DELETE FROM cases WHERE chat_id = ?", (str(chat),))
-        await self.db.commit()
+        await self._delete("chat_id = ?", (str(chat),), "forgotten")
         return [c for c in map(_case, rows) if c.status == "open"]
 
-    async def forget_case(self, number: str) -> None:
-        """Delete one case and its messages (one staff never received)."""
-        await self.db.execute("DELETE FROM cases WHERE number = ?", (number,))
-        await self.db.commit()
+    async def forget_case(self, number: str, reason: str = "undelivered") -> None:
+        """Delete one case and its messages (one staff never received whole)."""
+        await self._delete("number = ?", (number,), reason)
 
     async def purge(self) -> int:
         """Delete cases closed more than ``retention_days`` ago, with their messages. Returns how many."""
         cutoff = (self.clock() - dt.timedelta(days=self.retention_days)).isoformat(timespec="seconds")
-        cur = await self.db.execute("DELETE FROM cases WHERE status = 'closed' AND closed < ?", (cutoff,))
+        deleted = await self._delete("status = 'closed' AND closed < ?", (cutoff,), "expired")
+        await self.db.execute("DELETE FROM gone_posts WHERE at < ?", (cutoff,))
         await self.db.commit()
+        return deleted
+
+    async def gone(self, chat: int | str, kind: str, ref: int) -> str | None:
+        """Why the case of this case chat message (``post``) or topic (``topic``) was deleted, if it was."""
+        row = await (await self.db.execute("SELECT reason FROM gone_posts WHERE chat_id = ? AND kind = ? AND ref = ?",
+                                           (str(chat), kind, ref))).fetchone()
+        return row[0] if row else None
+
+    async def _delete(self, where: str, args: tuple, reason: str) -> int:
+        """Delete the cases ``where`` says, remembering only that their posts and topics are gone, and why; then the
+        write-ahead log is folded into the file and emptied, so no deleted text stays on disk in it."""
+        now = self._now()
+        await self.db.execute(
+            "INSERT OR REPLACE INTO gone_posts (chat_id, kind, ref, reason, at) SELECT p.chat_id, 'post', p.message_id, "
+            f"?, ? FROM case_posts p WHERE p.number IN (SELECT number FROM cases WHERE {where})",
+            (reason, now, *args))
+        await self.db.execute(
+            "INSERT OR REPLACE INTO gone_posts (chat_id, kind, ref, reason, at) SELECT thread_chat, 'topic', thread_id, "
+            f"?, ? FROM cases WHERE thread_id IS NOT NULL AND {where}", (reason, now, *args))
+        cur = await self.db.execute(f"DELETE FROM cases WHERE {where}", args)
+        await self.db.commit()
+        if cur.rowcount:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cur.rowcount
 
     async def _daily_purge(self) -> None:

@@ -88,6 +88,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
+        conversation.referral.notify = lambda chat, text: cases.tell(app, chat, text)
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -115,6 +116,8 @@ async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(name, _(desc)) for name, desc in COMMANDS.items()])
     if "staff" in app.bot_data:
         await app.bot_data["staff"].start(app)
+    if "case_desk" in app.bot_data:
+        await app.bot_data["case_desk"].start()
     if s.settings.watch_seconds > 0:
         app.bot_data["watcher"] = asyncio.create_task(_watch_knowledge(app), name="knowledge-watcher")
 
@@ -126,6 +129,10 @@ async def _post_shutdown(app: Application) -> None:
         watcher.cancel()
     if "staff" in app.bot_data:
         await app.bot_data["staff"].stop()
+    if "case_desk" in app.bot_data:
+        await app.bot_data["case_desk"].stop()
+    if s.conversation.referral is not None:
+        await s.conversation.referral.stop()
     await s.core.close()
 
 
