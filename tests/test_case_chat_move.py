@@ -12,7 +12,7 @@ import itertools
 
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import CASE_CHAT, running, wait
-from tests.test_cases_e2e import NUMBER, OTHER, WORKER, open_case, post_of, texts
+from tests.case_helpers import NUMBER, OTHER, WORKER, open_case, post_of, texts
 
 NEW_CHAT = -1009191919191  # the same staff group after Topics was turned on: a forum with another id
 

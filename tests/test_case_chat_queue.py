@@ -9,7 +9,7 @@ from collections import deque
 
 from bot.channels.telegram.outbox import FOLLOW_UP, NEW_CASE, STAFF, Outbox
 from tests.telegram_harness import CASE_CHAT, choose, running, wait
-from tests.test_cases_e2e import NUMBER, WORKER, open_case
+from tests.case_helpers import NUMBER, WORKER, open_case
 
 
 async def test_staff_answers_go_first_then_new_cases_then_follow_ups():

@@ -13,7 +13,7 @@ import pytest
 from bot.conversation.i18n import gettext_for
 from bot.conversation.referral import EXPLAIN
 from tests.telegram_harness import CASE_CHAT, buttons, choose, running, wait
-from tests.test_cases_e2e import NUMBER, WORKER, posted_case
+from tests.case_helpers import NUMBER, WORKER, posted_case
 
 FORGOTTEN = ("Everything stored about this chat has been deleted. Your earlier questions were kept only without any "
              "link to you, so there is nothing else to delete.")

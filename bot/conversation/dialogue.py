@@ -301,7 +301,11 @@ class Conversation:
         if self.referral is None:
             return await self.unsupported(chat, "voice", hint)
         lang = await self.case_language(chat, hint)
-        return self._referred(await self.referral.voice(chat, lang, file_id), lang) + [self.topic_menu(lang)]
+        replies = await self.referral.voice(chat, lang, file_id)
+        offered = any(action == "pvoice" for r in replies for row in r.buttons for _label, action in row)
+        to_case = self.referral.enabled and not offered
+        # No topic menu after a voice note added to a case: it would invite a question that goes to staff.
+        return self._referred(replies, lang) + ([] if to_case else [self.topic_menu(lang)])
 
     # -- building blocks ----------------------------------------------------------------
 

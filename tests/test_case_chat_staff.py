@@ -1,0 +1,88 @@
+"""Staff always know what reached the worker (QA G9, G10, G11, G16, G17)."""
+
+from __future__ import annotations
+
+
+import sqlite3
+
+from bot.stores.cases import CaseStore
+from tests.case_helpers import NUMBER, WORKER, open_case, open_case_by_command, post_of, posted_case, texts
+from tests.telegram_harness import CASE_CHAT, choose, running, wait
+
+
+async def test_an_edited_staff_reply_reaches_the_worker_as_a_correction(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "ur", "kam se kam tankhwa kitni hai", "mujhe tankhwa nahi mili")
+        n, staff_n = len(fake.sent(WORKER)), len(fake.sent(CASE_CHAT))
+        reply = fake.staff(CASE_CHAT, "Come on Tuesday at 10", reply_to=post_of(fake, number))
+        await wait(fake, WORKER, n + 1)
+        edited = dict(reply["message"], text="Sorry, come on THURSDAY at 10 (not Tuesday)")
+        fake.raw({"edited_message": {**edited, "edit_date": edited["date"] + 30}})
+        corrected = (await wait(fake, WORKER, n + 2))[-1]
+        told = (await wait(fake, CASE_CHAT, staff_n + 1))[-1]
+    assert "THURSDAY" in corrected["text"] and number in corrected["text"]
+    assert "درستی" in corrected["text"]  # marked as a correction, in the case's Urdu
+    assert "correct" in told["text"] and number in told["text"]
+
+
+async def test_cases_lists_every_open_case_within_telegrams_limit(fake, case_settings):
+    store = CaseStore(case_settings.cases_path)
+    await store.open()
+    numbers = [(await store.open_case(i, "ur-Latn", None)).number for i in range(1, 202)]
+    await store.close()
+    async with running(case_settings):
+        fake.staff(CASE_CHAT, "/cases")
+        pages = await wait(fake, CASE_CHAT, 2)
+    listed = "\n".join(texts(pages))
+    assert "Open cases (201)" in listed and all(n in listed for n in numbers)
+    assert all(len(p["text"]) <= 4096 for p in pages)
+    assert "Roman Urdu" in listed and "ur-Latn" not in listed  # G16
+    assert not any(m == "sendMessage" and "went wrong" in d for m, d in fake.errors)
+
+
+async def test_a_long_case_message_reaches_staff_whole(fake, case_settings):
+    long = " ".join(f"word{i}" for i in range(650)) + " END-OF-MESSAGE"  # about 4,000 characters
+    async with running(case_settings):
+        await choose(fake, WORKER, "en")
+        number = await open_case_by_command(fake, WORKER, long)
+        for _ in range(100):
+            posted = "\n".join(texts(fake.sent(CASE_CHAT)))
+            if "END-OF-MESSAGE" in posted:
+                break
+            await wait(fake, CASE_CHAT, len(fake.sent(CASE_CHAT)) + 1)
+    assert number in posted and "END-OF-MESSAGE" in posted and "word0 " in posted and "word649" in posted
+
+
+async def test_a_worker_message_cut_off_by_a_restart_reaches_staff_at_the_next_start(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "first message")
+    store = CaseStore(case_settings.cases_path)
+    await store.open()
+    await store.add_message(number, "worker", "text", "written just before the restart", delivered=False)
+    await store.close()
+    async with running(case_settings):
+        for _ in range(100):
+            if any("written just before the restart" in t for t in texts(fake.sent(CASE_CHAT))):
+                break
+            await wait(fake, CASE_CHAT, len(fake.sent(CASE_CHAT)) + 1)
+    assert any(number in t and "written just before the restart" in t for t in texts(fake.sent(CASE_CHAT)))
+    db = sqlite3.connect(case_settings.cases_path)
+    assert db.execute("SELECT COUNT(*) FROM case_messages WHERE delivered = 0").fetchone() == (0,)
+
+
+async def test_a_case_whose_post_failed_halfway_tells_staff_who_answer_it(fake, case_settings):
+    async with running(case_settings):
+        await choose(fake, WORKER, "en")
+        fake.fail("sendVoice", 400, chat_id=CASE_CHAT, description="Bad Request: wrong file identifier")
+        fake.message(WORKER, "/person")
+        await wait(fake, WORKER, 3)
+        fake.voice(WORKER, "AwACbroken")
+        opened, sorry = (await wait(fake, WORKER, 5))[-2:]
+        heading = await posted_case(fake, NUMBER.search(opened["text"]).group(0))
+        assert "could not reach" in sorry["text"]
+        staff_n = len(fake.sent(CASE_CHAT))
+        fake.staff(CASE_CHAT, "we are listening", reply_to=heading)
+        why = (await wait(fake, CASE_CHAT, staff_n + 1))[-1]
+    assert "not sent" in why["text"] and "try again" in why["text"]
+    assert not any("we are listening" in t for t in texts(fake.sent(WORKER)))
+
