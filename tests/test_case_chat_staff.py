@@ -86,3 +86,21 @@ async def test_a_case_whose_post_failed_halfway_tells_staff_who_answer_it(fake, 
     assert "not sent" in why["text"] and "try again" in why["text"]
     assert not any("we are listening" in t for t in texts(fake.sent(WORKER)))
 
+
+
+async def test_a_staff_reply_cut_off_by_a_restart_reaches_the_worker_and_staff_are_told(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "first message")
+        n = len(fake.sent(WORKER))
+    store = CaseStore(case_settings.cases_path)
+    await store.open()
+    await store.add_message(number, "staff", "text", "Please come on Thursday", delivered=False)  # then kill -9
+    await store.close()
+    async with running(case_settings):
+        relayed = (await wait(fake, WORKER, n + 1))[-1]
+        for _ in range(100):
+            if any("restart" in t for t in texts(fake.sent(CASE_CHAT))):
+                break
+            await wait(fake, CASE_CHAT, len(fake.sent(CASE_CHAT)) + 1)
+    assert "Please come on Thursday" in relayed["text"] and number in relayed["text"]
+    assert any(number in t and "reached the worker" in t for t in texts(fake.sent(CASE_CHAT)))

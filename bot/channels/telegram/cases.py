@@ -55,7 +55,8 @@ class TelegramDesk:
         if before is not None:
             log.warning("the case chat changed from %s to %s: open cases are posted again in the new chat",
                         before, self.chat_id)
-        self._restoring = asyncio.create_task(self._restore(before), name="case-chat-restore")
+        stranded = await self.store.undelivered("staff")  # before any new reply can be on its way
+        self._restoring = asyncio.create_task(self._restore(before, stranded), name="case-chat-restore")
 
     async def stop(self) -> None:
         if self._restoring is not None:
@@ -131,10 +132,13 @@ class TelegramDesk:
 
     # -- after a restart or a move ------------------------------------------------------------------
 
-    async def _restore(self, before: str | None) -> None:
+    async def _restore(self, before: str | None, stranded: list[tuple[int, str, str, str]]) -> None:
         """Post what this chat lacks: every open case not posted here (the chat moved, or a restart cut its post
-        off), with its messages so far; then workers' messages a restart kept from reaching staff."""
+        off), with its messages so far; then workers' messages a restart kept from reaching staff. Staff replies a
+        restart cut off are sent to the worker now, and staff told."""
         try:
+            for message, number, kind, body in stranded:
+                await self._resend(message, number, kind, body)
             missing = [c for c in await self.store.open_cases() if not await self.store.posted_in(c.number, self.chat_id)]
             if before is not None:
                 listed = ", ".join(c.number for c in missing) or "none"
@@ -151,6 +155,26 @@ class TelegramDesk:
             raise
         except Exception:  # noqa: BLE001 - the bot keeps running; what was not posted is tried at the next start
             log.exception("could not post again the cases missing from the case chat")
+
+    async def _resend(self, message: int, number: str, kind: str, body: str) -> None:
+        case = await self.store.case(number)
+        if case is None:
+            return
+        _ = gettext_for(case.lang)
+        label = _("Reply from NOWCommunities (case {number}):").format(number=number)
+        if kind == "text":
+            try:
+                for piece in to_html(Message(body, title=label)):
+                    await self.app.bot.send_message(int(case.chat_id), piece, parse_mode=ParseMode.HTML)
+            except TelegramError as e:
+                log.info("could not relay a reply held up by a restart (%s)", e)
+                said = "could not be delivered after a restart (the worker may have blocked the bot)"
+            else:
+                await self.store.delivered(message)
+                said = "was held up by a restart; it has now reached the worker"
+        else:
+            said = "(a voice note or attachment) was cut off by a restart and did not reach the worker: please send it again"
+        await self.say(f"Case {number}: a staff reply {said}.", thread=case.thread_in(self.chat_id))
 
     async def _repost(self, case: Case, moved: bool) -> None:
         case = await self._topic(case)
