@@ -15,7 +15,8 @@ does: 429 with ``retry_after``, 403 (blocked by the user), 502.
 
 Files: :meth:`FakeTelegram.document` sends the bot a document as a user would; ``getFile`` and the
 ``/file/bot<token>/<path>`` download route serve it back; ``sendDocument`` (multipart, as the bot uploads)
-is kept in :attr:`FakeTelegram.documents`.
+is kept in :attr:`FakeTelegram.documents`; ``sendPhoto`` and ``sendDocument`` with a file id (a file a user sent,
+passed on) are accepted as posts. :meth:`FakeTelegram.photo` sends the bot a photo.
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ class FakeTelegram:
         doc = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
                "mime_type": "application/x-yaml", "file_size": len(content)}
         return self.message(chat_id, document=doc, **({"caption": caption} if caption else {}), **kw)
+
+    def photo(self, chat_id: int, file_id: str = "AgACphoto", caption: str | None = None) -> dict:
+        """A user sends a photo (Telegram gives several sizes; the last is the largest)."""
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": "p1", "width": 90, "height": 120},
+                 {"file_id": file_id, "file_unique_id": "p2", "width": 960, "height": 1280}]
+        return self.message(chat_id, photo=sizes, **({"caption": caption} if caption else {}))
 
     def voice(self, chat_id: int, file_id: str = "AwACAgQAAxkBAAIBvoice", duration: int = 7) -> dict:
         return self.message(chat_id, voice={"file_id": file_id, "file_unique_id": "v" + file_id[-6:],
@@ -324,6 +331,12 @@ class FakeTelegram:
                 return self._error(method, "Bad Request: invalid file_id")
             return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
                        "file_path": f"documents/{file_id}.yaml"})
+        if method in ("sendPhoto", "sendDocument") and isinstance(p.get(method[4:].lower()), str):  # by file id
+            self.delivered.append((time.monotonic(), method, p))
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            return ok({"message_id": message_id, "date": int(time.time()), "from": BOT,
+                       "chat": self._chat(int(p["chat_id"]), int(p["chat_id"]) < 0), "caption": p.get("caption", "")})
         if method == "sendDocument":
             upload = p.get("document")
             if not isinstance(upload, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import asyncio
 import sqlite3
 
 from bot.stores.cases import CaseStore
@@ -104,3 +105,24 @@ async def test_a_staff_reply_cut_off_by_a_restart_reaches_the_worker_and_staff_a
             await wait(fake, CASE_CHAT, len(fake.sent(CASE_CHAT)) + 1)
     assert "Please come on Thursday" in relayed["text"] and number in relayed["text"]
     assert any(number in t and "reached the worker" in t for t in texts(fake.sent(CASE_CHAT)))
+
+
+async def test_photos_and_documents_sent_into_a_case_reach_staff_with_their_caption(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "my wages were cut")
+        n = len(fake.sent(WORKER))
+        fake.photo(WORKER, "AgACpayslip", caption="this is my payslip, see the deductions")
+        added = (await wait(fake, WORKER, n + 1))[-1]
+        fake.document(WORKER, "appointment-letter.pdf", b"%PDF-1.4")
+        again = (await wait(fake, WORKER, n + 2))[-1]
+        for _ in range(200):
+            files = fake.posts(CASE_CHAT, methods=("sendPhoto", "sendDocument"))
+            if len(files) == 2:
+                break
+            await asyncio.sleep(0.05)
+        fake.staff(CASE_CHAT, "Thank you, we see the deductions.", reply_to=files[0][0])
+        relayed = (await wait(fake, WORKER, n + 3))[-1]
+    assert number in added["text"] and "Added to your case" in added["text"] and number in again["text"]
+    assert files[0][1]["photo"] == "AgACpayslip" and files[1][1]["document"] == "DOC1"
+    assert any("this is my payslip" in t and number in t for t in texts(fake.sent(CASE_CHAT)))
+    assert "we see the deductions" in relayed["text"]

@@ -296,6 +296,13 @@ class Conversation:
         _ = gettext_for(await self.lang(chat, hint))
         return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
 
+    async def attachment(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Message] | None:
+        """A photo or document (``kind``): added to the worker's open case; None when she has none."""
+        if self.referral is None or not self.referral.enabled:
+            return None
+        taken = await self.referral.attach(chat, kind, file_id, caption)
+        return self._referred(taken, "en") if taken is not None else None
+
     async def voice(self, chat: int | str, file_id: str, hint: str | None = None) -> list[Message]:
         """A voice note or audio (``file_id``: the channel's handle on it): for a case, or the bot cannot listen."""
         if self.referral is None:

@@ -65,6 +65,8 @@ class CaseDesk(Protocol):
 
     async def withdrawn(self, case: Case) -> None: ...
 
+    async def attachment(self, case: Case, kind: str, file_id: str, caption: str | None) -> None: ...
+
 
 class CaseLog(Protocol):
     """The anonymous query log: only that a case was opened, its topic and language (bot.stores.querylog.QueryLog)."""
@@ -251,6 +253,21 @@ class Referral:
                             "your name and phone number to them for case {number}.").format(number=case.number),
                           contact=_("Share my name and number with staff"), lang=case.lang)]
         return await self.offer(chat, lang)
+
+    async def attach(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Reply] | None:
+        """A photo or document (``kind``) sent while a case is open: it goes to staff, with its caption. None: no
+        open case (the caption, if any, is then a question)."""
+        case = await self._open_case(chat)
+        if case is None or self.desk is None:
+            return None
+        assert self.cases is not None
+        caption = (caption or "").strip() or None
+        kept = await self.cases.add_message(case.number, "worker", kind, file_id, delivered=False)
+        if caption:
+            await self.cases.add_message(case.number, "worker", "text", caption)
+        self._deliver(case, kept, self.desk.attachment(case, kind, file_id, caption), new=False)
+        _ = gettext_for(case.lang)
+        return [Reply(_("Added to your case {number}.").format(number=case.number), lang=case.lang)]
 
     async def voice(self, chat: int | str, lang: str, file_id: str) -> list[Reply]:
         """A voice note: added to a waiting or open case; otherwise the bot says it cannot listen and offers to send it."""

@@ -206,6 +206,12 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents, locations..."""
     if _in_group(update) and not _addressed_to_bot(update.effective_message, context):
         return
+    msg = update.effective_message
+    media = ("photo", msg.photo[-1].file_id) if msg.photo else ("document", msg.document.file_id) if msg.document else None
+    if media is not None and not _in_group(update) and update.message is not None and allowed(update, context):
+        taken = await services(context).conversation.attachment(update.effective_chat.id, *media, msg.caption)
+        if taken is not None:  # sent into an open case: staff get the file itself, with its caption
+            return await send(update, context, taken)
     if update.effective_message.caption:
         return await on_text(update, context)
     if not allowed(update, context):

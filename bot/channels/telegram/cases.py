@@ -125,6 +125,21 @@ class TelegramDesk:
                                             message_thread_id=case.thread_in(self.chat_id))
         await self.outbox.run(FOLLOW_UP, post)
 
+    async def attachment(self, case: Case, kind: str, file_id: str, caption: str | None) -> None:
+        async def post() -> None:
+            current = await self.store.case(case.number) or case
+            await self._post(current, f"Case {case.number}, the worker adds a {kind} (below)"
+                                      + (f":\n\n{caption}" if caption else "."))
+            await self._send_file(current, kind, file_id)
+        await self.outbox.run(FOLLOW_UP, post)
+
+    async def _send_file(self, case: Case, kind: str, file_id: str) -> None:
+        """A photo, document or voice note the worker sent, by its Telegram file id, linked to the case."""
+        send = {"photo": self.app.bot.send_photo, "document": self.app.bot.send_document}.get(kind, self.app.bot.send_voice)
+        sent = await send(self.chat_id, file_id, caption=f"Case {case.number}: {kind}",
+                          message_thread_id=case.thread_in(self.chat_id))
+        await self.store.link_post(case.number, self.chat_id, sent.message_id)
+
     async def contact(self, case: Case, name: str, phone: str) -> None:
         await self.outbox.run(FOLLOW_UP, lambda: self._post(
             case, f"Case {case.number}: the worker chose to share their contact for a call back.\n"
@@ -148,9 +163,13 @@ class TelegramDesk:
             for case in missing:
                 await self.outbox.run(NEW_CASE, functools.partial(self._repost, case, moved=before is not None))
             for message, number, kind, body in await self.store.undelivered("worker"):
-                if (kept := await self.store.case(number)) is not None:
+                if (kept := await self.store.case(number)) is None:
+                    continue
+                if kind in ("text", "voice"):
                     await self.follow_up(kept, body if kind == "text" else None, body if kind == "voice" else None)
-                    await self.store.delivered(message)
+                else:
+                    await self.attachment(kept, kind, body, None)
+                await self.store.delivered(message)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the bot keeps running; what was not posted is tried at the next start
@@ -185,19 +204,17 @@ class TelegramDesk:
                  f"Matched: {entry.title['en'] if entry else '(nothing matched)'}",
                  f"Opened: {case.opened:%Y-%m-%d %H:%M} UTC",
                  "Reply to this message to answer the worker; /close when done.", ""]
-        voices: list[str] = []
+        files: list[tuple[str, str]] = []
         for sender, kind, body in await self.store.messages(case.number):
             who = "Worker" if sender == "worker" else "Staff"
-            if kind == "voice":
-                voices.append(body)
-                lines.append(f"{who}: (voice note {len(voices)} below)")
-            else:
+            if kind == "text":
                 lines.append(f"{who}: {body}")
+            else:
+                files.append((kind, body))
+                lines.append(f"{who}: ({kind} {len(files)} below)")
         await self._post(case, "\n".join(lines))
-        for voice in voices:
-            posted = await self.app.bot.send_voice(self.chat_id, voice, caption=f"Case {case.number}: voice note",
-                                                   message_thread_id=case.thread_in(self.chat_id))
-            await self.store.link_post(case.number, self.chat_id, posted.message_id)
+        for kind, file_id in files:
+            await self._send_file(case, kind, file_id)
         for message, number, _kind, _body in await self.store.undelivered("worker"):
             if number == case.number:
                 await self.store.delivered(message)  # part of the history just posted
