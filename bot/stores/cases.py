@@ -20,6 +20,8 @@ reaches the right worker.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from typing import Callable
 
 import aiosqlite
 
+from bot.stores.preferences import key_file, read_or_create_key
 from bot.stores.sqlite import connect, migrate
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat_id, kind, ref)
     );
     """,
+    # 3: cases opened per chat and hour, under a keyed code of the chat (not its id), so the daily limit outlives
+    # /forget without keeping the deleted cases; rows go after two days. When staff were asked to close a case.
+    """
+    CREATE TABLE case_counts (
+        chat_key TEXT NOT NULL,             -- HMAC of the chat id, with the key in cases.key beside this file
+        hour TEXT NOT NULL,                 -- UTC, 2026-12-04T16
+        opened INTEGER NOT NULL,
+        PRIMARY KEY (chat_key, hour)
+    );
+    ALTER TABLE cases ADD COLUMN reminded TEXT;  -- when staff were asked to answer and close it (open too long)
+    """,
 ]
 
 
@@ -128,9 +142,12 @@ class CaseStore:
         self.clock = clock
         self._db: aiosqlite.Connection | None = None
         self._last_purge_day = ""
+        self._secret = b""
 
     async def open(self) -> None:
         self._db = await connect(self.path, timeout=self.timeout, wal=True)
+        self._secret = (read_or_create_key(key_file(self.path), None) if isinstance(self.path, Path)
+                        else secrets.token_bytes(32))
         await self._db.execute("PRAGMA foreign_keys = ON")
         await self._db.execute("PRAGMA secure_delete = ON")  # a deleted case leaves no bytes behind in the file
         await migrate(self._db, MIGRATIONS)
@@ -164,6 +181,9 @@ class CaseStore:
                     (number, str(chat), lang, entry_id, self._now()))
             except aiosqlite.IntegrityError:
                 continue
+            await self.db.execute("INSERT INTO case_counts (chat_key, hour, opened) VALUES (?, ?, 1) "
+                                  "ON CONFLICT(chat_key, hour) DO UPDATE SET opened = opened + 1",
+                                  (self._chat_key(chat), self.clock().strftime("%Y-%m-%dT%H")))
             await self.db.commit()
             case = await self.case(number)
             assert case is not None
@@ -188,10 +208,23 @@ class CaseStore:
         return _case(row) if row else None
 
     async def opened_since(self, chat: int | str, since: dt.datetime) -> int:
-        """How many cases the chat opened since ``since`` (for the per-chat limit)."""
-        row = await (await self.db.execute("SELECT COUNT(*) FROM cases WHERE chat_id = ? AND opened >= ?",
-                                           (str(chat), since.isoformat(timespec="seconds")))).fetchone()
-        return row[0] if row else 0
+        """How many cases the chat opened since the hour of ``since`` (for the per-chat limit), deleted ones too."""
+        row = await (await self.db.execute("SELECT SUM(opened) FROM case_counts WHERE chat_key = ? AND hour >= ?",
+                                           (self._chat_key(chat), since.strftime("%Y-%m-%dT%H")))).fetchone()
+        return (row[0] if row else 0) or 0
+
+    def _chat_key(self, chat: int | str) -> str:
+        return hmac.new(self._secret, str(chat).encode(), hashlib.sha256).hexdigest()
+
+    async def open_too_long(self, days: int) -> list[Case]:
+        """Open cases opened more than ``days`` ago that staff were not yet asked about; marked as asked now."""
+        cutoff = (self.clock() - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        rows = await (await self.db.execute(
+            f"SELECT {_COLUMNS} FROM cases WHERE status = 'open' AND opened < ? AND reminded IS NULL ORDER BY opened",
+            (cutoff,))).fetchall()
+        await self.db.executemany("UPDATE cases SET reminded = ? WHERE number = ?", [(self._now(), r[0]) for r in rows])
+        await self.db.commit()
+        return [_case(r) for r in rows]
 
     async def open_cases(self) -> list[Case]:
         rows = await (await self.db.execute(f"SELECT {_COLUMNS} FROM cases WHERE status = 'open' ORDER BY opened")).fetchall()
@@ -302,6 +335,8 @@ class CaseStore:
         cutoff = (self.clock() - dt.timedelta(days=self.retention_days)).isoformat(timespec="seconds")
         deleted = await self._delete("status = 'closed' AND closed < ?", (cutoff,), "expired")
         await self.db.execute("DELETE FROM gone_posts WHERE at < ?", (cutoff,))
+        await self.db.execute("DELETE FROM case_counts WHERE hour < ?",
+                              ((self.clock() - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H"),))
         await self.db.commit()
         return deleted
 
@@ -327,6 +362,10 @@ class CaseStore:
         if cur.rowcount:
             await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return cur.rowcount
+
+    async def daily_purge(self) -> None:
+        """The purge, once a UTC day (the bot calls this every hour, and with each new case)."""
+        await self._daily_purge()
 
     async def _daily_purge(self) -> None:
         today = self.clock().strftime("%Y-%m-%d")

@@ -48,6 +48,7 @@ class TelegramDesk:
         self.outbox = Outbox()
         self._forum: bool | None = None
         self._restoring: asyncio.Task | None = None
+        self._hourly: asyncio.Task | None = None
 
     async def start(self) -> None:
         """Note a move of the case chat; post again, in the background, whatever is not in this chat yet."""
@@ -57,11 +58,30 @@ class TelegramDesk:
                         before, self.chat_id)
         stranded = await self.store.undelivered("staff")  # before any new reply can be on its way
         self._restoring = asyncio.create_task(self._restore(before, stranded), name="case-chat-restore")
+        self._hourly = asyncio.create_task(self._every_hour(), name="case-chat-hourly")
 
     async def stop(self) -> None:
-        if self._restoring is not None:
-            self._restoring.cancel()
+        for task in (self._restoring, self._hourly):
+            if task is not None:
+                task.cancel()
         await self.outbox.stop()
+
+    async def _every_hour(self, seconds: float = 3600) -> None:
+        """The daily purge of closed cases past retention (also while the bot runs for weeks), and a word to staff
+        about each case open longer than ``BOT_CASE_OPEN_DAYS``, once per case."""
+        days = self.app.bot_data["services"].settings.case_open_days
+        while True:
+            try:
+                await self.store.daily_purge()
+                for case in await self.store.open_too_long(days):
+                    await self.say(f"Case {case.number} has been open for more than {days} days "
+                                   f"(since {case.opened:%Y-%m-%d}). Please answer the worker, then /close it.",
+                                   thread=case.thread_in(self.chat_id))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - tried again in an hour
+                log.exception("the case store's hourly work failed")
+            await asyncio.sleep(seconds)
 
     async def _is_forum(self) -> bool:
         if self._forum is None:
