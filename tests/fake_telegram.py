@@ -80,6 +80,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
+        self.undeclared: set[str] = set()  # files whose size Telegram does not state
         self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
         self.voices: dict[str, bytes] = {}  # file_id -> the OGG file uploaded with sendVoice
         self.posted: list[tuple[int, str, dict]] = []  # (message id, method, parameters) of each message sent
@@ -150,12 +151,15 @@ class FakeTelegram:
                    "is_animated": False, "is_video": False}
         return self.message(chat_id, sticker=sticker)
 
-    def document(self, chat_id: int, filename: str, content: bytes, caption: str | None = None, **kw) -> dict:
-        """A user sends the bot a file."""
+    def document(self, chat_id: int, filename: str, content: bytes, caption: str | None = None,
+                 declare_size: bool = True, **kw) -> dict:
+        """A user sends the bot a file (``declare_size=False``: Telegram's message and getFile omit its size)."""
         file_id = f"DOC{len(self.files) + 1}"
         self.files[file_id] = content
+        if not declare_size:
+            self.undeclared.add(file_id)
         doc = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
-               "mime_type": "application/x-yaml", "file_size": len(content)}
+               "mime_type": "application/x-yaml", **({"file_size": len(content)} if declare_size else {})}
         return self.message(chat_id, document=doc, **({"caption": caption} if caption else {}), **kw)
 
     def photo(self, chat_id: int, file_id: str = "AgACphoto", caption: str | None = None) -> dict:
@@ -329,7 +333,8 @@ class FakeTelegram:
             file_id = str(p.get("file_id", ""))
             if file_id not in self.files:
                 return self._error(method, "Bad Request: invalid file_id")
-            return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+            size = {} if file_id in self.undeclared else {"file_size": len(self.files[file_id])}
+            return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", **size,
                        "file_path": f"documents/{file_id}.yaml"})
         if method in ("sendPhoto", "sendDocument") and isinstance(p.get(method[4:].lower()), str):  # by file id
             self.delivered.append((time.monotonic(), method, p))
