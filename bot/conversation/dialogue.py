@@ -181,15 +181,16 @@ class Conversation:
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                   record: bool = True, names: tuple[str, ...] = ()) -> list[Message]:
+                   record: bool = True, names: tuple[str, ...] = (), group: bool = False) -> list[Message]:
         """A typed question; ``record=False`` answers without logging it (an edit of a question already logged).
 
         ``names``: the sender's own (Telegram profile), kept out of the log wherever they appear in the text.
+        ``group``: asked in a group, where one member's writing never changes everyone's language.
         """
-        return (await self.question(chat, user, text, hint, record, names)).messages
+        return (await self.question(chat, user, text, hint, record, names, group)).messages
 
     async def question(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                       record: bool = True, names: tuple[str, ...] = ()) -> Turn:
+                       record: bool = True, names: tuple[str, ...] = (), group: bool = False) -> Turn:
         """Like :meth:`text`, with what the bot made of the question (``main.py ask --json`` shows both)."""
         chosen = await self.prefs.language(chat)
         text = text.strip()
@@ -210,7 +211,7 @@ class Conversation:
                              match.group if match.outcome == "redirected" else None, names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         turn = self._reply_to(reply, lang, token, note)
-        offer = self.switches.note(chat, chosen, reply.detected_lang) if chosen and record else None
+        offer = self.switches.note(chat, chosen, reply.detected_lang) if chosen and record and not group else None
         if offer in LANGUAGES:
             turn.messages.append(self.switch_offer(offer))
         return turn

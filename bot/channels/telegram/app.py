@@ -199,7 +199,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
     await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
                                                                            language_hint(update), record=not edited,
-                                                                           names=_names(update)))
+                                                                           names=_names(update), group=_in_group(update)))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
