@@ -126,3 +126,18 @@ async def test_photos_and_documents_sent_into_a_case_reach_staff_with_their_capt
     assert files[0][1]["photo"] == "AgACpayslip" and files[1][1]["document"] == "DOC1"
     assert any("this is my payslip" in t and number in t for t in texts(fake.sent(CASE_CHAT)))
     assert "we see the deductions" in relayed["text"]
+
+
+async def test_a_message_typed_after_ask_a_person_reaches_staff_across_a_restart(fake, case_settings):
+    async with running(case_settings):
+        await choose(fake, WORKER, "en")
+        fake.message(WORKER, "/person")
+        await wait(fake, WORKER, 3)  # "Type your message now"; then the bot is restarted (a deploy)
+    async with running(case_settings):
+        fake.message(WORKER, "my wages are two months late")
+        opened = (await wait(fake, WORKER, 4))[-1]
+        number = NUMBER.search(opened["text"]).group(0)
+        await posted_case(fake, number)
+        fake.message(WORKER, "/topics")  # going elsewhere ends the wait, as before
+        await wait(fake, WORKER, 5)
+    assert any("my wages are two months late" in t for t in texts(fake.sent(CASE_CHAT)))

@@ -7,9 +7,11 @@ asked, or a voice note). The message opens a case in :class:`bot.stores.cases.Ca
 and goes to the case chat through a :class:`CaseDesk` (the Telegram side posts
 it there); while the case is open, everything the worker writes is added to it.
 
-What is held in memory only, per chat, and dropped on /forget: that the bot is
-waiting for a case message, the last question asked (for "Send this question")
-and a voice note offered as a case. Nothing of it survives a restart.
+What is held in memory only, per chat, and dropped on /forget: the last question
+asked (for "Send this question") and a voice note offered as a case. That the bot
+is waiting for a case message ("Type your message now") is also kept in the case
+store, under a keyed code of the chat, for its 30 minutes, so a restart (a deploy)
+between the two does not turn the worker's message into a question.
 
 A case speaks one language, decided once by :meth:`Referral.language`: the one
 the worker chose; else the one she writes in (her case message, her last
@@ -135,6 +137,9 @@ class Referral:
     def stop_waiting(self, chat: int | str) -> None:
         """The worker went elsewhere (a command, a menu): their next message is a question again, not a case."""
         self._waiting.pop(chat)
+        if self.enabled:
+            assert self.cases is not None
+            self._background(self.cases.stop_waiting(chat))
 
     def private_only(self, lang: str) -> list[Reply]:
         """In a group: staff replies would be read by everyone there, so cases are opened in private chats only."""
@@ -189,7 +194,7 @@ class Referral:
         recent = self._recent.get(chat)
         if entry_id is None or not self.knowledge.kb.entry(entry_id):
             entry_id = recent[1] if recent else None
-        self._waiting.put(chat, (lang, entry_id))
+        await self._wait_for_message(chat, lang, entry_id)
         text = _(EXPLAIN).format(time=render("{case_reply_time}", self.knowledge.kb.facts, lang))
         rows: list[tuple[tuple[str, str], ...]] = []
         if recent:
@@ -207,7 +212,8 @@ class Referral:
         if not self.enabled:
             return None
         assert self.cases is not None
-        waiting = self._waiting.pop(chat)
+        stored = await self.cases.waiting_for(chat)  # kept across a restart
+        waiting = self._waiting.pop(chat) or stored
         if waiting is not None:
             lang, entry_id = waiting
             written = detect(text) if text else None
@@ -230,18 +236,18 @@ class Referral:
             recent, waiting = self._recent.get(chat), self._waiting.get(chat)
             if recent is None or waiting is None:  # an old button: start again
                 return await self.offer(chat, lang)
-            self._waiting.pop(chat)
+            self.stop_waiting(chat)
             return await self._open(chat, recent[2] or waiting[0], waiting[1] or recent[1], recent[0], None)
         if kind == "pvoice":
             voice = self._voice.pop(chat)
             if voice is None:
                 return await self.offer(chat, lang)
-            self._waiting.pop(chat)
+            self.stop_waiting(chat)
             if await self._open_case(chat) is not None:
                 return await self.take(chat, voice=voice) or []
             return await self._open(chat, lang, None, None, voice)
         if kind == "pcancel":
-            self._waiting.pop(chat)
+            self.stop_waiting(chat)
             self._voice.pop(chat)
             return [Reply(_("Nothing was sent."))]
         if kind == "pshare":
@@ -318,6 +324,11 @@ class Referral:
 
     # -- inside ---------------------------------------------------------------------------------
 
+    async def _wait_for_message(self, chat: int | str, lang: str, entry_id: str | None) -> None:
+        self._waiting.put(chat, (lang, entry_id))
+        assert self.cases is not None
+        await self.cases.wait_for_message(chat, lang, entry_id, self.clock() + dt.timedelta(seconds=MEMORY_SECONDS))
+
     async def _open_case(self, chat: int | str) -> Case | None:
         return await self.cases.open_case_of(chat) if self.cases is not None else None
 
@@ -336,7 +347,7 @@ class Referral:
         _ = gettext_for(lang)
         text = (text or "").strip() or None
         if text is None and voice is None:
-            self._waiting.put(chat, (lang, entry_id))
+            await self._wait_for_message(chat, lang, entry_id)
             return [Reply(_("Please type your message, or send a voice note."))]
         danger = self._danger(text, lang) if text else []
         if limited := await self._limited(chat, lang):

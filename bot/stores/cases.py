@@ -101,6 +101,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (chat_key, hour)
     );
     ALTER TABLE cases ADD COLUMN reminded TEXT;  -- when staff were asked to answer and close it (open too long)
+    CREATE TABLE case_waiting (             -- "Type your message now": the bot waits for a case message, for 30
+        chat_key TEXT PRIMARY KEY,          -- minutes, across a restart; under the same keyed code of the chat
+        lang TEXT NOT NULL,
+        entry_id TEXT,
+        until TEXT NOT NULL
+    );
     """,
 ]
 
@@ -216,6 +222,27 @@ class CaseStore:
     def _chat_key(self, chat: int | str) -> str:
         return hmac.new(self._secret, str(chat).encode(), hashlib.sha256).hexdigest()
 
+    async def wait_for_message(self, chat: int | str, lang: str, entry_id: str | None, until: dt.datetime) -> None:
+        """The bot asked the chat for its case message: remembered until ``until``, across restarts."""
+        await self.db.execute("INSERT OR REPLACE INTO case_waiting (chat_key, lang, entry_id, until) VALUES (?, ?, ?, ?)",
+                              (self._chat_key(chat), lang, entry_id, until.isoformat(timespec="seconds")))
+        await self.db.commit()
+
+    async def waiting_for(self, chat: int | str) -> tuple[str, str | None] | None:
+        """(language, entry id) if the bot is waiting for the chat's case message; forgotten once asked."""
+        key = self._chat_key(chat)
+        row = await (await self.db.execute("SELECT lang, entry_id, until FROM case_waiting WHERE chat_key = ?",
+                                           (key,))).fetchone()
+        if row is None:
+            return None
+        await self.stop_waiting(chat)
+        return (row[0], row[1]) if row[2] > self._now() else None
+
+    async def stop_waiting(self, chat: int | str) -> None:
+        await self.db.execute("DELETE FROM case_waiting WHERE chat_key = ?", (self._chat_key(chat),))
+        await self.db.execute("DELETE FROM case_waiting WHERE until < ?", (self._now(),))
+        await self.db.commit()
+
     async def open_too_long(self, days: int) -> list[Case]:
         """Open cases opened more than ``days`` ago that staff were not yet asked about; marked as asked now."""
         cutoff = (self.clock() - dt.timedelta(days=days)).isoformat(timespec="seconds")
@@ -323,6 +350,7 @@ class CaseStore:
     async def forget(self, chat: int | str) -> list[Case]:
         """Delete every case of the chat at once, open or closed (/forget); returns those that were open."""
         rows = await (await self.db.execute(f"SELECT {_COLUMNS} FROM cases WHERE chat_id = ?", (str(chat),))).fetchall()
+        await self.db.execute("DELETE FROM case_waiting WHERE chat_key = ?", (self._chat_key(chat),))
         await self._delete("chat_id = ?", (str(chat),), "forgotten")
         return [c for c in map(_case, rows) if c.status == "open"]
 
