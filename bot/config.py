@@ -42,6 +42,13 @@ def _number(env, name: str, default, kind=int):
         raise SettingError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}") from None
 
 
+def _days(name: str, value: int) -> int:
+    """A retention or age in days: at least one (0 or less would delete at once, or never)."""
+    if value < 1:
+        raise SettingError(f"{name} must be a number of days, 1 or more, not {value}")
+    return value
+
+
 def _hour(value: int) -> int:
     if not 0 <= value <= 23:
         raise SettingError(f"BOT_DIGEST_HOUR must be an hour from 0 to 23, not {value}")
@@ -69,6 +76,7 @@ class Settings:
     digest_hour: int = 9  # hour of the digest, Pakistan time (UTC+5)
     case_chat_id: int | None = None  # the staff group where cases arrive ("Ask a person"); None: cases are off
     case_retention_days: int = 90
+    case_open_days: int = 14  # staff are asked to answer and close a case open this many days
     # WhatsApp Business Cloud API (bot/channels/whatsapp/): on when the first four are set.
     whatsapp_token: str = field(repr=False, default="")
     whatsapp_phone_number_id: str = ""
@@ -97,12 +105,14 @@ class Settings:
             flood_messages=_number(e, "BOT_FLOOD_MESSAGES", cls.flood_messages),
             flood_seconds=_number(e, "BOT_FLOOD_SECONDS", cls.flood_seconds, float),
             stop_seconds=_number(e, "BOT_STOP_SECONDS", cls.stop_seconds, float),
-            retention_days=_number(e, "BOT_RETENTION_DAYS", cls.retention_days),
+            retention_days=_days("BOT_RETENTION_DAYS", _number(e, "BOT_RETENTION_DAYS", cls.retention_days)),
             report_threshold=_number(e, "BOT_REPORT_THRESHOLD", cls.report_threshold),
             digest_day=_day(e.get("BOT_DIGEST_DAY", cls.digest_day)),
             digest_hour=_hour(_number(e, "BOT_DIGEST_HOUR", cls.digest_hour)),
             case_chat_id=_number(e, "BOT_CASE_CHAT_ID", None),
-            case_retention_days=_number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days),
+            case_retention_days=_days("BOT_CASE_RETENTION_DAYS",
+                                      _number(e, "BOT_CASE_RETENTION_DAYS", cls.case_retention_days)),
+            case_open_days=_days("BOT_CASE_OPEN_DAYS", _number(e, "BOT_CASE_OPEN_DAYS", cls.case_open_days)),
             whatsapp_token=e.get("WHATSAPP_ACCESS_TOKEN", ""),
             whatsapp_phone_number_id=e.get("WHATSAPP_PHONE_NUMBER_ID", "").strip(),
             whatsapp_app_secret=e.get("WHATSAPP_APP_SECRET", ""),

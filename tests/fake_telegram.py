@@ -15,7 +15,8 @@ does: 429 with ``retry_after``, 403 (blocked by the user), 502.
 
 Files: :meth:`FakeTelegram.document` sends the bot a document as a user would; ``getFile`` and the
 ``/file/bot<token>/<path>`` download route serve it back; ``sendDocument`` (multipart, as the bot uploads)
-is kept in :attr:`FakeTelegram.documents`.
+is kept in :attr:`FakeTelegram.documents`; ``sendPhoto`` and ``sendDocument`` with a file id (a file a user sent,
+passed on) are accepted as posts. :meth:`FakeTelegram.photo` sends the bot a photo.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class FakeTelegram:
         self._message_ids = itertools.count(1000)
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
+        self.undeclared: set[str] = set()  # files whose size Telegram does not state
         self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
         self.voices: dict[str, bytes] = {}  # file_id -> the OGG file uploaded with sendVoice
         self.posted: list[tuple[int, str, dict]] = []  # (message id, method, parameters) of each message sent
@@ -149,13 +151,22 @@ class FakeTelegram:
                    "is_animated": False, "is_video": False}
         return self.message(chat_id, sticker=sticker)
 
-    def document(self, chat_id: int, filename: str, content: bytes, caption: str | None = None, **kw) -> dict:
-        """A user sends the bot a file."""
+    def document(self, chat_id: int, filename: str, content: bytes, caption: str | None = None,
+                 declare_size: bool = True, **kw) -> dict:
+        """A user sends the bot a file (``declare_size=False``: Telegram's message and getFile omit its size)."""
         file_id = f"DOC{len(self.files) + 1}"
         self.files[file_id] = content
+        if not declare_size:
+            self.undeclared.add(file_id)
         doc = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename,
-               "mime_type": "application/x-yaml", "file_size": len(content)}
+               "mime_type": "application/x-yaml", **({"file_size": len(content)} if declare_size else {})}
         return self.message(chat_id, document=doc, **({"caption": caption} if caption else {}), **kw)
+
+    def photo(self, chat_id: int, file_id: str = "AgACphoto", caption: str | None = None) -> dict:
+        """A user sends a photo (Telegram gives several sizes; the last is the largest)."""
+        sizes = [{"file_id": f"{file_id}-small", "file_unique_id": "p1", "width": 90, "height": 120},
+                 {"file_id": file_id, "file_unique_id": "p2", "width": 960, "height": 1280}]
+        return self.message(chat_id, photo=sizes, **({"caption": caption} if caption else {}))
 
     def voice(self, chat_id: int, file_id: str = "AwACAgQAAxkBAAIBvoice", duration: int = 7) -> dict:
         return self.message(chat_id, voice={"file_id": file_id, "file_unique_id": "v" + file_id[-6:],
@@ -322,8 +333,15 @@ class FakeTelegram:
             file_id = str(p.get("file_id", ""))
             if file_id not in self.files:
                 return self._error(method, "Bad Request: invalid file_id")
-            return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
+            size = {} if file_id in self.undeclared else {"file_size": len(self.files[file_id])}
+            return ok({"file_id": file_id, "file_unique_id": f"u{file_id}", **size,
                        "file_path": f"documents/{file_id}.yaml"})
+        if method in ("sendPhoto", "sendDocument") and isinstance(p.get(method[4:].lower()), str):  # by file id
+            self.delivered.append((time.monotonic(), method, p))
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, p))
+            return ok({"message_id": message_id, "date": int(time.time()), "from": BOT,
+                       "chat": self._chat(int(p["chat_id"]), int(p["chat_id"]) < 0), "caption": p.get("caption", "")})
         if method == "sendDocument":
             upload = p.get("document")
             if not isinstance(upload, dict):

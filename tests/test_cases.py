@@ -71,10 +71,11 @@ async def test_case_numbers_are_random_and_unique(cases):
 async def test_forget_deletes_every_case_of_the_chat_only(cases):
     store, _clock = cases
     mine = await store.open_case(7, "en", None)
-    await store.link_post(mine.number, 1001)
+    await store.link_post(mine.number, -100, 1001)
     other = await store.open_case(8, "en", None)
     assert [c.number for c in await store.forget(7)] == [mine.number]
-    assert await store.case_of_post(1001) is None and await store.open_case_of(7) is None
+    assert await store.case_of_post(-100, 1001) is None and await store.open_case_of(7) is None
+    assert await store.gone(-100, "post", 1001) == "forgotten"  # staff who answer it are told why
     assert (await store.open_case_of(8)).number == other.number
 
 
@@ -99,14 +100,22 @@ async def test_an_ordinary_complaint_opens_a_case_without_the_emergency_numbers(
     await referral.offer(10, "en")
     replies = await referral.take(10, "my salary is three months late")
     assert len(replies) == 1 and "1122" not in replies[0].text
+    await referral.settle()
     assert desk.posts == [(replies[0].title.split()[-1], "my salary is three months late", None)]
 
 
-async def test_a_case_staff_never_received_is_not_kept(store, cases):
-    referral = Referral(store, cases[0], Desk(fail=True))
+async def test_a_case_staff_never_received_is_not_kept_and_the_worker_is_told(store, cases):
+    told: list[tuple[int | str, str]] = []
+
+    async def notify(chat: int | str, text: str) -> None:
+        told.append((chat, text))
+
+    referral = Referral(store, cases[0], Desk(fail=True), notify=notify)
     await referral.offer(10, "en")
     replies = await referral.take(10, "my salary is late")
-    assert "could not reach" in replies[0].text and "021-34325500" in replies[0].text
+    assert "K-" in replies[0].text  # answered at once, before the case chat is tried
+    await referral.settle()
+    assert told and told[0][0] == "10" and "could not reach" in told[0][1] and "021-34325500" in told[0][1]
     assert await cases[0].open_case_of(10) is None
 
 

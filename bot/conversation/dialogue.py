@@ -162,12 +162,16 @@ class Conversation:
             if self.referral and self.referral.enabled:
                 text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
             return [Message(text, title=_("Privacy"))]
+        if self.referral and name in ("person", "forget"):  # the case's language, not the phone's
+            lang = await self.case_language(chat, hint)
+            _ = gettext_for(lang)
         if name == "person":
             return self._referred(await self.referral.offer(chat, lang), lang) if self.referral else [Message(self._contact_line(lang))]
         if name == "forget":
             self.switches.forget(chat)
             closed = await self.referral.forget(chat) if self.referral else []
-            done = [Message(_("Your case {number} is closed and deleted.").format(number=c.number)) for c in closed]
+            done = [Message(gettext_for(c.lang)("Your case {number} is closed and deleted.").format(number=c.number))
+                    for c in closed]
             if await self.prefs.forget(chat):
                 return done + [Message(_("Everything stored about this chat has been deleted. Your earlier questions "
                                          "were kept only without any link to you, so there is nothing else to delete."))]
@@ -177,15 +181,16 @@ class Conversation:
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                   record: bool = True, names: tuple[str, ...] = ()) -> list[Message]:
+                   record: bool = True, names: tuple[str, ...] = (), group: bool = False) -> list[Message]:
         """A typed question; ``record=False`` answers without logging it (an edit of a question already logged).
 
         ``names``: the sender's own (Telegram profile), kept out of the log wherever they appear in the text.
+        ``group``: asked in a group, where one member's writing never changes everyone's language.
         """
-        return (await self.question(chat, user, text, hint, record, names)).messages
+        return (await self.question(chat, user, text, hint, record, names, group)).messages
 
     async def question(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
-                       record: bool = True, names: tuple[str, ...] = ()) -> Turn:
+                       record: bool = True, names: tuple[str, ...] = (), group: bool = False) -> Turn:
         """Like :meth:`text`, with what the bot made of the question (``main.py ask --json`` shows both)."""
         chosen = await self.prefs.language(chat)
         text = text.strip()
@@ -194,19 +199,19 @@ class Conversation:
             lang = chosen or default
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
-        if self.referral and (taken := await self.referral.take(chat, text)) is not None:
+        if self.referral and (taken := await self.referral.take(chat, text, chosen=chosen)) is not None:
             return Turn(None, self._referred(taken, chosen or default))  # a message for staff: not a question
         reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
         match, lang = reply.match, reply.reply_lang
         _ = gettext_for(lang)
         if self.referral:
-            self.referral.remember(chat, text, reply.entry_id)
+            self.referral.remember(chat, text, reply.entry_id, lang)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
         note = [Message(_("Your message was long, so I read only its beginning."))] if len(text) > MAX_QUERY_CHARS else []
         turn = self._reply_to(reply, lang, token, note)
-        offer = self.switches.note(chat, chosen, reply.detected_lang) if chosen and record else None
+        offer = self.switches.note(chat, chosen, reply.detected_lang) if chosen and record and not group else None
         if offer in LANGUAGES:
             turn.messages.append(self.switch_offer(offer))
         return turn
@@ -275,6 +280,13 @@ class Conversation:
         # A button from an old menu whose entry or topic no longer exists.
         return [self.topic_menu(lang)]
 
+    async def case_language(self, chat: int | str, hint: str | None = None) -> str:
+        """The language of the chat's case messages (bot/conversation/referral.py's rule), the phone's last."""
+        lang = await self.lang(chat, hint)
+        if self.referral is None:
+            return lang
+        return await self.referral.language(chat, await self.prefs.language(chat), lang)
+
     async def person_in_group(self, chat: int | str, hint: str | None = None) -> list[Message]:
         """/person or an "Ask a person" button in a group chat: cases are for private chats only."""
         lang = await self.lang(chat, hint)
@@ -285,12 +297,23 @@ class Conversation:
         _ = gettext_for(await self.lang(chat, hint))
         return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
 
+    async def attachment(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Message] | None:
+        """A photo or document (``kind``): added to the worker's open case; None when she has none."""
+        if self.referral is None or not self.referral.enabled:
+            return None
+        taken = await self.referral.attach(chat, kind, file_id, caption)
+        return self._referred(taken, "en") if taken is not None else None
+
     async def voice(self, chat: int | str, file_id: str, hint: str | None = None) -> list[Message]:
         """A voice note or audio (``file_id``: the channel's handle on it): for a case, or the bot cannot listen."""
-        lang = await self.lang(chat, hint)
         if self.referral is None:
             return await self.unsupported(chat, "voice", hint)
-        return self._referred(await self.referral.voice(chat, lang, file_id), lang) + [self.topic_menu(lang)]
+        lang = await self.case_language(chat, hint)
+        replies = await self.referral.voice(chat, lang, file_id)
+        offered = any(action == "pvoice" for r in replies for row in r.buttons for _label, action in row)
+        to_case = self.referral.enabled and not offered
+        # No topic menu after a voice note added to a case: it would invite a question that goes to staff.
+        return self._referred(replies, lang) + ([] if to_case else [self.topic_menu(lang)])
 
     # -- building blocks ----------------------------------------------------------------
 
@@ -362,7 +385,7 @@ class Conversation:
     def _referred(self, replies: list[ReferralReply], lang: str) -> list[Message]:
         """The referral's replies as messages, its buttons in this module's data scheme."""
         return [Message(r.text, title=r.title, contact=r.contact,
-                        buttons=tuple(tuple(self._button(label, action, lang, keep=True) for label, action in row)
+                        buttons=tuple(tuple(self._button(label, action, r.lang or lang, keep=True) for label, action in row)
                                       for row in r.buttons)) for r in replies]
 
     def _title(self, entry_id: str, lang: str) -> str:

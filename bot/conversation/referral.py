@@ -7,25 +7,39 @@ asked, or a voice note). The message opens a case in :class:`bot.stores.cases.Ca
 and goes to the case chat through a :class:`CaseDesk` (the Telegram side posts
 it there); while the case is open, everything the worker writes is added to it.
 
-What is held in memory only, per chat, and dropped on /forget: that the bot is
-waiting for a case message, the last question asked (for "Send this question")
-and a voice note offered as a case. Nothing of it survives a restart.
+What is held in memory only, per chat, and dropped on /forget: the last question
+asked (for "Send this question") and a voice note offered as a case. That the bot
+is waiting for a case message ("Type your message now") is also kept in the case
+store, under a keyed code of the chat, for its 30 minutes, so a restart (a deploy)
+between the two does not turn the worker's message into a question.
+
+A case speaks one language, decided once by :meth:`Referral.language`: the one
+the worker chose; else the one she writes in (her case message, her last
+question); else that of her latest case. Every message of the case, /person,
+/forget and the consent to share her number use it, whatever her phone is set to.
+
+The worker is answered at once; her messages reach the case chat in the
+background (the case chat may send only 20 messages a minute, and the emergency
+numbers must never wait for that). A message that cannot reach staff is kept as
+undelivered and the worker is told through :attr:`Referral.notify`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 from bot.stores.cases import Case, CaseStore
 from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
+from bot.understanding.language import detect
 from bot.understanding.text import normalise
 
 log = logging.getLogger(__name__)
@@ -33,7 +47,7 @@ log = logging.getLogger(__name__)
 MEMORY_SECONDS = 30 * 60  # how long a pending case, the last question or a voice offer is remembered
 MEMORY_CHATS = 10_000  # at most this many chats' in-memory states; the oldest go first
 CASES_PER_DAY = 3  # new cases one chat may open in 24 hours
-MAX_CASE_CHARS = 3_000  # of one message to staff (a Telegram message holds 4,096 with the case heading)
+MAX_CASE_CHARS = 3_000  # of the last question kept for "Send this question" (a case message itself is never cut)
 
 ASK_A_PERSON = N_("Ask a person")
 PRIVACY_CASES = N_(
@@ -53,6 +67,8 @@ class CaseDesk(Protocol):
 
     async def withdrawn(self, case: Case) -> None: ...
 
+    async def attachment(self, case: Case, kind: str, file_id: str, caption: str | None) -> None: ...
+
 
 class CaseLog(Protocol):
     """The anonymous query log: only that a case was opened, its topic and language (bot.stores.querylog.QueryLog)."""
@@ -68,6 +84,7 @@ class Reply:
     title: str | None = None
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
     contact: str | None = None
+    lang: str | None = None  # the case's language, for the data of its buttons; None: the caller's
 
 
 @dataclass
@@ -108,6 +125,9 @@ class Referral:
     _waiting: _Memory = field(default_factory=_Memory)  # chat -> (lang, entry id) of a case waiting for its message
     _recent: _Memory = field(default_factory=_Memory)  # chat -> (question, entry id) last asked
     _voice: _Memory = field(default_factory=_Memory)  # chat -> file id of a voice note offered as a case
+    # How to tell a worker, later, that her message did not reach staff after all (the channel sets it).
+    notify: Callable[[int | str, str], Awaitable[None]] | None = None
+    _deliveries: set[asyncio.Task] = field(default_factory=set)
 
     @property
     def enabled(self) -> bool:
@@ -117,16 +137,44 @@ class Referral:
     def stop_waiting(self, chat: int | str) -> None:
         """The worker went elsewhere (a command, a menu): their next message is a question again, not a case."""
         self._waiting.pop(chat)
+        if self.enabled:
+            assert self.cases is not None
+            self._background(self.cases.stop_waiting(chat))
 
     def private_only(self, lang: str) -> list[Reply]:
         """In a group: staff replies would be read by everyone there, so cases are opened in private chats only."""
         _ = gettext_for(lang)
         return [Reply(_("To ask a person, write to me in a private chat. Cases are never opened in groups."))]
 
-    def remember(self, chat: int | str, question: str, entry_id: str | None) -> None:
-        """The question just asked, so "Ask a person" can offer to send it."""
+    def remember(self, chat: int | str, question: str, entry_id: str | None, lang: str | None = None) -> None:
+        """The question just asked (and the language it was answered in), so "Ask a person" can offer to send it."""
         if self.enabled:
-            self._recent.put(chat, (question[:MAX_CASE_CHARS], entry_id))
+            self._recent.put(chat, (question[:MAX_CASE_CHARS], entry_id, lang))
+
+    async def language(self, chat: int | str, chosen: str | None, fallback: str) -> str:
+        """The language of the chat's case messages: the chosen one; else her open case's; else that of the last
+        question she wrote; else her latest case's; else ``fallback`` (a button's, or the phone's)."""
+        if chosen:
+            return chosen
+        case = await self._open_case(chat)
+        if case is not None:
+            return case.lang
+        recent = self._recent.get(chat)
+        if recent is not None and recent[2]:
+            return recent[2]
+        latest = await self.cases.latest_case_of(chat) if self.cases is not None else None
+        return latest.lang if latest is not None else fallback
+
+    async def stop(self) -> None:
+        """At shutdown: messages still on their way stay in the case store as undelivered (posted at the next start)."""
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+    async def settle(self) -> None:
+        """Wait until every message on its way to the case chat got there (or failed)."""
+        while self._deliveries:
+            await asyncio.gather(*list(self._deliveries), return_exceptions=True)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -138,14 +186,15 @@ class Referral:
         assert self.cases is not None
         case = await self.cases.open_case_of(chat)
         if case is not None:
+            _ = gettext_for(case.lang)
             return [Reply(_("Your case {number} is open. Type your message and it goes to NOWCommunities staff.")
-                          .format(number=case.number))]
+                          .format(number=case.number), lang=case.lang)]
         if limited := await self._limited(chat, lang):
             return limited
         recent = self._recent.get(chat)
         if entry_id is None or not self.knowledge.kb.entry(entry_id):
             entry_id = recent[1] if recent else None
-        self._waiting.put(chat, (lang, entry_id))
+        await self._wait_for_message(chat, lang, entry_id)
         text = _(EXPLAIN).format(time=render("{case_reply_time}", self.knowledge.kb.facts, lang))
         rows: list[tuple[tuple[str, str], ...]] = []
         if recent:
@@ -154,25 +203,27 @@ class Referral:
         rows.append(((_("Cancel"), "pcancel"),))
         return [Reply(text, title=_(ASK_A_PERSON), buttons=tuple(rows))]
 
-    async def take(self, chat: int | str, text: str | None = None, voice: str | None = None) -> list[Reply] | None:
-        """A message while a case waits for one or is open: it goes to the case. None: not a case message."""
+    async def take(self, chat: int | str, text: str | None = None, voice: str | None = None,
+                   chosen: str | None = None) -> list[Reply] | None:
+        """A message while a case waits for one or is open: it goes to the case. None: not a case message.
+
+        ``chosen``: the chat's chosen language; without one, a new case speaks the language of its message.
+        """
         if not self.enabled:
             return None
         assert self.cases is not None
-        waiting = self._waiting.pop(chat)
+        stored = await self.cases.waiting_for(chat)  # kept across a restart
+        waiting = self._waiting.pop(chat) or stored
         if waiting is not None:
             lang, entry_id = waiting
-            return await self._open(chat, lang, entry_id, text, voice)
+            written = detect(text) if text else None
+            return await self._open(chat, chosen or written or lang, entry_id, text, voice)
         case = await self.cases.open_case_of(chat)
         if case is None:
             return None
         _ = gettext_for(case.lang)
-        try:
-            await self._deliver_follow_up(case, text, voice)
-        except Exception:  # noqa: BLE001 - the worker is told; the bot keeps answering
-            log.exception("a message could not be added to case %s", case.number)
-            return [Reply(self._not_delivered(case.lang))]
-        return [Reply(_("Added to your case {number}.").format(number=case.number))]
+        await self._deliver_follow_up(case, text, voice)
+        return [Reply(_("Added to your case {number}.").format(number=case.number), lang=case.lang)]
 
     async def action(self, chat: int | str, kind: str, lang: str, arg: str = "") -> list[Reply]:
         """A pressed button of the referral (``person``, ``psend``, ``pvoice``, ``pcancel``, ``pshare``)."""
@@ -185,28 +236,44 @@ class Referral:
             recent, waiting = self._recent.get(chat), self._waiting.get(chat)
             if recent is None or waiting is None:  # an old button: start again
                 return await self.offer(chat, lang)
-            self._waiting.pop(chat)
-            return await self._open(chat, waiting[0], waiting[1] or recent[1], recent[0], None)
+            self.stop_waiting(chat)
+            return await self._open(chat, recent[2] or waiting[0], waiting[1] or recent[1], recent[0], None)
         if kind == "pvoice":
             voice = self._voice.pop(chat)
             if voice is None:
                 return await self.offer(chat, lang)
-            self._waiting.pop(chat)
+            self.stop_waiting(chat)
             if await self._open_case(chat) is not None:
                 return await self.take(chat, voice=voice) or []
             return await self._open(chat, lang, None, None, voice)
         if kind == "pcancel":
-            self._waiting.pop(chat)
+            self.stop_waiting(chat)
             self._voice.pop(chat)
             return [Reply(_("Nothing was sent."))]
         if kind == "pshare":
             case = await self._open_case(chat)
             if case is None:
                 return [Reply(_("You have no open case, so nothing was sent."))]
+            _ = gettext_for(case.lang)
             return [Reply(_("Press the button below only if you want NOWCommunities staff to call you back: it sends "
                             "your name and phone number to them for case {number}.").format(number=case.number),
-                          contact=_("Share my name and number with staff"))]
+                          contact=_("Share my name and number with staff"), lang=case.lang)]
         return await self.offer(chat, lang)
+
+    async def attach(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Reply] | None:
+        """A photo or document (``kind``) sent while a case is open: it goes to staff, with its caption. None: no
+        open case (the caption, if any, is then a question)."""
+        case = await self._open_case(chat)
+        if case is None or self.desk is None:
+            return None
+        assert self.cases is not None
+        caption = (caption or "").strip() or None
+        kept = await self.cases.add_message(case.number, "worker", kind, file_id, delivered=False)
+        if caption:
+            await self.cases.add_message(case.number, "worker", "text", caption)
+        self._deliver(case, kept, self.desk.attachment(case, kind, file_id, caption), new=False)
+        _ = gettext_for(case.lang)
+        return [Reply(_("Added to your case {number}.").format(number=case.number), lang=case.lang)]
 
     async def voice(self, chat: int | str, lang: str, file_id: str) -> list[Reply]:
         """A voice note: added to a waiting or open case; otherwise the bot says it cannot listen and offers to send it."""
@@ -222,11 +289,11 @@ class Referral:
                            "not see your Telegram name, username or number. Their answer comes here; /forget ends the case.")
         return [Reply(text, buttons=(((_("Send it to staff"), "pvoice"),), ((_("Cancel"), "pcancel"),)))]
 
-    async def shared_contact(self, chat: int | str, own: bool) -> tuple[Case | None, list[Reply]]:
-        """The worker shared a contact: the case to show it in (only their own contact, only an open case)."""
+    async def shared_contact(self, chat: int | str, own: bool, lang: str) -> tuple[Case | None, list[Reply]]:
+        """The worker shared a contact: the case to show it in (only their own contact, only an open case).
+        ``lang``: the chat's language, for when no case is open."""
         case = await self._open_case(chat)
-        lang = case.lang if case else "en"
-        _ = gettext_for(lang)
+        _ = gettext_for(case.lang if case else lang)
         if case is None:
             return None, [Reply(_("You have no open case, so nothing was sent."))]
         if not own:
@@ -243,13 +310,24 @@ class Referral:
         withdrawn = await self.cases.forget(chat)
         for case in withdrawn:
             if self.desk is not None:
-                try:
-                    await self.desk.withdrawn(case)
-                except Exception:  # noqa: BLE001 - the deletion stands even if staff cannot be told
-                    log.exception("could not tell the case chat that case %s was withdrawn", case.number)
+                self._background(self._withdrawn(case))  # the worker's answer never waits for the case chat
         return withdrawn
 
+    async def _withdrawn(self, case: Case) -> None:
+        assert self.desk is not None
+        try:
+            await self.desk.withdrawn(case)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the deletion stands even if staff cannot be told
+            log.exception("could not tell the case chat that case %s was withdrawn", case.number)
+
     # -- inside ---------------------------------------------------------------------------------
+
+    async def _wait_for_message(self, chat: int | str, lang: str, entry_id: str | None) -> None:
+        self._waiting.put(chat, (lang, entry_id))
+        assert self.cases is not None
+        await self.cases.wait_for_message(chat, lang, entry_id, self.clock() + dt.timedelta(seconds=MEMORY_SECONDS))
 
     async def _open_case(self, chat: int | str) -> Case | None:
         return await self.cases.open_case_of(chat) if self.cases is not None else None
@@ -267,9 +345,9 @@ class Referral:
                     voice: str | None) -> list[Reply]:
         assert self.cases is not None and self.desk is not None
         _ = gettext_for(lang)
-        text = (text or "").strip()[:MAX_CASE_CHARS] or None
+        text = (text or "").strip() or None
         if text is None and voice is None:
-            self._waiting.put(chat, (lang, entry_id))
+            await self._wait_for_message(chat, lang, entry_id)
             return [Reply(_("Please type your message, or send a voice note."))]
         danger = self._danger(text, lang) if text else []
         if limited := await self._limited(chat, lang):
@@ -277,26 +355,48 @@ class Referral:
         kb = self.knowledge.kb
         entry = kb.entry(entry_id) if entry_id else None
         case = await self.cases.open_case(chat, lang, entry.id if entry else None)
-        try:
-            await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "")
-            await self.desk.new_case(case, entry.title["en"] if entry else None, text, voice)
-        except Exception:  # noqa: BLE001 - a case staff never saw is no case: remove it and say so
-            log.exception("a new case could not be delivered to the case chat")
-            await self.cases.forget_case(case.number)
-            return danger + [Reply(self._not_delivered(lang))]
+        kept = await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "",
+                                            delivered=False)
+        self._deliver(case, kept, self.desk.new_case(case, entry.title["en"] if entry else None, text, voice), new=True)
         if self.log is not None:
             self.log.case_opened(topic=entry.topic if entry else None, lang=lang)
         return danger + [Reply(
             _("Your message was sent to NOWCommunities staff: case {number}. Their answer will come here. Anything "
               "more you write now is added to this case. /forget ends it.").format(number=case.number),
             title=_("Case {number}").format(number=case.number),
-            buttons=(((_("Share my name and number with staff"), "pshare"),),))]
+            buttons=(((_("Share my name and number with staff"), "pshare"),),), lang=lang)]
 
     async def _deliver_follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
         assert self.cases is not None and self.desk is not None
-        text = (text or "").strip()[:MAX_CASE_CHARS] or None
-        await self.desk.follow_up(case, text, voice)
-        await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "")
+        text = (text or "").strip() or None
+        kept = await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "",
+                                            delivered=False)
+        self._deliver(case, kept, self.desk.follow_up(case, text, voice), new=False)
+
+    def _deliver(self, case: Case, message: int, posting: Awaitable[None], new: bool) -> None:
+        """Post to the case chat in the background; the worker is answered meanwhile. If it fails, she is told, and
+        a new case staff never saw is no case: it is removed."""
+        async def deliver() -> None:
+            assert self.cases is not None
+            try:
+                await posting
+            except asyncio.CancelledError:  # the bot is stopping: kept as undelivered, posted at the next start
+                raise
+            except Exception:  # noqa: BLE001 - the worker is told; the bot keeps answering
+                log.exception("a message could not be delivered to the case chat (case %s)", case.number)
+                if new:
+                    await self.cases.forget_case(case.number, "undelivered")
+                if self.notify is not None:
+                    await self.notify(case.chat_id, self._not_delivered(case.lang))
+            else:
+                await self.cases.delivered(message)
+
+        self._background(deliver())
+
+    def _background(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
 
     def _danger(self, text: str, lang: str) -> list[Reply]:
         """The emergency numbers first, when the message mentions immediate danger (knowledge/danger.yaml)."""

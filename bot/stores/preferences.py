@@ -50,7 +50,7 @@ def key_file(path: Path) -> Path:
     return path.with_name(path.stem + ".key")
 
 
-def _read_or_create_key(path: Path, legacy: str | None) -> bytes:
+def read_or_create_key(path: Path, legacy: str | None) -> bytes:
     """The key in ``path``; made (from the legacy in-database secret, if any, else at random) when missing."""
     try:
         text = path.read_text(encoding="ascii").strip()
@@ -92,7 +92,7 @@ class Preferences:
         if self._key_text:
             self._secret = self._key_text.encode()
         elif isinstance(self.path, Path):
-            self._secret = _read_or_create_key(key_file(self.path), legacy)
+            self._secret = read_or_create_key(key_file(self.path), legacy)
         else:
             self._secret = secrets.token_bytes(32)  # an in-memory store lives as long as its key
         if legacy is not None:

@@ -49,6 +49,15 @@ _ENGLISH_INTRO = re.compile(
     r"(?P<intro>\b(?i:i am|i'm|im|this is|it's|it is)\s+)(?P<words>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"
     r"|(?P<intro2>\b(?i:this is)\s+)(?P<words2>[a-z]+(?:\s+[a-z]+)?)(?=\s+from\b)"
 )
+# "my friend Shabana Parveen", "meri saheli Naseem": someone else named after who they are to the worker.
+_RELATION = re.compile(
+    r"(?P<intro>\b(?i:my|mera|meri|mere|our|hamari|hamara|humari|humara)\s+(?i:friend|sister|brother|mother|father|"
+    r"husband|wife|colleague|neighbour|neighbor|daughter|son|cousin|aunt|uncle|supervisor|manager|dost|saheli|"
+    r"behen|bahen|behan|bhai|ammi|abbu|shohar|biwi|beti|beta|khala|phuppo|chacha|mamu)\s+)"
+    r"(?P<words>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})\b"
+)
+# A surname or title left after a name already taken out: "I am <name> Khatoon", "<name> Bibi".
+_NAME_TAIL = re.compile(r"<name>(?:\s+(?!(?:I|Please|Sir|Madam|What|How|Can|My|The|Is|Do|And)\b)[A-Z][a-z]+){1,2}\b")
 # Words that describe a worker rather than name one: "main factory worker hoon", "I am Sindhi".
 _NOT_NAMES = set("""
 a an the my not very so also just still now here there new old only working pregnant
@@ -93,7 +102,9 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
         text = re.sub(rf"(?<![\w@])(?:{'|'.join(sorted(own, key=len, reverse=True))})(?!\w)", "<name>", text, flags=re.I)
     text = _NAME_INTRO.sub(_named, text)
     text = _COPULA.sub(_described, text)
-    return _ENGLISH_INTRO.sub(_described, text)
+    text = _RELATION.sub(_described, text)
+    text = _ENGLISH_INTRO.sub(_described, text)
+    return _NAME_TAIL.sub("<name>", text)
 
 
 def _named(m: re.Match) -> str:

@@ -90,6 +90,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
+        conversation.referral.notify = lambda chat, text: cases.tell(app, chat, text)
     core.desk = desk  # other channels' cases (WhatsApp) come to the same case chat
     messages = filters.UpdateType.MESSAGES  # new and edited messages alike
     app.add_handler(MessageHandler(messages & filters.COMMAND, on_command))
@@ -118,6 +119,8 @@ async def _post_init(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(name, _(desc)) for name, desc in COMMANDS.items()])
     if "staff" in app.bot_data:
         await app.bot_data["staff"].start(app)
+    if "case_desk" in app.bot_data:
+        await app.bot_data["case_desk"].start()
     if s.settings.watch_seconds > 0:
         app.bot_data["watcher"] = asyncio.create_task(_watch_knowledge(app), name="knowledge-watcher")
 
@@ -129,6 +132,10 @@ async def _post_shutdown(app: Application) -> None:
         watcher.cancel()
     if "staff" in app.bot_data:
         await app.bot_data["staff"].stop()
+    if "case_desk" in app.bot_data:
+        await app.bot_data["case_desk"].stop()
+    if s.conversation.referral is not None:
+        await s.conversation.referral.stop()
     await s.core.close()
 
 
@@ -195,13 +202,19 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # An edited question is answered again, but not logged again: the log counts questions, not keystrokes.
     await send(update, context, await services(context).conversation.text(update.effective_chat.id, user, text,
                                                                            language_hint(update), record=not edited,
-                                                                           names=_names(update)))
+                                                                           names=_names(update), group=_in_group(update)))
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents, locations..."""
     if _in_group(update) and not _addressed_to_bot(update.effective_message, context):
         return
+    msg = update.effective_message
+    media = ("photo", msg.photo[-1].file_id) if msg.photo else ("document", msg.document.file_id) if msg.document else None
+    if media is not None and not _in_group(update) and update.message is not None and allowed(update, context):
+        taken = await services(context).conversation.attachment(update.effective_chat.id, *media, msg.caption)
+        if taken is not None:  # sent into an open case: staff get the file itself, with its caption
+            return await send(update, context, taken)
     if update.effective_message.caption:
         return await on_text(update, context)
     if not allowed(update, context):

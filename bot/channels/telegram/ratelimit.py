@@ -2,8 +2,9 @@
 
 PTB's AIORateLimiter pauses *every* request when one chat gets a 429 and gives
 up after a few retries, dropping the reply. Here a 429 pauses only the chat it
-came from (or every call, when the call has no chat) for as long as Telegram
-asks, and the call is retried until it goes through. A message that meets a 5xx
+came from (or, for a call without a chat such as answering a button press, only
+that kind of call) for as long as Telegram asks, and the call is retried until
+it goes through; no other chat waits. A message that meets a 5xx
 answer or a network failure is retried a few times with a growing pause; a 400
 or 403 is not retried (the request itself is wrong, or the user blocked the bot).
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Any, Callable, Coroutine
+from typing import Any, Callable, Coroutine, Hashable
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -36,7 +37,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         self.first_backoff = first_backoff
         self._next_slot = 0.0
         self._group_sends: dict[int | str, deque[float]] = {}
-        self._paused_until: dict[int | str | None, float] = {}  # chat (None: every call) -> loop time
+        self._paused_until: dict[Hashable, float] = {}  # chat (or, for calls without one, the method) -> loop time
 
     async def initialize(self) -> None:
         self._next_slot = 0.0
@@ -54,10 +55,11 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict | list[dict]:
         chat = _chat_key(data.get("chat_id"))
+        pause_key: Hashable = chat if chat is not None else ("method", endpoint)
         paced = endpoint.startswith(_PACED_PREFIXES)
         failures = 0
         while True:
-            await self._wait_for_pause(chat)
+            await self._wait_for_pause(pause_key)
             if paced:
                 await self._pace(chat)
             try:
@@ -65,9 +67,9 @@ class ChatRateLimiter(BaseRateLimiter[None]):
             except RetryAfter as e:
                 wait = e._retry_after.total_seconds()  # noqa: SLF001 - the public attribute warns of a type change
                 loop = asyncio.get_running_loop()
-                self._paused_until[chat] = max(self._paused_until.get(chat, 0.0), loop.time() + float(wait))
+                self._paused_until[pause_key] = max(self._paused_until.get(pause_key, 0.0), loop.time() + float(wait))
                 log.info("Telegram asked to wait %.1f s before %s in %s; waiting, then retrying",
-                         wait, endpoint, "one chat" if chat is not None else "any chat")
+                         wait, endpoint, "one chat" if chat is not None else "calls of that kind")
             except BadRequest:
                 raise
             except NetworkError as e:  # 5xx, timeouts, connection failures: a message is worth another try
@@ -78,12 +80,12 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 log.warning("%s failed (%s); retry %d of %d in %.1f s", endpoint, e, failures, self.server_retries, pause)
                 await asyncio.sleep(pause)
 
-    async def _wait_for_pause(self, chat: int | str | None) -> None:
+    async def _wait_for_pause(self, key: Hashable) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            until = max(self._paused_until.get(chat, 0.0), self._paused_until.get(None, 0.0))
+            until = self._paused_until.get(key, 0.0)
             if until <= loop.time():
-                self._paused_until.pop(chat, None)
+                self._paused_until.pop(key, None)
                 return
             await asyncio.sleep(until - loop.time())
 

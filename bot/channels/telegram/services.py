@@ -8,10 +8,10 @@ Both the main handlers (:mod:`bot.channels.telegram.app`) and the case chat's
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -20,7 +20,7 @@ from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.render import contact_keyboard, keyboard, to_html
 from bot.channels.telegram.voice import VoiceCache
 from bot.config import Settings
-from bot.conversation.dialogue import Conversation, Message
+from bot.conversation.dialogue import Conversation, Message, Pressed
 from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.stores.querylog import QueryLog
@@ -60,7 +60,11 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: lis
     in place where it can be, long text split at paragraphs."""
     chat_id = update.effective_chat.id
     query = update.callback_query
+    in_group = update.effective_chat.type != ChatType.PRIVATE
     for msg in messages:
+        if in_group:  # cases are opened in private chats only: no "Ask a person" button where it cannot work
+            msg = replace(msg, buttons=tuple(row for row in msg.buttons
+                                             if not any(Pressed.parse(b.action).kind == "person" for b in row)))
         if msg.voice is not None:
             await services(context).voices.send(context.bot, chat_id, msg.voice, caption=msg.text or None)
             continue

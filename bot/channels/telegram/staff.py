@@ -263,10 +263,14 @@ async def on_kbfile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     doc = update.effective_message.document
-    if doc.file_size and doc.file_size > MAX_UPLOAD_BYTES:
-        await update.effective_message.reply_text("That file is too large to be a knowledge file; nothing was changed.")
+    too_large = "That file is too large to be a knowledge file; nothing was changed."
+    if doc.file_size and doc.file_size > MAX_UPLOAD_BYTES:  # declared: refused before downloading
+        await update.effective_message.reply_text(too_large)
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
+    if len(data) > MAX_UPLOAD_BYTES:  # the size may be missing from the message: the bytes decide
+        await update.effective_message.reply_text(too_large)
+        return
     await update.effective_message.reply_text(_fit(await tools(context).upload(context.application, doc.file_name or "",
                                                                                 data)))
 
