@@ -8,8 +8,13 @@ and goes to the case chat through a :class:`CaseDesk` (the Telegram side posts
 it there); while the case is open, everything the worker writes is added to it.
 
 What is held in memory only, per chat, and dropped on /forget: that the bot is
-waiting for a case message, the last question asked (for "Send this question")
-and a voice note offered as a case. Nothing of it survives a restart.
+waiting for a case message, the last question asked (for "Send this question"),
+a voice note offered as a case, and that the worker just wrote of immediate
+danger (so a case opened from the emergency message is marked urgent). Nothing
+of it survives a restart.
+
+The danger check itself runs in the conversation, before a message reaches
+:meth:`Referral.take`: the emergency message comes first, whatever the referral says.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
-from bot.understanding.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +112,7 @@ class Referral:
     _waiting: _Memory = field(default_factory=_Memory)  # chat -> (lang, entry id) of a case waiting for its message
     _recent: _Memory = field(default_factory=_Memory)  # chat -> (question, entry id) last asked
     _voice: _Memory = field(default_factory=_Memory)  # chat -> file id of a voice note offered as a case
+    _alarm: _Memory = field(default_factory=_Memory)  # chat -> the kind of danger the worker just wrote of
 
     @property
     def enabled(self) -> bool:
@@ -127,6 +132,11 @@ class Referral:
         """The question just asked, so "Ask a person" can offer to send it."""
         if self.enabled:
             self._recent.put(chat, (question[:MAX_CASE_CHARS], entry_id))
+
+    def alarm(self, chat: int | str, kind: str) -> None:
+        """The worker wrote of immediate danger: a case they open or write to now is urgent."""
+        if self.enabled:
+            self._alarm.put(chat, kind)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -236,7 +246,7 @@ class Referral:
 
     async def forget(self, chat: int | str) -> list[Case]:
         """/forget: the chat's cases closed and deleted at once, and what was held in memory dropped."""
-        for memory in (self._waiting, self._recent, self._voice):
+        for memory in (self._waiting, self._recent, self._voice, self._alarm):
             memory.pop(chat)
         if self.cases is None:
             return []
@@ -271,22 +281,21 @@ class Referral:
         if text is None and voice is None:
             self._waiting.put(chat, (lang, entry_id))
             return [Reply(_("Please type your message, or send a voice note."))]
-        danger = self._danger(text, lang) if text else []
         if limited := await self._limited(chat, lang):
-            return danger + limited
+            return limited
         kb = self.knowledge.kb
         entry = kb.entry(entry_id) if entry_id else None
-        case = await self.cases.open_case(chat, lang, entry.id if entry else None)
+        case = await self.cases.open_case(chat, lang, entry.id if entry else None, urgent=self._alarm.get(chat) is not None)
         try:
             await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "")
             await self.desk.new_case(case, entry.title["en"] if entry else None, text, voice)
         except Exception:  # noqa: BLE001 - a case staff never saw is no case: remove it and say so
             log.exception("a new case could not be delivered to the case chat")
             await self.cases.forget_case(case.number)
-            return danger + [Reply(self._not_delivered(lang))]
+            return [Reply(self._not_delivered(lang))]
         if self.log is not None:
             self.log.case_opened(topic=entry.topic if entry else None, lang=lang)
-        return danger + [Reply(
+        return [Reply(
             _("Your message was sent to NOWCommunities staff: case {number}. Their answer will come here. Anything "
               "more you write now is added to this case. /forget ends it.").format(number=case.number),
             title=_("Case {number}").format(number=case.number),
@@ -295,21 +304,10 @@ class Referral:
     async def _deliver_follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
         assert self.cases is not None and self.desk is not None
         text = (text or "").strip()[:MAX_CASE_CHARS] or None
+        if self._alarm.get(case.chat_id) is not None and not case.urgent:
+            case = await self.cases.mark_urgent(case.number) or case
         await self.desk.follow_up(case, text, voice)
         await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "")
-
-    def _danger(self, text: str, lang: str) -> list[Reply]:
-        """The emergency numbers first, when the message mentions immediate danger (knowledge/danger.yaml)."""
-        kb = self.knowledge.kb
-        said = f" {normalise(text)} "
-        if not any(f" {normalise(word)} " in said for word in kb.danger):
-            return []
-        _ = gettext_for(lang)
-        entry = kb.entry("help-emergency")
-        numbers = (render(entry.answer[lang], kb.facts, lang) if entry else
-                   render("{police_emergency}, {rescue_emergency}", kb.facts, lang))
-        return [Reply(_("If you are in danger now, call for help first:") + "\n\n" + numbers,
-                      title=entry.title[lang] if entry else None)]
 
     def _not_delivered(self, lang: str) -> str:
         _ = gettext_for(lang)

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.knowledge.loader import load_with_problems, KnowledgeError
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
+from bot.understanding.danger import DangerDetector
 from bot.understanding.matcher import Matcher
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
@@ -17,6 +18,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 class Loaded:
     kb: KnowledgeBase
     matcher: Matcher
+    danger: DangerDetector
 
 
 class KnowledgeStore:
@@ -32,7 +34,7 @@ class KnowledgeStore:
         kb, problems = load_with_problems(root)
         if kb is None:
             raise KnowledgeError(problems)
-        self.current = Loaded(kb, Matcher(kb))
+        self.current = Loaded(kb, Matcher(kb), DangerDetector(kb))
         self.warnings = [p for p in problems if p.severity == "warning"]
 
     @property
@@ -43,10 +45,14 @@ class KnowledgeStore:
     def matcher(self) -> Matcher:
         return self.current.matcher
 
+    @property
+    def danger(self) -> DangerDetector:
+        return self.current.danger
+
     def reload(self) -> list[Problem]:
         """Load again from disk. Returns the problems; on any error the old knowledge base stays."""
         kb, problems = load_with_problems(self.root)
         if kb is not None:
-            self.current = Loaded(kb, Matcher(kb))
+            self.current = Loaded(kb, Matcher(kb), DangerDetector(kb))
             self.warnings = [p for p in problems if p.severity == "warning"]
         return problems

@@ -61,6 +61,10 @@ MIGRATIONS: list[str] = [
         number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE
     );
     """,
+    # 2: a case opened or added to by a worker in danger (knowledge/danger.yaml) is urgent; the case chat says so
+    """
+    ALTER TABLE cases ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;  -- 1: the worker wrote of immediate danger
+    """,
 ]
 
 
@@ -74,6 +78,7 @@ class Case:
     opened: dt.datetime
     closed: dt.datetime | None = None
     thread_id: int | None = None
+    urgent: bool = False
 
 
 def _utc(value: str | None) -> dt.datetime | None:
@@ -81,10 +86,10 @@ def _utc(value: str | None) -> dt.datetime | None:
 
 
 def _case(row) -> Case:
-    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7])
+    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7], bool(row[8]))
 
 
-_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id"
+_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id, urgent"
 
 
 class CaseStore:
@@ -120,16 +125,17 @@ class CaseStore:
 
     # -- cases ----------------------------------------------------------------------------
 
-    async def open_case(self, chat: int | str, lang: str, entry_id: str | None) -> Case:
-        """A new open case for the chat, under a random number no other kept case has."""
+    async def open_case(self, chat: int | str, lang: str, entry_id: str | None, urgent: bool = False) -> Case:
+        """A new open case for the chat, under a random number no other kept case has; ``urgent``: a worker in danger."""
         await self._daily_purge()
         for attempt in range(50):
             digits = 4 if attempt < 20 else 6  # nearly 9,000 four-digit numbers; six digits if they run short
             number = f"K-{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
             try:
                 await self.db.execute(
-                    "INSERT INTO cases (number, chat_id, lang, entry_id, status, opened) VALUES (?, ?, ?, ?, 'open', ?)",
-                    (number, str(chat), lang, entry_id, self._now()))
+                    "INSERT INTO cases (number, chat_id, lang, entry_id, status, opened, urgent) "
+                    "VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                    (number, str(chat), lang, entry_id, self._now(), int(urgent)))
             except aiosqlite.IntegrityError:
                 continue
             await self.db.commit()
@@ -165,6 +171,12 @@ class CaseStore:
                                     (self._now(), number))
         await self.db.commit()
         return await self.case(number) if cur.rowcount else None
+
+    async def mark_urgent(self, number: str) -> Case | None:
+        """The worker wrote of immediate danger in an open case: it is urgent from now on."""
+        await self.db.execute("UPDATE cases SET urgent = 1 WHERE number = ?", (number,))
+        await self.db.commit()
+        return await self.case(number)
 
     async def set_thread(self, number: str, thread_id: int) -> None:
         await self.db.execute("UPDATE cases SET thread_id = ? WHERE number = ?", (thread_id, number))

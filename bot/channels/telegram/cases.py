@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi"}
 
 
+def _urgent(case: Case) -> str:
+    """The first line of an urgent case's posts: the worker wrote of immediate danger and got the emergency numbers."""
+    return "URGENT: the worker wrote of immediate danger (they were shown the emergency numbers)\n" if case.urgent else ""
+
+
 class TelegramDesk:
     """Posts cases to the case chat and links each post to its case (bot.conversation.referral.CaseDesk)."""
 
@@ -68,14 +73,14 @@ class TelegramDesk:
             else:
                 await self.store.set_thread(case.number, topic.message_thread_id)
                 case = await self.store.case(case.number) or case
-        heading = (f"New case {case.number}\nLanguage: {LANGUAGE_NAMES.get(case.lang, case.lang)}\n"
+        heading = (f"{_urgent(case)}New case {case.number}\nLanguage: {LANGUAGE_NAMES.get(case.lang, case.lang)}\n"
                    f"Matched: {entry_title or '(nothing matched)'}\n"
                    "Reply to this message to answer the worker; /close when done.")
         body = text if text else "(voice note below)"
         await self._post(case, f"{heading}\n\n{body}", voice)
 
     async def follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
-        await self._post(case, f"Case {case.number}, the worker adds:\n\n{text or '(voice note below)'}", voice)
+        await self._post(case, f"{_urgent(case)}Case {case.number}, the worker adds:\n\n{text or '(voice note below)'}", voice)
 
     async def withdrawn(self, case: Case) -> None:
         await self.app.bot.send_message(self.chat_id, f"Case {case.number} was ended by the worker (/forget) and "
