@@ -53,7 +53,7 @@ _ENTRY_KEYS = {
 }
 # An emergency message must fit one phone screen, title included.
 MAX_HELP_CHARS = 900
-_DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context"}
+_DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context", "unless"}
 # A phone number (three or more digits; a year like 2013 is not one) written into an emergency message instead of a
 # fact placeholder.
 _BARE_NUMBER = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?![\d-]))\d[\d-]{1,}\d")
@@ -415,6 +415,8 @@ class _Reader:
         title = self.translations(name, data, "title", "danger.yaml")
         caveat = self.translations(name, data, "unconfirmed", "danger.yaml")
         guards = self.string_list(name, data, "guards", "danger.yaml")
+        veto = self.string_list(name, data, "veto", "danger.yaml")
+        near_misses = self.examples(name, data, "danger.yaml near misses", key="near_misses") if "near_misses" in data else {}
         kinds: list[DangerKind] = []
         for item in data["kinds"]:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
@@ -437,19 +439,20 @@ class _Reader:
                     self.error(name, item.line_of("cues"), f"{what}: cue {cue!r} has no letters or digits to match")
             refines = self.string_list(name, item, "refines", what)
             context = self.string_list(name, item, "context", what)
+            unless = self.string_list(name, item, "unless", what)
             if refines and not context:
                 self.error(name, item.line_of("refines"), f"{what}: `refines:` needs `context:`, the words that tell this kind apart")
             if len(help_text) == len(ANSWER_LANGUAGES) and len(examples) == len(EXAMPLE_FORMS):
                 kinds.append(DangerKind(id=kind_id, help=frozen_map(help_text), examples=frozen_map(examples),
                                         cues=tuple(c for c in cues if normalise(c)), refines=refines, context=context,
-                                        line=item.line))
+                                        unless=unless, line=item.line))
         known = {k.id for k in kinds}
         for kind in kinds:
             for other in kind.refines:
                 if other not in known:
                     self.error(name, kind.line, f"danger kind {kind.id!r}: refines unknown kind {other!r}")
-        return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, file=name,
-                      caveat=frozen_map(caveat))
+        return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, veto=veto,
+                      near_misses=frozen_map(near_misses), file=name, caveat=frozen_map(caveat))
 
     def help_numbers(self, name: str, item: LineMap, what: str, help_text: dict[str, str], facts: dict[str, Fact],
                      title: dict[str, str], caveat: dict[str, str]) -> None:
@@ -525,10 +528,10 @@ class _Reader:
                 out[lang] = text.strip()
         return out
 
-    def examples(self, name: str, item: LineMap, what: str) -> dict[str, tuple[str, ...]]:
-        value = item.get("examples")
+    def examples(self, name: str, item: LineMap, what: str, key: str = "examples") -> dict[str, tuple[str, ...]]:
+        value = item.get(key)
         if not isinstance(value, LineMap):
-            self.error(name, item.line_of("examples"), f"{what}: `examples:` needs lists under en, ur, sd and ur-Latn")
+            self.error(name, item.line_of(key), f"{what}: `{key}:` needs lists under en, ur, sd and ur-Latn")
             return {}
         out = {}
         for form in EXAMPLE_FORMS:

@@ -142,6 +142,8 @@ class DangerKind:
     cues: tuple[str, ...] = ()
     refines: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
+    # Phrases that, anywhere in the message, mean it is not this danger now ("last year" for an injury).
+    unless: tuple[str, ...] = ()
     line: int = 0
 
 
@@ -156,6 +158,10 @@ class Danger:
     title: Mapping[str, str] = field(default_factory=dict)
     kinds: tuple[DangerKind, ...] = ()
     guards: tuple[str, ...] = ()
+    # Words that make the clause they are in figurative or not about now ("mehngai", "haha", "lockout").
+    veto: tuple[str, ...] = ()
+    # Whole messages that only look alarming, in the four forms: the detector learns them as ordinary.
+    near_misses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     file: str = ""
     # Said after an unconfirmed number (verified: false), in each form.
     caveat: Mapping[str, str] = field(default_factory=dict)
