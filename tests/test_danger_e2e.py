@@ -40,4 +40,4 @@ def test_the_terminal_chat_shows_the_emergency_numbers_first(store, tmp_path, la
     run_terminal_chat(bootstrap(Settings(data_dir=tmp_path), store, prefs=Preferences(":memory:"), log_questions=False),
                       read=lambda prompt: next(lines), out=out)
     reply = out.getvalue().split("[4] Roman Urdu", 1)[1]  # what follows the language picker
-    assert reply.lstrip("\n").startswith(title) and "15" in reply
+    assert reply.lstrip("\n").startswith(f"== {title} ==") and "15" in reply
