@@ -164,3 +164,26 @@ def test_the_danger_detector_is_quick_to_build(store):
     started = time.perf_counter()
     DangerDetector(store.kb)
     assert time.perf_counter() - started < 5  # about 0.5 s alone; generous for a shared test machine
+
+
+def test_the_report_counts_danger_by_kind_and_hides_small_counts(tmp_path):
+    import asyncio
+    import sqlite3
+
+    from bot.research.reports import Filters, build_tables
+    from bot.stores.querylog import QueryLog
+    from tests.helpers import Clock
+
+    async def go() -> None:
+        log = QueryLog(tmp_path / "q.sqlite3", clock=Clock())
+        await log.start()
+        for kind, n in (("violence", 6), ("fire-gas-collapse", 2)):
+            for i in range(n):
+                log.record(user=i, channel="telegram", kind="text", detected_lang="ur", reply_lang="ur", entry_id=None,
+                           confidence=1.0, outcome="danger", text="کچھ بھی", danger=kind)
+        await log.close()
+
+    asyncio.run(go())
+    tables = {t.name: t for t in build_tables(sqlite3.connect(tmp_path / "q.sqlite3"), Filters())}
+    assert tables["weekly_danger"].suppressed(5) == [["2026-03-02", "fire-gas-collapse", "<5"],
+                                                      ["2026-03-02", "violence", 6]]

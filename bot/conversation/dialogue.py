@@ -162,7 +162,7 @@ class Conversation:
             entry = self.knowledge.kb.entry("help-nowcommunities")
             return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
         if name == "privacy":
-            text = _(PRIVACY).format(days=self.retention_days)
+            text = _(PRIVACY).format(days=self.retention_days) + "\n" + _(PRIVACY_DANGER)
             if self.referral and self.referral.enabled:
                 text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
             return [Message(text, title=_("Privacy"))]
@@ -444,4 +444,9 @@ PRIVACY = N_(
     "• A daily code, different every day, so we can count how many people asked each day. It cannot be "
     "traced back to you, and your questions on different days cannot be linked.\n"
     "No one can find out from these records who you are."
+)
+PRIVACY_DANGER = N_(
+    "• If you write that you are in danger, the bot first shows the emergency numbers. For that message it keeps only "
+    "that it happened, with the hour, the language and the kind of danger (such as violence or fire), never what you "
+    "wrote, so NOWCommunities can count how often workers face danger."
 )
