@@ -21,6 +21,8 @@ HELDOUT = EVAL / "heldout.yaml"
 DANGER = EVAL / "danger.yaml"
 DANGER_HELDOUT = EVAL / "danger-heldout.yaml"
 LANGS = ("en", "ur", "sd", "ur-Latn")
+# Entries added after the held-out set was written (its writer never saw them): asked in questions.yaml only.
+AFTER_HELDOUT = {"domestic-violence"}
 
 
 def _result(store, path: Path) -> dict:
@@ -43,7 +45,8 @@ def test_question_set_covers_every_entry_and_language(store, path):
     assert len(items) >= 200
     assert {i.lang for i in items} == set(LANGS)
     expected = {e for i in items for e in i.expect}
-    assert expected == {e.id for e in store.kb.entries}, "every entry needs questions, and no question may name a missing entry"
+    entries = {e.id for e in store.kb.entries} - (AFTER_HELDOUT if path == HELDOUT else set())
+    assert expected == entries, "every entry needs questions, and no question may name a missing entry"
     assert any(not i.expect for i in items)
 
 
