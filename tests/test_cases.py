@@ -81,17 +81,50 @@ async def test_forget_deletes_every_case_of_the_chat_only(cases):
 
 @pytest.mark.parametrize("message", [
     "the owner beat me and locked us in the factory",
-    "seth ne mujhe maara aur dhamki di",
+    "seth ne mujhe maara aur dhamki di ke jaan se maar dega",
     "مالک نے مجھے مارا اور جان سے مارنے کی دھمکی دی",
     "مالڪ مون کي ماريو ۽ ڌمڪي ڏني",
     "بچے کو مارا جا رہا ہے",
 ])
-async def test_danger_in_any_form_brings_the_emergency_numbers_first(store, cases, message):
-    referral = Referral(store, cases[0], Desk())
-    await referral.offer(10, "ur")
-    replies = await referral.take(10, message)
-    assert "1122" in replies[0].text and "15" in replies[0].text
+async def test_danger_while_a_case_waits_for_its_message_brings_the_numbers_first_and_an_urgent_case(
+        store, prefs, cases, message):
+    from bot.conversation.dialogue import Conversation
+
+    desk = Desk()
+    conversation = Conversation(store, prefs, referral=Referral(store, cases[0], desk))
+    await conversation.command(10, 10, "person")
+    replies = await conversation.text(10, 10, message)
+    assert replies[0].danger and "1122" in replies[0].text and "15" in replies[0].text
     assert "K-" in replies[-1].text
+    case = await cases[0].open_case_of(10)
+    assert case.urgent and desk.posts == [(case.number, message, None)]
+
+
+async def test_danger_as_a_follow_up_in_an_open_case_brings_the_numbers_before_added_to_your_case(
+        store, prefs, cases):
+    from bot.conversation.dialogue import Conversation
+
+    desk = Desk()
+    conversation = Conversation(store, prefs, referral=Referral(store, cases[0], desk))
+    await conversation.command(10, 10, "person")
+    await conversation.text(10, 10, "my salary is three months late")
+    assert not (await cases[0].open_case_of(10)).urgent
+    replies = await conversation.text(10, 10, "he is beating me now")
+    assert replies[0].danger == "violence" and "15" in replies[0].text
+    assert replies[-1].danger is None and (await cases[0].open_case_of(10)).number in replies[-1].text  # added to it
+    assert (await cases[0].open_case_of(10)).urgent
+
+
+async def test_the_emergency_message_offers_ask_a_person_and_a_case_from_it_is_urgent(store, prefs, cases):
+    from bot.conversation.dialogue import Conversation
+
+    conversation = Conversation(store, prefs, referral=Referral(store, cases[0], Desk()))
+    first = (await conversation.text(11, 11, "the supervisor slapped me and said he will kill me"))[0]
+    person = [b.action for row in first.buttons for b in row if b.action.startswith("person:")]
+    assert first.danger and person
+    await conversation.action(11, 11, person[0])
+    await conversation.text(11, 11, "please call me back")
+    assert (await cases[0].open_case_of(11)).urgent
 
 
 async def test_an_ordinary_complaint_opens_a_case_without_the_emergency_numbers(store, cases):
@@ -148,28 +181,15 @@ def test_report_counts_cases_per_week_by_topic_and_hides_small_medians(tmp_path,
     assert b"K-" not in (tmp_path / "queries.sqlite3").read_bytes()
 
 
-def test_a_broken_danger_file_is_reported_with_its_line(kb_copy):
-    from bot.knowledge.loader import load_with_problems
-
-    path = kb_copy / "danger.yaml"
-    path.write_text("groups:\n  - id: violence\n    words: [beat, '!!!']\n  - id: empty\n    words: []\n",
-                    encoding="utf-8")
-    kb, problems = load_with_problems(kb_copy)
-    errors = [str(p) for p in problems if p.severity == "error"]
-    assert any("danger.yaml:3" in e and "'!!!' has no letters" in e for e in errors), errors
-    assert any("danger.yaml:5" in e and "add `words:`" in e for e in errors), errors
-    assert kb is None
-
-
-async def test_a_word_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, cases):
+async def test_a_cue_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, prefs):
+    from bot.conversation.dialogue import Conversation
     from bot.knowledge.store import KnowledgeStore
 
     path = kb_copy / "danger.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("[beat,", "[zorblaxed,", 1), encoding="utf-8")
-    referral = Referral(KnowledgeStore(kb_copy), cases[0], Desk())
-    await referral.offer(10, "en")
-    replies = await referral.take(10, "the supervisor zorblaxed my brother today")
-    assert "1122" in replies[0].text and "K-" in replies[-1].text
+    path.write_text(path.read_text(encoding="utf-8").replace("cues: [acid,", "cues: [zorblaxed, acid,", 1), encoding="utf-8")
+    conversation = Conversation(KnowledgeStore(kb_copy), prefs)
+    replies = await conversation.text(10, 10, "the supervisor zorblaxed my brother today")
+    assert replies[0].danger == "acid" and "1122" in replies[0].text
 
 
 @pytest.mark.parametrize("question, kind", [

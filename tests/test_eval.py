@@ -13,12 +13,16 @@ import pytest
 from bot.research import evaluation
 from bot.cli import main
 from bot.understanding.text import normalise
-from tests.helpers import HELDOUT_BARS
+from tests.helpers import DANGER_BARS, DANGER_FLOOR, HELDOUT_BARS
 
 EVAL = Path(__file__).parent / "eval"
 QUESTIONS = EVAL / "questions.yaml"
 HELDOUT = EVAL / "heldout.yaml"
+DANGER = EVAL / "danger.yaml"
+DANGER_HELDOUT = EVAL / "danger-heldout.yaml"
 LANGS = ("en", "ur", "sd", "ur-Latn")
+# Entries added after the held-out set was written (its writer never saw them): asked in questions.yaml only.
+AFTER_HELDOUT = {"domestic-violence"}
 
 
 def _result(store, path: Path) -> dict:
@@ -41,7 +45,8 @@ def test_question_set_covers_every_entry_and_language(store, path):
     assert len(items) >= 200
     assert {i.lang for i in items} == set(LANGS)
     expected = {e for i in items for e in i.expect}
-    assert expected == {e.id for e in store.kb.entries}, "every entry needs questions, and no question may name a missing entry"
+    entries = {e.id for e in store.kb.entries} - (AFTER_HELDOUT if path == HELDOUT else set())
+    assert expected == entries, "every entry needs questions, and no question may name a missing entry"
     assert any(not i.expect for i in items)
 
 
@@ -113,3 +118,67 @@ def test_eval_tells_answered_from_suggested_and_wrong_by_length(tmp_path, store)
                                           '- {text: "kam se kam tankhwa kitni", lang: ur-Latn, expect: [overtime]}\n')
     assert result["answered_right"] == 0.5 and result["wrong_outright"] == 0.5
     assert result["by_length"]["<6"]["n"] == 2 and "6-15" not in result["by_length"]
+
+
+# -- danger (issue 20) ------------------------------------------------------------------------------------------
+
+
+def _danger(store, path: Path) -> dict:
+    from bot.research import danger_eval
+
+    kinds = {k.id for k in store.kb.danger.kinds}
+    return danger_eval.summary(danger_eval.run(store, danger_eval.load_danger_items(path, kinds)))
+
+
+@pytest.fixture(scope="module")
+def danger_heldout(store):
+    return _danger(store, DANGER_HELDOUT)
+
+
+@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT], ids=["danger", "danger-heldout"])
+def test_danger_sets_have_240_messages_in_four_forms_danger_and_near_misses(store, path):
+    from bot.research import danger_eval
+
+    items = danger_eval.load_danger_items(path, {k.id for k in store.kb.danger.kinds})
+    assert len(items) >= 240
+    assert {i.lang for i in items} == set(LANGS)
+    assert {k for i in items for k in i.kinds} == {k.id for k in store.kb.danger.kinds}  # every kind asked
+    assert sum(1 for i in items if not i.in_danger) >= 60  # near misses
+
+
+def test_danger_examples_are_never_copied_from_the_danger_sets(store):
+    danger = store.kb.danger
+    written = {normalise(q) for k in danger.kinds for qs in k.examples.values() for q in qs}
+    written |= {normalise(q) for qs in danger.near_misses.values() for q in qs}
+    for path in (DANGER, DANGER_HELDOUT):
+        import yaml
+
+        asked = {normalise(i["text"]) for i in yaml.safe_load(path.read_text(encoding="utf-8"))}
+        assert not written & asked
+
+
+def test_danger_heldout_stays_above_its_floor(danger_heldout):
+    assert danger_heldout["recall"] >= DANGER_FLOOR["recall"]
+    assert danger_heldout["false_alarms"] <= DANGER_FLOOR["false_alarms"]
+    for lang in LANGS:
+        assert danger_heldout["by_lang"][lang]["recall"] >= DANGER_FLOOR["per_form"], lang
+
+
+@pytest.mark.xfail(strict=True, reason="issue 20's bars are not reached yet on the held-out half (see DANGER_FLOOR); "
+                                       "strict: when they are, this must be turned into a plain test")
+def test_danger_heldout_bar(danger_heldout):
+    assert danger_heldout["recall"] >= DANGER_BARS["recall"]
+    assert danger_heldout["false_alarms"] <= DANGER_BARS["false_alarms"]
+    for lang in LANGS:
+        assert danger_heldout["by_lang"][lang]["recall"] >= DANGER_BARS["per_form"], lang
+
+
+def test_danger_eval_counts_only_an_emergency_message_sent_first(tmp_path, store, capsys):
+    path = tmp_path / "danger.yaml"
+    path.write_text("- {text: 'the owner is beating me with a stick', lang: en, danger: [violence]}\n"
+                    "- {text: 'what is the minimum wage', lang: en, danger: []}\n"
+                    "- {text: 'I was fired yesterday', lang: en, danger: []}\n", encoding="utf-8")
+    assert main(["eval", "--json", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["recall"] == 1.0 and result["false_alarms"] == 0.0
+    assert result["by_lang"]["en"]["danger"] == 1 and result["by_kind"]["violence"]["recall"] == 1.0

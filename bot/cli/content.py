@@ -103,10 +103,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.research import evaluation
+    from bot.research import danger_eval, evaluation
 
     store = knowledge_store(args)
     try:
+        if danger_eval.is_danger_set(Path(args.file)):
+            return _eval_danger(args, store)
         items = evaluation.load_items(Path(args.file))
     except (OSError, ValueError, yaml.YAMLError) as e:
         print(f"cannot read the question set {args.file}: {getattr(e, 'strerror', None) or e}", file=sys.stderr)
@@ -128,6 +130,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"\n{len(fails)} failure(s)" + (":" if fails and not args.summary else ""))
         for line in [] if args.summary else fails:
             print("  " + line)
+    return 0
+
+
+def _eval_danger(args: argparse.Namespace, store) -> int:
+    """A danger set: recall (the first reply is the emergency message) and false alarms, per form and per kind."""
+    from bot.research import danger_eval
+
+    items = danger_eval.load_danger_items(Path(args.file), {k.id for k in store.kb.danger.kinds})
+    outcomes = danger_eval.run(store, items)
+    result = danger_eval.summary(outcomes)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(danger_eval.format_table(result))
+    fails = danger_eval.failures(outcomes)
+    print(f"\n{len(fails)} failure(s)" + (":" if fails and not args.summary else ""))
+    for line in [] if args.summary else fails:
+        print("  " + line)
     return 0
 
 

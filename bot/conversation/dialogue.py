@@ -23,13 +23,15 @@ from typing import Protocol
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
 from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
-from bot.knowledge.facts import render
+from bot.knowledge.facts import render, render_help
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
 from bot.conversation.language_switch import SwitchWatch
 from bot.stores.preferences import Preferences
 from bot.conversation.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
 from bot.conversation.referral import Reply as ReferralReply
+from bot.understanding.danger import Alarm
+from bot.understanding.language import detect, reply_language
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي", "ur-Latn": "Roman Urdu"}
 
@@ -89,6 +91,8 @@ class Message:
     voice: Path | None = None
     # The label of a button that shares the worker's own name and number (Telegram's contact button).
     contact: str | None = None
+    # The kind of danger, when this is an emergency message (knowledge/danger.yaml); front ends show it as any other.
+    danger: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ class QuestionLog(Protocol):
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
                entry_id: str | None, confidence: float, outcome: str, text: str | None,
-               out_of_scope: str | None = None, names: tuple[str, ...] = ()) -> str: ...
+               out_of_scope: str | None = None, names: tuple[str, ...] = (), danger: str | None = None) -> str: ...
 
     def feedback(self, token: str, helpful: bool) -> None: ...
 
@@ -158,7 +162,7 @@ class Conversation:
             entry = self.knowledge.kb.entry("help-nowcommunities")
             return [self.answer_message(entry, lang)] if entry else [Message(self._contact_line(lang))]
         if name == "privacy":
-            text = _(PRIVACY).format(days=self.retention_days)
+            text = _(PRIVACY).format(days=self.retention_days) + "\n" + _(PRIVACY_DANGER)
             if self.referral and self.referral.enabled:
                 text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
             return [Message(text, title=_("Privacy"))]
@@ -199,13 +203,32 @@ class Conversation:
             lang = chosen or default
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
+        # Danger first, before anything else: a worker in danger gets the emergency message as the first reply,
+        # whether the message is a question, a case's message or a follow-up in an open case.
+        alarm = self.knowledge.danger.check(text)
+        if alarm and self.referral:
+            self.referral.alarm(chat, alarm.kind)
         if self.referral and (taken := await self.referral.take(chat, text, chosen=chosen)) is not None:
-            return Turn(None, self._referred(taken, chosen or default))  # a message for staff: not a question
+            first: list[Message] = []
+            if alarm:
+                detected = detect(text[:MAX_QUERY_CHARS])
+                lang = chosen or reply_language(detected, default)
+                first = [self.emergency_message(alarm, lang)]
+                if record:
+                    self._record_danger(user, alarm, detected, lang)
+            return Turn(None, first + self._referred(taken, chosen or default))  # a message for staff: not a question
         reply = respond(self.knowledge, text, chosen, default)  # the language is detected here, once
         match, lang = reply.match, reply.reply_lang
         _ = gettext_for(lang)
         if self.referral:
             self.referral.remember(chat, text, reply.entry_id, lang)
+        if alarm:
+            token = self._record_danger(user, alarm, reply.detected_lang, lang) if record else ""
+            messages = [self.emergency_message(alarm, lang)]
+            entry = self.knowledge.kb.entry(match.best.entry_id) if match.outcome == "answered" and match.best else None
+            if entry and entry.id != "help-emergency":  # the labour question in the same message, answered after
+                messages.append(self.answer_message(entry, lang, token))
+            return Turn(reply, messages)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
                              match.group if match.outcome == "redirected" else None, names) if record else ""
@@ -340,6 +363,16 @@ class Conversation:
         rows += self._person_row(lang, entry.id)
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
 
+    def emergency_message(self, alarm: Alarm, lang: str) -> Message:
+        """What to do now and whom to call for this kind of danger (danger.yaml), with "Ask a person" when cases are on.
+
+        An unconfirmed number comes with its caveat; the loader makes sure it is never the only number.
+        """
+        danger = self.knowledge.kb.danger
+        kind = danger.kind(alarm.kind) or danger.kinds[0]
+        text = render_help(kind.help[lang], self.knowledge.kb.facts, lang, danger.caveat.get(lang, ""))
+        return Message(text, title=danger.title.get(lang), buttons=self._person_row(lang), danger=kind.id)
+
     def recording(self, entry: Entry, lang: str) -> Message:
         """The entry's recorded answer in ``lang`` as a voice note (front ends send the file)."""
         _ = gettext_for(lang)
@@ -402,14 +435,18 @@ class Conversation:
     def _contact_line(self, lang: str) -> str:
         return call_nowcommunities(self.knowledge, lang)
 
+    def _record_danger(self, user: int | str, alarm: Alarm, detected: str | None, lang: str) -> str:
+        """A danger message is counted (outcome ``danger``, its kind, hour and language), its text never kept."""
+        return self._record(user, "text", detected, lang, None, alarm.score, "danger", None, danger=alarm.kind)
+
     def _record(self, user: int | str, kind: str, detected: str | None, lang: str, entry_id: str | None,
                 confidence: float, outcome: str, text: str | None, out_of_scope: str | None = None,
-                names: tuple[str, ...] = ()) -> str:
+                names: tuple[str, ...] = (), danger: str | None = None) -> str:
         if self.log is None:
             return ""
         return self.log.record(user=user, channel=self.channel, kind=kind, detected_lang=detected, reply_lang=lang,
                                entry_id=entry_id, confidence=confidence, outcome=outcome, text=text,
-                               out_of_scope=out_of_scope, names=names)
+                               out_of_scope=out_of_scope, names=names, danger=danger)
 
 
 WELCOME = N_(
@@ -430,4 +467,9 @@ PRIVACY = N_(
     "• A daily code, different every day, so we can count how many people asked each day. It cannot be "
     "traced back to you, and your questions on different days cannot be linked.\n"
     "No one can find out from these records who you are."
+)
+PRIVACY_DANGER = N_(
+    "• If you write that you are in danger, the bot first shows the emergency numbers. For that message it keeps only "
+    "that it happened, with the hour, the language and the kind of danger (such as violence or fire), never what you "
+    "wrote, so NOWCommunities can count how often workers face danger."
 )

@@ -22,6 +22,11 @@ The worker is answered at once; her messages reach the case chat in the
 background (the case chat may send only 20 messages a minute, and the emergency
 numbers must never wait for that). A message that cannot reach staff is kept as
 undelivered and the worker is told through :attr:`Referral.notify`.
+
+That the worker just wrote of immediate danger is held in memory too (dropped on /forget), so a
+case she opens or writes to then is marked urgent. The danger check itself runs in the conversation,
+before a message reaches :meth:`Referral.take`: the emergency message comes first, whatever the
+referral says.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
 from bot.understanding.language import detect
-from bot.understanding.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +132,7 @@ class Referral:
     # How to tell a worker, later, that her message did not reach staff after all (the channel sets it).
     notify: Callable[[int | str, str], Awaitable[None]] | None = None
     _deliveries: set[asyncio.Task] = field(default_factory=set)
+    _alarm: _Memory = field(default_factory=_Memory)  # chat -> the kind of danger the worker just wrote of
 
     @property
     def enabled(self) -> bool:
@@ -175,6 +180,11 @@ class Referral:
         """Wait until every message on its way to the case chat got there (or failed)."""
         while self._deliveries:
             await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+
+    def alarm(self, chat: int | str, kind: str) -> None:
+        """The worker wrote of immediate danger: a case they open or write to now is urgent."""
+        if self.enabled:
+            self._alarm.put(chat, kind)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -303,7 +313,7 @@ class Referral:
 
     async def forget(self, chat: int | str) -> list[Case]:
         """/forget: the chat's cases closed and deleted at once, and what was held in memory dropped."""
-        for memory in (self._waiting, self._recent, self._voice):
+        for memory in (self._waiting, self._recent, self._voice, self._alarm):
             memory.pop(chat)
         if self.cases is None:
             return []
@@ -349,18 +359,18 @@ class Referral:
         if text is None and voice is None:
             await self._wait_for_message(chat, lang, entry_id)
             return [Reply(_("Please type your message, or send a voice note."))]
-        danger = self._danger(text, lang) if text else []
         if limited := await self._limited(chat, lang):
-            return danger + limited
+            return limited
         kb = self.knowledge.kb
         entry = kb.entry(entry_id) if entry_id else None
-        case = await self.cases.open_case(chat, lang, entry.id if entry else None)
+        case = await self.cases.open_case(chat, lang, entry.id if entry else None,
+                                          urgent=self._alarm.get(chat) is not None)
         kept = await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "",
                                             delivered=False)
         self._deliver(case, kept, self.desk.new_case(case, entry.title["en"] if entry else None, text, voice), new=True)
         if self.log is not None:
             self.log.case_opened(topic=entry.topic if entry else None, lang=lang)
-        return danger + [Reply(
+        return [Reply(
             _("Your message was sent to NOWCommunities staff: case {number}. Their answer will come here. Anything "
               "more you write now is added to this case. /forget ends it.").format(number=case.number),
             title=_("Case {number}").format(number=case.number),
@@ -369,6 +379,8 @@ class Referral:
     async def _deliver_follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
         assert self.cases is not None and self.desk is not None
         text = (text or "").strip() or None
+        if self._alarm.get(case.chat_id) is not None and not case.urgent:
+            case = await self.cases.mark_urgent(case.number) or case
         kept = await self.cases.add_message(case.number, "worker", "voice" if voice else "text", voice or text or "",
                                             delivered=False)
         self._deliver(case, kept, self.desk.follow_up(case, text, voice), new=False)
@@ -397,19 +409,6 @@ class Referral:
         task = asyncio.ensure_future(work)
         self._deliveries.add(task)
         task.add_done_callback(self._deliveries.discard)
-
-    def _danger(self, text: str, lang: str) -> list[Reply]:
-        """The emergency numbers first, when the message mentions immediate danger (knowledge/danger.yaml)."""
-        kb = self.knowledge.kb
-        said = f" {normalise(text)} "
-        if not any(f" {normalise(word)} " in said for word in kb.danger):
-            return []
-        _ = gettext_for(lang)
-        entry = kb.entry("help-emergency")
-        numbers = (render(entry.answer[lang], kb.facts, lang) if entry else
-                   render("{police_emergency}, {rescue_emergency}", kb.facts, lang))
-        return [Reply(_("If you are in danger now, call for help first:") + "\n\n" + numbers,
-                      title=entry.title[lang] if entry else None)]
 
     def _not_delivered(self, lang: str) -> str:
         _ = gettext_for(lang)

@@ -56,3 +56,20 @@ def render(text: str, facts: Mapping[str, Fact], lang: str) -> str:
         return format_fact(fact, lang, m.group(2)) if fact else m.group(0)
 
     return PLACEHOLDER.sub(sub, text)
+
+
+def render_help(text: str, facts: Mapping[str, Fact], lang: str, caveat: str) -> str:
+    """Like :func:`render`, with ``caveat`` ("not confirmed yet") after every fact not verified.
+
+    Emergency messages (danger.yaml) show an unconfirmed number only with its caveat, and the loader makes sure
+    such a number is never the only one in a message.
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        fact = facts.get(m.group(1))
+        if fact is None:
+            return m.group(0)
+        value = format_fact(fact, lang, m.group(2))
+        return value if fact.verified else f"{value} {caveat}"
+
+    return PLACEHOLDER.sub(sub, text)

@@ -8,7 +8,8 @@ Layout under the knowledge folder:
 - ``out-of-scope.yaml`` (optional): what the bot does not cover, with examples and redirects;
 - ``smalltalk.yaml`` (optional): greetings, thanks and the like, with short replies;
 - ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story;
-- ``danger.yaml`` (optional): words that mean immediate danger, when a worker asks for a person.
+- ``danger.yaml``: the kinds of immediate danger, each with its emergency message (first line first, numbers as
+  facts), examples and cue phrases in the four forms, and guards (phrases that only look alarming).
 
 Every problem is collected (not just the first), each with file and line, so a
 staff member fixes a whole edit in one go.
@@ -24,7 +25,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from bot.knowledge.facts import placeholders
+from bot.knowledge.facts import PLACEHOLDER, placeholders, render_help
 from bot.knowledge import glossary as glossary_module
 from bot.knowledge import recordings
 from bot.knowledge import translation
@@ -36,6 +37,8 @@ from bot.knowledge.model import (
     MAX_ID_LENGTH,
     EXAMPLE_FORMS,
     FACT_KINDS,
+    Danger,
+    DangerKind,
     Entry,
     Fact,
     KnowledgeBase,
@@ -54,6 +57,12 @@ FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
     "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related", "audio",
 }
+# An emergency message must fit one phone screen, title included.
+MAX_HELP_CHARS = 900
+_DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context", "unless"}
+# A phone number (three or more digits; a year like 2013 is not one) written into an emergency message instead of a
+# fact placeholder.
+_BARE_NUMBER = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?![\d-]))\d[\d-]{1,}\d")
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 
 
@@ -167,7 +176,7 @@ class _Reader:
         vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
         kb = KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
                            smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary,
-                           danger=self.read_danger(self.root / "danger.yaml"))
+                           danger=self.read_danger(self.root / "danger.yaml", facts))
         if not self.unreadable:  # the glossary names entries: an unreadable file would hide them
             self.check_translations(kb, self.root / "glossary.yaml")
         return kb
@@ -422,25 +431,87 @@ class _Reader:
         self.claim_words(name, data.line_of("story"), story, "story", owner)
         return Vocabulary(groups=frozen_map(groups), story=story)
 
-    def read_danger(self, path: Path) -> tuple[str, ...]:
-        """Every word of every group (violence, threats, locked in, a child in danger), in the four forms."""
-        found = self.optional_list(path, "groups", "expected `groups:` with a list of groups, each with `id:` and `words:`")
-        if found is None:
-            return ()
-        name, data, items = found
-        words: list[str] = []
-        for item in items:
+    def read_danger(self, path: Path, facts: dict[str, Fact]) -> Danger:
+        """The kinds of danger, each with its emergency message in the four forms, examples, cues; and the guards.
+
+        Refused: a file without kinds, a kind without help in every form, a number written into help instead of a
+        fact placeholder, help whose only numbers are unconfirmed, and help longer than one phone screen.
+        """
+        name = self.display(path)
+        if not path.is_file():
+            self.error(name, 0, "danger.yaml is missing: without it the bot cannot recognise a worker in danger")
+            return Danger()
+        name, data = self.parse(path)
+        if data is None:
+            return Danger()
+        if not isinstance(data, LineMap) or not isinstance(data.get("kinds"), LineList) or not data["kinds"]:
+            self.error(name, getattr(data, "line", 1), "expected `kinds:` with a list of kinds of danger, each with "
+                                                        "`id:`, `help:`, `examples:` and `cues:`; without them the bot "
+                                                        "cannot recognise a worker in danger")
+            return Danger(file=name)
+        title = self.translations(name, data, "title", "danger.yaml")
+        caveat = self.translations(name, data, "unconfirmed", "danger.yaml")
+        guards = self.string_list(name, data, "guards", "danger.yaml")
+        veto = self.string_list(name, data, "veto", "danger.yaml")
+        near_misses = self.examples(name, data, "danger.yaml near misses", key="near_misses") if "near_misses" in data else {}
+        kinds: list[DangerKind] = []
+        for item in data["kinds"]:
             if not isinstance(item, LineMap) or not isinstance(item.get("id"), str):
-                self.error(name, getattr(item, "line", items.line), "each group needs `id:` and `words:` (a list)")
+                self.error(name, getattr(item, "line", data.line), "each kind needs `id:`, `help:`, `examples:` and `cues:`")
                 continue
-            group = self.string_list(name, item, "words", f"danger group {item['id']!r}")
-            if not group:
-                self.error(name, item.line_of("words"), f"danger group {item['id']!r}: add `words:`, like [maar, beat]")
-            for word in group:
-                if not normalise(word):
-                    self.error(name, item.line_of("words"), f"danger group {item['id']!r}: {word!r} has no letters or digits to match")
-            words += [w for w in group if normalise(w)]
-        return tuple(words)
+            kind_id = item["id"]
+            what = f"danger kind {kind_id!r}"
+            self.check_id(name, item.line_of("id"), "danger kind", kind_id)
+            if any(k.id == kind_id for k in kinds):
+                self.error(name, item.line_of("id"), f"{what}: two kinds have this id; merge them or rename one")
+            for key in item:
+                if key not in _DANGER_KEYS:
+                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: {', '.join(sorted(_DANGER_KEYS))}")
+            help_text = self.translations(name, item, "help", what)
+            self.help_numbers(name, item, what, help_text, facts, title, caveat)
+            examples = self.examples(name, item, what)
+            cues = self.string_list(name, item, "cues", what)
+            for cue in cues:
+                if not normalise(cue):
+                    self.error(name, item.line_of("cues"), f"{what}: cue {cue!r} has no letters or digits to match")
+            refines = self.string_list(name, item, "refines", what)
+            context = self.string_list(name, item, "context", what)
+            unless = self.string_list(name, item, "unless", what)
+            if refines and not context:
+                self.error(name, item.line_of("refines"), f"{what}: `refines:` needs `context:`, the words that tell this kind apart")
+            if len(help_text) == len(ANSWER_LANGUAGES) and len(examples) == len(EXAMPLE_FORMS):
+                kinds.append(DangerKind(id=kind_id, help=frozen_map(help_text), examples=frozen_map(examples),
+                                        cues=tuple(c for c in cues if normalise(c)), refines=refines, context=context,
+                                        unless=unless, line=item.line))
+        known = {k.id for k in kinds}
+        for kind in kinds:
+            for other in kind.refines:
+                if other not in known:
+                    self.error(name, kind.line, f"danger kind {kind.id!r}: refines unknown kind {other!r}")
+        return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, veto=veto,
+                      near_misses=frozen_map(near_misses), file=name, caveat=frozen_map(caveat))
+
+    def help_numbers(self, name: str, item: LineMap, what: str, help_text: dict[str, str], facts: dict[str, Fact],
+                     title: dict[str, str], caveat: dict[str, str]) -> None:
+        """Every number of an emergency message is a fact, at least one of them confirmed; it fits one screen."""
+        line = item.line_of("help")
+        self.known_placeholders(name, line, what, help_text, facts)
+        for lang, text in help_text.items():
+            used = [facts[f] for f, _ in placeholders(text) if f in facts]
+            bare = _BARE_NUMBER.search(PLACEHOLDER.sub("", text))
+            if bare:
+                self.error(name, line, f"{what}: the {lang} help writes the number {bare.group(0)!r}; write every "
+                                       "number as a fact placeholder like {police_emergency}, so it has a source")
+            if not used:
+                self.error(name, line, f"{what}: the {lang} help gives no number; add at least one, like {{police_emergency}}")
+            elif not any(f.verified for f in used):
+                self.error(name, line, f"{what}: every number in the {lang} help is unconfirmed (verified: false); "
+                                       "add a confirmed one, like {police_emergency}, so no worker is left with only a maybe")
+            rendered = render_help(text, facts, lang, caveat.get(lang, ""))
+            size = len(rendered) + len(title.get(lang, ""))
+            if size > MAX_HELP_CHARS:
+                self.error(name, line, f"{what}: the {lang} help is {size} characters with its title; keep it to "
+                                       f"{MAX_HELP_CHARS} so it fits one phone screen")
 
     def optional_list(self, path: Path, key: str, expected: str) -> tuple[str, LineMap, LineList] | None:
         """An optional file's name, top mapping and the list under ``key``; None when the file is absent, or (with
@@ -494,10 +565,10 @@ class _Reader:
                 out[lang] = text.strip()
         return out
 
-    def examples(self, name: str, item: LineMap, what: str) -> dict[str, tuple[str, ...]]:
-        value = item.get("examples")
+    def examples(self, name: str, item: LineMap, what: str, key: str = "examples") -> dict[str, tuple[str, ...]]:
+        value = item.get(key)
         if not isinstance(value, LineMap):
-            self.error(name, item.line_of("examples"), f"{what}: `examples:` needs lists under en, ur, sd and ur-Latn")
+            self.error(name, item.line_of(key), f"{what}: `{key}:` needs lists under en, ur, sd and ur-Latn")
             return {}
         out = {}
         for form in EXAMPLE_FORMS:

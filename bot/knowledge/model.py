@@ -127,6 +127,50 @@ class Vocabulary:
 
 
 @dataclass(frozen=True)
+class DangerKind:
+    """One kind of immediate danger (danger.yaml): what to do now and whom to call, and how workers say it.
+
+    ``help`` (en/ur/sd/ur-Latn) is the emergency message, first line first; its numbers are fact placeholders.
+    ``examples`` teach the detector; ``cues`` are phrases that mean this danger on their own. A kind that
+    ``refines`` others (domestic violence refines violence) is chosen instead of them when one of its
+    ``context`` words (husband, shohar) is in the message.
+    """
+
+    id: str
+    help: Mapping[str, str]
+    examples: Mapping[str, tuple[str, ...]]
+    cues: tuple[str, ...] = ()
+    refines: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    # Phrases that, anywhere in the message, mean it is not this danger now ("last year" for an injury).
+    unless: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Danger:
+    """Everything danger.yaml says: the emergency message's title, the kinds, and guards.
+
+    ``guards`` are phrases that only look alarming ("I was fired", "mara malik" for "mera malik",
+    "mehngai ne maar dala"): they never count as danger, and the detector learns them as such.
+    """
+
+    title: Mapping[str, str] = field(default_factory=dict)
+    kinds: tuple[DangerKind, ...] = ()
+    guards: tuple[str, ...] = ()
+    # Words that make the clause they are in figurative or not about now ("mehngai", "haha", "lockout").
+    veto: tuple[str, ...] = ()
+    # Whole messages that only look alarming, in the four forms: the detector learns them as ordinary.
+    near_misses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    file: str = ""
+    # Said after an unconfirmed number (verified: false), in each form.
+    caveat: Mapping[str, str] = field(default_factory=dict)
+
+    def kind(self, kind_id: str) -> DangerKind | None:
+        return next((k for k in self.kinds if k.id == kind_id), None)
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
@@ -136,8 +180,8 @@ class KnowledgeBase:
     # Words that may stand beside a small-talk phrase ("ji", "sir") without making it a question.
     smalltalk_filler: tuple[str, ...] = ()
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
-    # Words that mean a worker may be in immediate danger (danger.yaml): the emergency numbers come first.
-    danger: tuple[str, ...] = ()
+    # Kinds of immediate danger (danger.yaml): their emergency message comes before anything else.
+    danger: Danger = field(default_factory=Danger)
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

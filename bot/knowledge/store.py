@@ -12,6 +12,7 @@ from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 
 if TYPE_CHECKING:  # the matcher (numpy work) is imported when a store is built, not by importing this module
+    from bot.understanding.danger import DangerDetector
     from bot.understanding.matcher import Matcher
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
@@ -21,6 +22,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 class Loaded:
     kb: KnowledgeBase
     matcher: Matcher
+    danger: DangerDetector
 
 
 def load_knowledge(root: Path = DEFAULT_ROOT) -> KnowledgeBase:
@@ -48,6 +50,13 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
     )
 
 
+def build_danger(kb: KnowledgeBase) -> DangerDetector:
+    """The danger detector for ``kb``, trained afresh (not cached yet: it imports scikit-learn at every start)."""
+    from bot.understanding.danger import DangerDetector
+
+    return DangerDetector(kb)
+
+
 class KnowledgeStore:
     """Holds one valid knowledge base with its matcher.
 
@@ -65,7 +74,7 @@ class KnowledgeStore:
         kb, problems = load_with_problems(root, self.cache)
         if kb is None:
             raise KnowledgeError(problems)
-        self.current = Loaded(kb, build_matcher(kb, self.cache))
+        self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb))
         self.warnings = [p for p in problems if p.severity == "warning"]
 
     @property
@@ -76,10 +85,14 @@ class KnowledgeStore:
     def matcher(self) -> Matcher:
         return self.current.matcher
 
+    @property
+    def danger(self) -> DangerDetector:
+        return self.current.danger
+
     def reload(self) -> list[Problem]:
         """Load again from disk. Returns the problems; on any error the old knowledge base stays."""
         kb, problems = load_with_problems(self.root, self.cache)
         if kb is not None:
-            self.current = Loaded(kb, build_matcher(kb, self.cache))
+            self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb))
             self.warnings = [p for p in problems if p.severity == "warning"]
         return problems

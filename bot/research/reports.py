@@ -104,6 +104,8 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
     helpful = q(f"SELECT {WEEK} AS week, SUM(helpful=1), SUM(helpful=0) FROM queries{where} GROUP BY week ORDER BY week")
     by_channel = q(f"SELECT {WEEK} AS week, channel, COUNT(*) FROM queries{where} GROUP BY week, channel "
                    f"ORDER BY week, channel")
+    danger = q(f"SELECT {WEEK} AS week, COALESCE(danger, '(kind not recorded)') AS k, COUNT(*) FROM queries{where}"
+               f"{and_}outcome = 'danger' GROUP BY week, k ORDER BY week, k")
     people = q(f"SELECT week, SUM(n) FROM (SELECT {WEEK} AS week, day, COUNT(DISTINCT user_key) AS n FROM queries{where} "
                f"GROUP BY day) GROUP BY week ORDER BY week")
 
@@ -130,6 +132,8 @@ def build_tables(db: sqlite3.Connection, filters: Filters, kb: KnowledgeBase | N
               out_of_scope, counts={"questions"}),
         Table("weekly_helpful", "Answers rated helpful, per week", ["week", "helpful", "not helpful"],
               [[w, y or 0, n or 0] for w, y, n in helpful], counts={"helpful", "not helpful"}),
+        Table("weekly_danger", "Messages from workers in immediate danger, per week by kind (their text is never kept)",
+              ["week", "kind of danger", "messages"], danger, counts={"messages"}),
         Table("weekly_people", "People asking, per week (sum of distinct people per day)", ["week", "people"],
               people, counts={"people"}),
     ]

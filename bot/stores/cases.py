@@ -123,6 +123,10 @@ MIGRATIONS: list[str] = [
         ok INTEGER NOT NULL                 -- 1: the worker agreed to a notice after 24 hours (opt-in), 0: declined
     );
     """,
+    # 5: a case opened or added to by a worker in danger (knowledge/danger.yaml) is urgent; the case chat says so
+    """
+    ALTER TABLE cases ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;  -- 1: the worker wrote of immediate danger
+    """,
 ]
 
 
@@ -137,6 +141,7 @@ class Case:
     closed: dt.datetime | None = None
     thread_id: int | None = None
     thread_chat: str | None = None  # the case chat whose topic thread_id is
+    urgent: bool = False  # the worker wrote of immediate danger
 
     def thread_in(self, chat: int | str) -> int | None:
         """The case's topic in the case chat ``chat``; None if it has none there (a topic of an earlier chat)."""
@@ -148,10 +153,11 @@ def _utc(value: str | None) -> dt.datetime | None:
 
 
 def _case(row) -> Case:
-    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7], row[8])
+    return Case(row[0], row[1], row[2], row[3], row[4], _utc(row[5]) or dt.datetime.min, _utc(row[6]), row[7], row[8],
+                bool(row[9]))
 
 
-_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id, thread_chat"
+_COLUMNS = "number, chat_id, lang, entry_id, status, opened, closed, thread_id, thread_chat, urgent"
 
 
 class CaseStore:
@@ -190,16 +196,17 @@ class CaseStore:
 
     # -- cases ----------------------------------------------------------------------------
 
-    async def open_case(self, chat: int | str, lang: str, entry_id: str | None) -> Case:
-        """A new open case for the chat, under a random number no other kept case has."""
+    async def open_case(self, chat: int | str, lang: str, entry_id: str | None, urgent: bool = False) -> Case:
+        """A new open case for the chat, under a random number no other kept case has; ``urgent``: a worker in danger."""
         await self._daily_purge()
         for attempt in range(50):
             digits = 4 if attempt < 20 else 6  # nearly 9,000 four-digit numbers; six digits if they run short
             number = f"K-{secrets.randbelow(9 * 10 ** (digits - 1)) + 10 ** (digits - 1)}"
             try:
                 await self.db.execute(
-                    "INSERT INTO cases (number, chat_id, lang, entry_id, status, opened) VALUES (?, ?, ?, ?, 'open', ?)",
-                    (number, str(chat), lang, entry_id, self._now()))
+                    "INSERT INTO cases (number, chat_id, lang, entry_id, status, opened, urgent) "
+                    "VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                    (number, str(chat), lang, entry_id, self._now(), int(urgent)))
             except aiosqlite.IntegrityError:
                 continue
             await self.db.execute("INSERT INTO case_counts (chat_key, hour, opened) VALUES (?, ?, 1) "
@@ -278,6 +285,12 @@ class CaseStore:
                                     (self._now(), number))
         await self.db.commit()
         return await self.case(number) if cur.rowcount else None
+
+    async def mark_urgent(self, number: str) -> Case | None:
+        """The worker wrote of immediate danger in an open case: it is urgent from now on."""
+        await self.db.execute("UPDATE cases SET urgent = 1 WHERE number = ?", (number,))
+        await self.db.commit()
+        return await self.case(number)
 
     async def set_thread(self, number: str, chat: int | str, thread_id: int) -> None:
         """The case's forum topic: ``thread_id`` in the case chat ``chat``."""

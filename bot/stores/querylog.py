@@ -77,12 +77,17 @@ MIGRATIONS: list[str] = [
         lang TEXT NOT NULL                   -- en | ur | sd
     );
     """,
+    # 4: a message from a worker in immediate danger: outcome 'danger' and its kind (knowledge/danger.yaml). Its
+    # text is never kept (NULL), whatever the scrubber would keep; only that it happened, when and in which language.
+    """
+    ALTER TABLE queries ADD COLUMN danger TEXT;  -- the kind of danger; NULL for every other message
+    """,
 ]
 
 _INSERT = (
     "INSERT OR IGNORE INTO queries (token, hour, day, channel, kind, lang_form, reply_lang, entry_id, topic, confidence, "
-    "outcome, out_of_scope, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, :reply_lang, "
-    ":entry_id, :topic, :confidence, :outcome, :out_of_scope, :text, :user_key)"
+    "outcome, out_of_scope, danger, text, user_key) VALUES (:token, :hour, :day, :channel, :kind, :lang_form, "
+    ":reply_lang, :entry_id, :topic, :confidence, :outcome, :out_of_scope, :danger, :text, :user_key)"
 )
 
 
@@ -128,8 +133,11 @@ class QueryLog:
 
     def record(self, *, user: int | str, channel: str, kind: str, detected_lang: str | None, reply_lang: str,
                entry_id: str | None, confidence: float, outcome: str, text: str | None,
-               out_of_scope: str | None = None, names: tuple[str, ...] = ()) -> str:
-        """Queue one question; ``names`` are the sender's own names, removed from the text wherever they appear."""
+               out_of_scope: str | None = None, names: tuple[str, ...] = (), danger: str | None = None) -> str:
+        """Queue one question; ``names`` are the sender's own names, removed from the text wherever they appear.
+
+        A message from a worker in danger (``danger``: its kind) is counted, but its text is never kept.
+        """
         now = self.clock()
         token = secrets.token_hex(6)
         self._rows.append({
@@ -145,7 +153,8 @@ class QueryLog:
             "confidence": round(float(confidence), 4),
             "outcome": outcome,
             "out_of_scope": out_of_scope,
-            "text": scrub(text, names)[:1000] if text else None,
+            "danger": danger,
+            "text": scrub(text, names)[:1000] if text and danger is None and outcome != "danger" else None,
             "user_key": self._user_key(user, now),
         })
         if len(self._rows) >= self.batch_size:

@@ -37,6 +37,11 @@ WAITING = ("Case {number}: the worker wrote on WhatsApp more than 24 hours ago, 
 NOTIFIED = " The worker agreed to a notice, so one short WhatsApp notice (with nothing of the case) was sent."
 
 
+def _urgent(case: Case) -> str:
+    """The first line of an urgent case's posts: the worker wrote of immediate danger and got the emergency numbers."""
+    return "URGENT: the worker wrote of immediate danger (they were shown the emergency numbers)\n" if case.urgent else ""
+
+
 class TelegramDesk:
     """Posts cases to the case chat and links each post to its case (bot.conversation.referral.CaseDesk).
 
@@ -129,7 +134,7 @@ class TelegramDesk:
     async def new_case(self, case: Case, entry_title: str | None, text: str | None, voice: str | None) -> None:
         async def post() -> None:
             opened = await self._topic(case)
-            heading = (f"New case {opened.number}\nLanguage: {language_name(opened.lang)}\n"
+            heading = (f"{_urgent(opened)}New case {opened.number}\nLanguage: {language_name(opened.lang)}\n"
                        f"Matched: {entry_title or '(nothing matched)'}\n"
                        "Reply to this message to answer the worker; /close when done.")
             await self._post(opened, f"{heading}\n\n{text if text else '(voice note below)'}", voice)
@@ -138,7 +143,7 @@ class TelegramDesk:
     async def follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
         async def post() -> None:
             current = await self.store.case(case.number) or case  # its topic, if it got one since
-            await self._post(current, f"Case {case.number}, the worker adds:\n\n{text or '(voice note below)'}", voice)
+            await self._post(current, f"{_urgent(current)}Case {case.number}, the worker adds:\n\n{text or '(voice note below)'}", voice)
         await self.outbox.run(FOLLOW_UP, post)
 
     async def withdrawn(self, case: Case) -> None:

@@ -1,0 +1,189 @@
+"""A worker in danger gets help first: the detector, the emergency message, the log, the danger file's checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import load_with_problems
+
+# Written for these tests (not from any question set): a danger message in each form, and what its help must give.
+IN_DANGER = [
+    ("en", "FIRE at the factory, the exit door is locked and people upstairs cannot get out", "1122"),
+    ("en", "help my husband is hitting me and the kids right now", "1094"),
+    ("en", "I was raped by the son of the family where I work", "15"),
+    ("en", "he says I will find your body in the nala if I complain", "15"),
+    ("ur", "سیٹھ نے دھمکی دی ہے کہ جان سے مار دے گا", "15"),
+    ("ur", "میرا شوہر مجھے مارتا ہے اور گھر سے نکال دیا ہے", "1094"),
+    ("ur", "میں خودکشی کرنا چاہتی ہوں، نوکری بھی چلی گئی", "1122"),
+    ("sd", "منهنجو مڙس مون کي ماري ٿو", "1094"),
+    ("sd", "ڪارخاني ۾ باهه لڳي آهي", "1122"),
+    ("sd", "مالڪ اسان کي ڪمري ۾ بند ڪري ڇڏيو آهي", "15"),
+    ("ur-Latn", "seth ne dhamki di hai ke jaan se maar dega", "15"),
+    ("ur-Latn", "mera haath machine mein phans gaya hai khoon beh raha hai", "1122"),
+    ("ur-Latn", "bhatta malik ne hamare poore khandan ko rok kar rakha hai", "15"),
+]
+NEAR_MISSES = [
+    "I was fired yesterday, what are my rights",
+    "they cut my wage for coming late",
+    "mara malik tankhwa nahi deta",
+    "is mehngai ne maar dala hai",
+    "پگهار مان ٻه هزار ڪٽي ورتا",
+    "I had an accident last year, can I still claim compensation",
+    "what is the minimum wage",
+]
+
+
+@pytest.mark.parametrize("lang, text, number", IN_DANGER)
+async def test_a_danger_message_gets_the_emergency_message_first_in_its_own_form(conversation, lang, text, number):
+    replies = await conversation.text(f"d-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    first = replies[0]
+    assert first.danger, f"no emergency message for {text!r}: {first.text[:80]!r}"
+    assert number in first.text and ("15" in first.text or "1122" in first.text)
+    title = conversation.knowledge.kb.danger.title[lang]
+    assert first.title == title  # the emergency message in the worker's form
+    assert "still being checked" not in first.text
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+async def test_a_message_that_only_looks_alarming_gets_no_emergency_message(conversation, text):
+    replies = await conversation.text(f"n-{text}", 1, text)
+    assert not any(m.danger for m in replies)
+
+
+async def test_a_labour_question_in_a_danger_message_is_answered_after_the_emergency_message(conversation):
+    text = "what is the minimum wage in Sindh? and the supervisor slapped me when I asked"
+    replies = await conversation.text(20, 20, text)
+    assert replies[0].danger == "violence"
+    assert len(replies) == 2 and replies[1].title == conversation.knowledge.kb.entry("minimum-wage-amount").title["en"]
+
+
+async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
+    replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
+    assert replies[0].danger == "domestic-violence"
+    assert "Domestic Violence Act 2013" in replies[0].text and "1094" in replies[0].text
+    assert not any("family court" in m.text for m in replies)
+
+
+async def test_a_withheld_identity_card_is_forced_labour_not_a_nadra_question(conversation):
+    replies = await conversation.text(22, 22, "the factory owner keeps my ID card so I cannot leave")
+    assert replies[0].danger in ("cnic-withheld", "held-locked-in")
+    assert not any("NADRA" in m.text for m in replies)
+
+
+async def test_unconfirmed_numbers_come_with_their_caveat_and_never_alone(conversation):
+    kb = conversation.knowledge.kb
+    replies = await conversation.text(23, 23, "I want to kill myself")
+    first = replies[0]
+    assert first.danger == "suicide-self-harm"
+    assert f"0311-7786264 {kb.danger.caveat['en']}" in first.text  # the crisis line, not confirmed
+    assert "1122" in first.text and "1122 (" not in first.text  # a confirmed number beside it, without caveat
+
+
+async def test_a_danger_message_is_counted_but_its_text_is_never_logged(logged):
+    conversation, log = logged
+    await conversation.text(24, 24, "my husband is beating me, my number is 0300-1234567")
+    row = log.rows[-1]
+    assert row["outcome"] == "danger" and row["danger"] == "domestic-violence" and row["text"] is None
+
+
+def test_the_query_log_never_stores_a_danger_message_text(tmp_path):
+    import asyncio
+    import sqlite3
+
+    from bot.stores.querylog import QueryLog
+
+    async def go() -> None:
+        log = QueryLog(tmp_path / "q.sqlite3")
+        await log.start()
+        log.record(user=1, channel="telegram", kind="text", detected_lang="en", reply_lang="en", entry_id=None,
+                   confidence=1.0, outcome="danger", text="he beat me at the godown", danger="violence")
+        await log.close()
+
+    asyncio.run(go())
+    rows = sqlite3.connect(tmp_path / "q.sqlite3").execute("SELECT outcome, danger, text FROM queries").fetchall()
+    assert rows == [("danger", "violence", None)]
+    assert b"godown" not in (tmp_path / "q.sqlite3").read_bytes()
+
+
+def _errors(root: Path) -> list[str]:
+    kb, problems = load_with_problems(root)
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def test_a_danger_file_without_kinds_is_refused(kb_copy):
+    (kb_copy / "danger.yaml").write_text("groups: []\n", encoding="utf-8")
+    assert any("danger.yaml:1" in e and "kinds:" in e for e in _errors(kb_copy))
+
+
+def test_a_danger_kind_without_help_in_every_form_is_refused(kb_copy, line_of):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: acid\n    help:\n")
+    sd = text.index("      sd: |", start)
+    ur_latn = text.index("      ur-Latn: |", start)
+    path.write_text(text[:sd] + text[ur_latn:], encoding="utf-8")
+    assert any("danger kind 'acid'" in e and "missing Sindhi (sd) help" in e for e in _errors(kb_copy))
+
+
+def test_a_number_written_into_help_instead_of_a_fact_is_refused(kb_copy):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Sindh women's helpline: {women_helpline}.\n", "Sindh women's helpline: 1094.\n", 1),
+                    encoding="utf-8")
+    assert any("writes the number '1094'" in e for e in _errors(kb_copy))
+
+
+def test_help_whose_only_numbers_are_unconfirmed_is_refused(kb_copy):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: kidnapping\n")
+    end = text.index("    examples:", start)
+    block = text[start:end]
+    for fact in ("police_emergency", "child_protection_helpline", "women_helpline"):
+        block = block.replace("{" + fact + "}", "{madadgaar_helpline}")
+    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    assert any("danger kind 'kidnapping'" in e and "unconfirmed" in e for e in _errors(kb_copy))
+
+
+def test_help_longer_than_a_phone_screen_is_refused(kb_copy):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("        Edhi ambulance: {edhi_ambulance}.\n",
+                                 "        Edhi ambulance: {edhi_ambulance}." + " Stay calm." * 100 + "\n", 1),
+                    encoding="utf-8")
+    assert any("fits one phone screen" in e for e in _errors(kb_copy))
+
+
+def test_the_danger_detector_is_quick_to_build(store):
+    import time
+
+    from bot.understanding.danger import DangerDetector
+
+    started = time.perf_counter()
+    DangerDetector(store.kb)
+    assert time.perf_counter() - started < 5  # about 0.5 s alone; generous for a shared test machine
+
+
+def test_the_report_counts_danger_by_kind_and_hides_small_counts(tmp_path):
+    import asyncio
+    import sqlite3
+
+    from bot.research.reports import Filters, build_tables
+    from bot.stores.querylog import QueryLog
+    from tests.helpers import Clock
+
+    async def go() -> None:
+        log = QueryLog(tmp_path / "q.sqlite3", clock=Clock())
+        await log.start()
+        for kind, n in (("violence", 6), ("fire-gas-collapse", 2)):
+            for i in range(n):
+                log.record(user=i, channel="telegram", kind="text", detected_lang="ur", reply_lang="ur", entry_id=None,
+                           confidence=1.0, outcome="danger", text="کچھ بھی", danger=kind)
+        await log.close()
+
+    asyncio.run(go())
+    tables = {t.name: t for t in build_tables(sqlite3.connect(tmp_path / "q.sqlite3"), Filters())}
+    assert tables["weekly_danger"].suppressed(5) == [["2026-03-02", "fire-gas-collapse", "<5"],
+                                                      ["2026-03-02", "violence", 6]]
