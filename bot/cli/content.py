@@ -128,7 +128,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    result = kb_check.check(Path(args.knowledge))
+    from bot.conversation.replies import sent_length
+
+    result = kb_check.check(Path(args.knowledge), reply_length=sent_length)
     print(kb_check.report(result))
     return 0 if result.ok else 1
 

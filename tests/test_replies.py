@@ -1,0 +1,123 @@
+"""Every reply fits one phone screen, speaks the worker's language to the end, and says where to get help."""
+
+import re
+
+import pytest
+
+from bot.conversation.dialogue import Conversation
+from bot.conversation.replies import MAX_REPLY_CHARS
+from bot.knowledge.check import check
+from bot.conversation.replies import sent_length
+from bot.knowledge.model import ANSWER_LANGUAGES
+from bot.knowledge.store import KnowledgeStore
+
+# Latin words an Urdu or Sindhi reply may keep (README: names workers use in English).
+KEPT_NAMES = {"NOWCommunities", "SESSI", "EOBI", "CNIC", "FIR", "DRF", "NCCIA", "sessi", "gov", "pk", "Rs"}
+
+
+def replies(conversation: Conversation):
+    for entry in conversation.knowledge.kb.entries:
+        for lang in ANSWER_LANGUAGES:
+            yield entry, lang, conversation.answer_message(entry, lang)
+
+
+def test_every_reply_as_sent_fits_one_screen_in_every_form(conversation):
+    longest = {}
+    for entry, lang, message in replies(conversation):
+        assert len(message.sent) <= MAX_REPLY_CHARS, f"{entry.id} {lang}: {len(message.sent)} characters"
+        longest[lang] = max(longest.get(lang, 0), len(message.sent))
+    assert set(longest) == set(ANSWER_LANGUAGES)
+
+
+def test_no_staff_note_reaches_a_worker(conversation):
+    kb = conversation.knowledge.kb
+    notes = [s.note for e in kb.entries for s in e.sources if s.note]
+    assert notes  # the reviewers' notes are kept, for staff
+    for entry, lang, message in replies(conversation):
+        law = conversation.law_message(entry, lang)
+        for shown in (message.sent, law.sent):
+            assert not any(note in shown for note in notes), (entry.id, lang)
+            assert not re.search(r"not read|not seen|not found|secondary|content review", shown), (entry.id, lang)
+
+
+def test_the_law_line_is_in_the_workers_language(conversation):
+    kb = conversation.knowledge.kb
+    entry = kb.entry("overtime")
+    assert "قانون: سندھ شاپس اینڈ کمرشل اسٹیبلشمنٹ ایکٹ 2015، دفعہ 8، 9" in conversation.answer_message(entry, "ur").text
+    assert "قانون: سنڌ شاپس اينڊ ڪمرشل اسٽيبلشمينٽ ايڪٽ 2015، دفعو 8، 9" in conversation.answer_message(entry, "sd").text
+    assert "Qanoon: Sindh Shops and Commercial Establishment Act 2015, dafa 8, 9" in conversation.answer_message(entry, "ur-Latn").text
+    assert "Law: Sindh Shops and Commercial Establishment Act 2015, s.8, 9" in conversation.answer_message(entry, "en").text
+
+
+def test_urdu_and_sindhi_replies_have_no_english_words_but_names(conversation):
+    for entry, lang, message in replies(conversation):
+        if lang not in ("ur", "sd"):
+            continue
+        tail = message.text.split("\n\n", 1)[1] if "\n\n" in message.text else ""  # caveats, law line, feedback
+        words = set(re.findall(r"[A-Za-z]{2,}", tail)) - KEPT_NAMES
+        assert not words, (entry.id, lang, words)
+
+
+def test_every_reply_says_it_is_not_legal_advice_and_gives_the_nowcommunities_number(conversation):
+    advice = {"en": "not legal advice", "ur": "قانونی مشورہ نہیں", "sd": "قانوني صلاح ناهي", "ur-Latn": "qanooni mashwara nahi"}
+    for entry, lang, message in replies(conversation):
+        assert advice[lang] in message.text, (entry.id, lang)
+        assert "021-34325500" in message.text, (entry.id, lang)
+
+
+def test_the_law_button_shows_every_source_in_the_workers_form(conversation):
+    entry = conversation.knowledge.kb.entry("termination-notice")
+    law_button = [b for row in conversation.answer_message(entry, "ur").buttons for b in row if b.action.startswith("law:")]
+    assert law_button and law_button[0].label == "قانون"
+    text = conversation.law_message(entry, "ur").text
+    assert "اسٹینڈنگ آرڈر 16(1)-(3)" in text and "سندھ انڈسٹریل ریلیشنز ایکٹ 2013، دفعہ 34" in text
+
+
+async def test_the_law_button_answers_in_the_chat(conversation):
+    messages = await conversation.action(1, 1, "law:overtime~sd+")
+    assert "سنڌ شاپس اينڊ ڪمرشل اسٽيبلشمينٽ ايڪٽ 2015" in messages[0].text
+
+
+def test_kb_check_fails_a_reply_over_one_screen(kb_copy, add_entry):
+    long = "word " * 170
+    add_entry(f"{long} Next step: call NOWCommunities on {{nowcommunities_phone}}.",
+              f"{long} اگلا قدم: NOWCommunities کو {{nowcommunities_phone}} پر فون کریں۔",
+              f"{long} ايندڙ قدم: NOWCommunities کي {{nowcommunities_phone}} تي فون ڪريو.")
+    result = check(kb_copy, self_test=False, reply_length=sent_length)
+    over = [p for p in result.errors if "test-translated" in p.message and "reply as sent" in p.message]
+    assert over and not result.ok
+    assert all(f"{MAX_REPLY_CHARS}" in p.message for p in over)
+
+
+@pytest.mark.parametrize("answer, missing", [
+    ("Complain within 7 days. Next step: write it down.", "NOWCommunities number"),
+    ("Call NOWCommunities on {nowcommunities_phone} within 7 days.", "must end with a line starting"),
+])
+def test_kb_check_refuses_an_entry_without_a_next_step_and_a_person(kb_copy, add_entry, answer, missing):
+    add_entry(answer, answer, answer)
+    result = check(kb_copy, self_test=False)
+    assert any("test-translated" in p.message and missing in p.message for p in result.errors)
+
+
+def test_the_shipped_knowledge_passes_the_screen_check(store: KnowledgeStore):
+    result = check(store.root, self_test=False, reply_length=sent_length)
+    assert not [p for p in result.errors if "reply as sent" in p.message or "Next step" in p.message]
+
+
+def test_confirming_a_fact_removes_its_caveat_from_every_answer(kb_copy, prefs):
+    facts = kb_copy / "facts.yaml"
+    before = Conversation(KnowledgeStore(kb_copy), prefs)
+    caveat = before.knowledge.kb.facts["minimum_wage_unskilled"].caveat
+    users = [e for e in before.knowledge.kb.entries if "{minimum_wage_unskilled}" in e.answer["en"]]
+    assert users
+    for entry in users:
+        for lang in ANSWER_LANGUAGES:
+            assert caveat[lang] in before.answer_message(entry, lang).text
+    text = facts.read_text(encoding="utf-8")
+    start = text.index("  minimum_wage_unskilled:")
+    end = text.index("verified: false", start)
+    facts.write_text(text[:end] + "verified: true" + text[end + len("verified: false"):], encoding="utf-8")  # one edit
+    after = Conversation(KnowledgeStore(kb_copy), prefs)
+    for entry in users:
+        for lang in ANSWER_LANGUAGES:
+            assert caveat[lang] not in after.answer_message(entry, lang).text
