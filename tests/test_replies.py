@@ -121,3 +121,29 @@ def test_confirming_a_fact_removes_its_caveat_from_every_answer(kb_copy, prefs):
     for entry in users:
         for lang in ANSWER_LANGUAGES:
             assert caveat[lang] not in after.answer_message(entry, lang).text
+
+
+def test_kb_verify_lists_every_unconfirmed_fact_and_answer_with_where_to_confirm(tmp_path, capsys):
+    from bot.cli import main
+
+    out = tmp_path / "verify.md"
+    assert main(["kb", "verify", "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    kb = KnowledgeStore().kb
+    facts = [f for f in kb.facts.values() if not f.verified]
+    entries = [e for e in kb.entries if not e.verified]
+    assert page.startswith(f"# To confirm: {len(facts) + len(entries)} items ({len(facts)} facts, {len(entries)} answers)")
+    assert all(f"`{f.id}`" in page for f in facts) and all(f"`{e.id}`" in page for e in entries)
+    wage = page[page.index("`minimum_wage_unskilled`"):]
+    wage = wage[:wage.index("###")]
+    assert "2026-27" in wage and "Sindh Government Gazette" in wage and "minimum-wage-amount" in wage
+    assert "set `verified: true`" in wage
+
+
+def test_kb_check_warns_about_an_unconfirmed_fact_without_a_caveat(kb_copy, add_fact, add_entry):
+    add_fact("test_fee", "kind: money\nvalue: 500\neffective: 2026-07-01\nsource: a test\nverified: false")
+    add_entry("The fee is {test_fee}. Next step: call NOWCommunities on {nowcommunities_phone}.",
+              "فیس {test_fee} ہے۔ اگلا قدم: NOWCommunities کو {nowcommunities_phone} پر فون کریں۔",
+              "فيس {test_fee} آهي. ايندڙ قدم: NOWCommunities کي {nowcommunities_phone} تي فون ڪريو.")
+    result = check(kb_copy, self_test=False)
+    assert any("'test_fee' is not verified" in p.message and "caveat" in p.message for p in result.warnings)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from bot.knowledge.facts import render
+from bot.knowledge.facts import placeholders, render
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import RTL_LANGUAGES, Entry, Fact, KnowledgeBase
 from bot.knowledge.yamlfile import Problem
@@ -77,6 +77,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True,
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
+    _uncaveated(kb, result)
     _fact_dates(kb, today, result)
     if self_test:
         _self_test(kb, result)
@@ -92,6 +93,16 @@ def _next_step(entry: Entry, lang: str, text: str) -> list[Problem]:
     if "{nowcommunities_phone}" not in text:
         out.append(Problem(entry.file, entry.answer_line(lang, len(text)), f"entry {entry.id!r}: the {lang} answer must give the NOWCommunities number ({{nowcommunities_phone}}), so the worker can reach a person"))
     return out
+
+
+def _uncaveated(kb: KnowledgeBase, result: CheckResult) -> None:
+    """An unconfirmed fact that answers use should say what is not confirmed (``caveat:``), once for all of them."""
+    used = {f for e in kb.entries for text in e.answer.values() for f, _ in placeholders(text)}
+    for fact in kb.facts.values():
+        if not fact.verified and fact.caveat is None and fact.id in used:
+            result.problems.append(Problem(fact.file, fact.line, f"fact {fact.id!r} is not verified and answers use it: add "
+                                           "`caveat:` (en, ur, sd, ur-Latn) saying what is not confirmed, so every answer "
+                                           "using it says so and confirming it removes the caveat from all of them", "warning"))
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
