@@ -147,3 +147,31 @@ def test_kb_check_warns_about_an_unconfirmed_fact_without_a_caveat(kb_copy, add_
               "فيس {test_fee} آهي. ايندڙ قدم: NOWCommunities کي {nowcommunities_phone} تي فون ڪريو.")
     result = check(kb_copy, self_test=False)
     assert any("'test_fee' is not verified" in p.message and "caveat" in p.message for p in result.warnings)
+
+
+class _Desk:
+    async def new_case(self, case, entry_title, text, voice) -> None: ...
+
+    async def follow_up(self, case, text, voice) -> None: ...
+
+    async def withdrawn(self, case) -> None: ...
+
+
+@pytest.mark.parametrize("lang, urgent, unconfirmed", [
+    ("en", "If it is urgent, call NOWCommunities on 021-34325500", "Not confirmed yet: how soon staff answer."),
+    ("ur", "NOWCommunities کو 021-34325500 پر فون کریں", "ابھی تصدیق نہیں ہوئی"),
+    ("sd", "NOWCommunities کي 021-34325500 تي فون ڪريو", "اڃا تصديق ناهي ٿي"),
+    ("ur-Latn", "NOWCommunities ko 021-34325500 par call karein", "Abhi tasdeeq nahi hui"),
+])
+async def test_asking_a_person_says_the_reply_time_is_unconfirmed_and_whom_to_call_if_urgent(
+        store, tmp_path, lang, urgent, unconfirmed):
+    from bot.conversation.referral import Referral
+    from bot.stores.cases import CaseStore
+
+    cases = CaseStore(tmp_path / "cases.sqlite3", retention_days=90)
+    await cases.open()
+    try:
+        text = (await Referral(store, cases, _Desk()).offer(10, lang))[0].text
+    finally:
+        await cases.close()
+    assert urgent in text and unconfirmed in text and "15" in text
