@@ -175,3 +175,14 @@ async def test_asking_a_person_says_the_reply_time_is_unconfirmed_and_whom_to_ca
     finally:
         await cases.close()
     assert urgent in text and unconfirmed in text and "15" in text
+
+
+def test_equal_pay_promises_the_minimum_wage_only_and_sends_farm_women_to_nowcommunities(conversation):
+    text = conversation.answer_message(conversation.knowledge.kb.entry("equal-pay"), "en").text
+    assert "the same pay for work of equal value" not in text
+    assert "no general right to equal pay above the minimum" in text and "on a farm" in text
+
+
+async def test_a_domestic_worker_who_is_not_paid_gets_the_domestic_workers_answer(conversation):
+    message = (await conversation.text(1, 1, "I am a cleaner in a bungalow and the begum has kept my salary for two months"))[-1]
+    assert message.title == "Rights of domestic workers"
