@@ -186,3 +186,15 @@ def test_equal_pay_promises_the_minimum_wage_only_and_sends_farm_women_to_nowcom
 async def test_a_domestic_worker_who_is_not_paid_gets_the_domestic_workers_answer(conversation):
     message = (await conversation.text(1, 1, "I am a cleaner in a bungalow and the begum has kept my salary for two months"))[-1]
     assert message.title == "Rights of domestic workers"
+
+
+@pytest.mark.parametrize("entry_id, lang, right, wrong", [
+    ("harassment-what-counts", "ur-Latn", "jinsi taur par zaleel", "jinsi ya zaleel"),  # N11, C12
+    ("grievance-labour-court", "en", "7 days if raised through the steward or CBA", "through the union)"),  # N16
+    ("union-right-to-join", "en", "can ask for a secret ballot", "chosen by secret ballot among unions"),  # N17
+    ("bonded-labour", "en", "Release is by the police or a court", "exist to free bonded workers"),  # N22
+    ("online-harassment", "ur-Latn", "5 saal tak qaid", "5 saal tak ya"),  # N19
+])
+def test_review_rows_are_fixed_in_the_reply(conversation, entry_id, lang, right, wrong):
+    text = conversation.answer_message(conversation.knowledge.kb.entry(entry_id), lang).text
+    assert right in text and wrong not in text
