@@ -198,3 +198,12 @@ async def test_a_domestic_worker_who_is_not_paid_gets_the_domestic_workers_answe
 def test_review_rows_are_fixed_in_the_reply(conversation, entry_id, lang, right, wrong):
     text = conversation.answer_message(conversation.knowledge.kb.entry(entry_id), lang).text
     assert right in text and wrong not in text
+
+
+def test_kb_verify_says_where_to_confirm_the_ombudspersons_contacts(capsys):
+    from bot.knowledge.verification import page
+
+    text = page(KnowledgeStore().kb)
+    item = text[text.index("`harassment-ombudsperson`"):]
+    item = item[:item.index("###")]
+    assert "current address, phone and fee are not confirmed" in item and "Registrar's office" in item

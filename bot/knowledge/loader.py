@@ -49,6 +49,7 @@ from bot.understanding.text import normalise
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
     "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related", "audio",
+    "confirm_with",
 }
 # A source's sections when it names an act: numbers with their clauses, like "9", "1(3), 9", "16(1)-(3), 21(3)(v)".
 SECTIONS = re.compile(r"^[0-9A-Za-z()\-–]+(?:, [0-9A-Za-z()\-–]+)*$")
@@ -317,6 +318,7 @@ class _Reader:
             examples=frozen_map(examples), sources=sources, verified=verified, keywords=keywords,
             related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
             answer_lines=frozen_map(_text_lines(item["answer"], answer)), audio=frozen_map(audio),
+            confirm_with=str(item.get("confirm_with") or ""),
         )
 
     def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:

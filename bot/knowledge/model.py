@@ -108,6 +108,8 @@ class Entry:
     answer_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     # Recorded answers (voice notes), by language; optional.
     audio: Mapping[str, Recording] = field(default_factory=lambda: MappingProxyType({}))
+    # For staff (``kb verify``): which office, gazette or helpline can confirm what the answer leaves unconfirmed.
+    confirm_with: str = ""
 
     def answer_line(self, lang: str, offset: int = 0) -> int:
         """The file line of character ``offset`` of the ``lang`` answer (exact for ``|`` blocks)."""

@@ -68,15 +68,15 @@ def page(kb: KnowledgeBase, today: dt.date | None = None) -> str:
                   ""]
     lines += ["## Answers", ""]
     for n, entry in enumerate(entries, 1):
-        sources = [s for s in entry.sources]
+        sources = entry.sources
         unread = any(s.act and _UNREAD.search(s.note) for s in sources)
         lines += [f"### A{n}. `{entry.id}`: {entry.title['en']} (`{entry.file}:{entry.line}`)", ""]
         hedges = hedged_sentences(entry)
         lines.append("- **Confirm:** " + (" / ".join(f"“{h}”" for h in hedges) if hedges else
                                           "the answer as a whole against its sources (it names no single doubt)."))
-        lines.append("- **Tried:** " + "; ".join(f"{s.cite()}" + (f" [{s.note}]" if s.note else "") for s in sources))
+        lines.append("- **Tried:** " + "; ".join(s.note or s.cite() for s in sources))
         facts_used = [f for f, _ in _fact_ids(entry) if f in kb.facts and not kb.facts[f].verified]
-        where = [LAW_TEXT] if unread else []
+        where = ([entry.confirm_with] if entry.confirm_with else []) + ([LAW_TEXT] if unread else [])
         if facts_used:
             where.append("the facts " + ", ".join(f"`{f}`" for f in facts_used) + " above")
         lines.append("- **Where:** " + ("; ".join(where) if where else "NOWCommunities' own lawyer, against the sources above"))
