@@ -207,3 +207,12 @@ def test_kb_verify_says_where_to_confirm_the_ombudspersons_contacts(capsys):
     item = text[text.index("`harassment-ombudsperson`"):]
     item = item[:item.index("###")]
     assert "current address, phone and fee are not confirmed" in item and "Registrar's office" in item
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("the police refused to register my FIR against my employer who hit me", ["15", "021-34325500"]),  # N13
+    ("a loan app keeps calling my relatives and threatening me every day", ["Digital Rights Foundation"]),
+])
+async def test_crime_and_loan_app_threats_get_somewhere_to_go(conversation, question, expected):
+    text = (await conversation.text(1, 1, question))[-1].text
+    assert all(e in text for e in expected), text
