@@ -183,9 +183,13 @@ def test_equal_pay_promises_the_minimum_wage_only_and_sends_farm_women_to_nowcom
     assert "no general right to equal pay above the minimum" in text and "on a farm" in text
 
 
-async def test_a_domestic_worker_who_is_not_paid_gets_the_domestic_workers_answer(conversation):
-    message = (await conversation.text(1, 1, "I am a cleaner in a bungalow and the begum has kept my salary for two months"))[-1]
-    assert message.title == "Rights of domestic workers"
+async def test_the_unpaid_wages_answer_sends_domestic_workers_to_their_own_answer(conversation):
+    kb = conversation.knowledge.kb
+    entry = kb.entry("wages-late-or-unpaid")
+    assert "Domestic workers: these are shop and factory rules, see Related." in conversation.answer_message(entry, "en").text
+    assert "گھریلو ملازم: یہ دکان اور فیکٹری کے اصول ہیں" in conversation.answer_message(entry, "ur").text
+    related = await conversation.action(1, 1, "related:wages-late-or-unpaid~en+")
+    assert "entry:domestic-workers~en" in [b.action for row in related[0].buttons for b in row]
 
 
 @pytest.mark.parametrize("entry_id, lang, right, wrong", [
