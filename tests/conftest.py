@@ -97,7 +97,6 @@ entries:
       ur-Latn: [zqx vorpal blorb roman {entry_id}]
     sources:
       - statute: Test Act
-        section: s.1
     reviewed: 2026-11-28
     review_by: 2027-11-28
     verified: true

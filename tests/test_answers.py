@@ -10,9 +10,8 @@ from bot.knowledge.store import KnowledgeStore
 
 
 def answer_text(conversation: Conversation, entry_id: str, lang: str) -> str:
-    """An entry's answer as a worker reads it: the title, then the answer, the checking note and the sources."""
-    message = conversation.answer_message(conversation.knowledge.kb.entry(entry_id), lang)
-    return f"{message.title}\n\n{message.text}"
+    """An entry's answer as a worker reads it: the title, then the answer, its caveats and the law line."""
+    return conversation.answer_message(conversation.knowledge.kb.entry(entry_id), lang).sent
 
 
 def test_answer_has_title_figures_and_source_in_urdu(conversation):
@@ -20,7 +19,7 @@ def test_answer_has_title_figures_and_source_in_urdu(conversation):
     assert text.startswith("سندھ میں کم از کم تنخواہ")
     assert "40,000 روپے" in text
     assert "1 جولائی 2025" in text
-    assert "Sindh Minimum Wages Act, 2015" in text
+    assert "قانون: سندھ کم از کم اجرت ایکٹ 2015، دفعہ 1، 9" in text  # the law line, in Urdu
     assert "{" not in text  # no placeholder left
 
 
@@ -36,13 +35,14 @@ def test_changing_the_minimum_wage_is_one_edit(kb_copy, prefs):
     conversation = Conversation(KnowledgeStore(kb_copy), prefs)
     for lang, figure in [("en", "Rs 43,000"), ("ur", "43,000 روپے"), ("sd", "43,000 رپيا")]:
         text = answer_text(conversation, "minimum-wage-amount", lang)
-        answer = text.split("\n\n")[1]  # title, answer, source: the source may quote the old rate
-        assert figure in answer and "40,000" not in answer
+        assert figure in text and "40,000" not in text
 
 
-def test_unverified_entries_say_so(conversation):
-    assert not conversation.knowledge.kb.entry("minimum-wage-amount").verified
-    assert "still being checked" in answer_text(conversation, "minimum-wage-amount", "en")
+def test_an_unconfirmed_figure_says_what_is_not_confirmed(conversation):
+    assert not conversation.knowledge.kb.facts["minimum_wage_unskilled"].verified
+    assert "Not confirmed yet: the rate from 1 July 2026" in answer_text(conversation, "minimum-wage-amount", "en")
+    assert "ابھی تصدیق نہیں ہوئی: 1 جولائی 2026 سے نئی شرح" in answer_text(conversation, "minimum-wage-amount", "ur")
+    assert "still being checked by NOWCommunities staff" not in answer_text(conversation, "minimum-wage-amount", "en")
 
 
 async def test_decline_points_to_nowcommunities(conversation):

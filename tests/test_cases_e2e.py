@@ -292,7 +292,7 @@ async def test_going_elsewhere_after_ask_a_person_sends_nothing_to_staff(fake, c
         await wait(fake, WORKER, 4)
         fake.message(WORKER, "what is the minimum wage")
         answer = (await wait(fake, WORKER, 5))[-1]
-    assert "Source:" in answer["text"] and case_posts(fake) == []
+    assert "Law:" in answer["text"] and case_posts(fake) == []
 
 
 async def test_closed_cases_past_retention_are_purged_and_their_replies_go_nowhere(fake, case_settings):

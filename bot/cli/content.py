@@ -43,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     facts.add_argument("fact", nargs="*", help="only these facts (ids from facts.yaml)")
     facts.add_argument("--json", action="store_true", help="print the facts as JSON")
     facts.set_defaults(func=cmd_kb_facts)
+    verify = kb_sub.add_parser("verify", help="one page (Markdown) for staff: every unconfirmed fact and answer, what "
+                                              "to confirm, what was tried and where to confirm it")
+    verify.add_argument("--out", help="write the page to this file (default: print it)")
+    verify.set_defaults(func=cmd_kb_verify)
     history = kb_sub.add_parser("history", help="changes made from the staff chat or `gaps review`: who (a role), when, "
                                                 "which file, and the diff")
     history.add_argument("--limit", type=int, default=20, help="how many of the latest changes (default 20)")
@@ -152,7 +156,10 @@ def _eval_danger(args: argparse.Namespace, store) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    result = kb_check.check(Path(args.knowledge), cache=IndexCache(settings_for(args).index_cache_dir))
+    from bot.conversation.replies import sent_length
+
+    result = kb_check.check(Path(args.knowledge), cache=IndexCache(settings_for(args).index_cache_dir),
+                            reply_length=sent_length)
     print(kb_check.report(result))
     return 0 if result.ok else 1
 
@@ -167,6 +174,18 @@ def cmd_kb_facts(args: argparse.Namespace) -> int:
         return 1
     recs = factsheet.records(kb, args.fact)
     print(json.dumps(recs, ensure_ascii=False, indent=2) if args.json else factsheet.format_records(recs))
+    return 0
+
+
+def cmd_kb_verify(args: argparse.Namespace) -> int:
+    from bot.knowledge import verification
+
+    text = verification.page(knowledge_store(args).kb)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}: {text.splitlines()[0].lstrip('# ')}")
+    else:
+        print(text)
     return 0
 
 

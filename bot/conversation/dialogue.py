@@ -23,7 +23,8 @@ from typing import Protocol
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
 from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
-from bot.knowledge.facts import render, render_help
+from bot.knowledge.facts import render_help
+from bot.conversation.replies import answer_text, as_sent, sources_text
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
 from bot.conversation.language_switch import SwitchWatch
@@ -93,6 +94,11 @@ class Message:
     contact: str | None = None
     # The kind of danger, when this is an emergency message (knowledge/danger.yaml); front ends show it as any other.
     danger: str | None = None
+
+    @property
+    def sent(self) -> str:
+        """The text as the worker's phone shows it, title first."""
+        return as_sent(self.title, self.text)
 
 
 @dataclass(frozen=True)
@@ -285,6 +291,8 @@ class Conversation:
             rows = [(self._button(self._title(r, lang), f"entry:{r}", lang),) for r in entry.related if kb.entry(r)]
             rows.append((self._button(_("« Back"), f"topic:{entry.topic}", lang),))
             return [Message(_("Related to “{title}”:").format(title=entry.title[lang]), buttons=tuple(rows))]
+        if kind == "law" and kb.entry(arg):
+            return [self.law_message(kb.entry(arg), lang)]
         if kind == "listen" and kb.entry(arg):
             return [self.recording(kb.entry(arg), lang)]
         if kind in REFERRAL_ACTIONS:
@@ -347,15 +355,12 @@ class Conversation:
     def answer_message(self, entry: Entry, lang: str, token: str = "") -> Message:
         _ = gettext_for(lang)
         kb = self.knowledge.kb
-        body = render(entry.answer[lang], kb.facts, lang)
-        if not entry.verified:
-            body += "\n\n" + _("Note: part of this information is still being checked by NOWCommunities staff.")
-        body += "\n\n" + _("Source: {sources}").format(sources="; ".join(s.cite() for s in entry.sources))
-        body += "\n\n" + _("Was this helpful?")
+        body = answer_text(kb, entry, lang)
         rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
         nav: list[Button] = []
         if lang in entry.audio:
             nav.append(self._button(_("Listen"), f"listen:{entry.id}", lang, keep=True))
+        nav.append(self._button(_("Law"), f"law:{entry.id}", lang, keep=True))
         if any(kb.entry(r) for r in entry.related):
             nav.append(self._button(_("Related"), f"related:{entry.id}", lang))
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
@@ -372,6 +377,13 @@ class Conversation:
         kind = danger.kind(alarm.kind) or danger.kinds[0]
         text = render_help(kind.help[lang], self.knowledge.kb.facts, lang, danger.caveat.get(lang, ""))
         return Message(text, title=danger.title.get(lang), buttons=self._person_row(lang), danger=kind.id)
+
+    def law_message(self, entry: Entry, lang: str) -> Message:
+        """Every source of an answer, for the worker who wants to read the law itself (the Law button)."""
+        _ = gettext_for(lang)
+        return Message(sources_text(self.knowledge.kb, entry, lang),
+                       title=_("The law behind “{title}”").format(title=entry.title[lang]),
+                       buttons=((self._button(_("« Back"), f"entry:{entry.id}", lang),),))
 
     def recording(self, entry: Entry, lang: str) -> Message:
         """The entry's recorded answer in ``lang`` as a voice note (front ends send the file)."""

@@ -205,7 +205,13 @@ class Referral:
         if entry_id is None or not self.knowledge.kb.entry(entry_id):
             entry_id = recent[1] if recent else None
         await self._wait_for_message(chat, lang, entry_id)
-        text = _(EXPLAIN).format(time=render("{case_reply_time}", self.knowledge.kb.facts, lang))
+        facts = self.knowledge.kb.facts
+        text = _(EXPLAIN).format(time=render("{case_reply_time}", facts, lang))
+        reply_time = facts.get("case_reply_time")
+        if reply_time and not reply_time.verified and reply_time.caveat:  # not a promise until NOWCommunities confirms
+            text += "\n" + reply_time.caveat[lang]
+        text += "\n\n" + _(URGENT).format(phone=nowcommunities_phone(self.knowledge, lang),
+                                         police=render("{police_emergency}", facts, lang))
         rows: list[tuple[tuple[str, str], ...]] = []
         if recent:
             text += "\n\n" + _("Or send the question you just asked:") + f"\n“{recent[0]}”"
@@ -416,6 +422,8 @@ class Referral:
                  "{phone}.").format(phone=nowcommunities_phone(self.knowledge, lang))
 
 
+# A worker with a deadline or in danger must not wait for a case reply (content review 2026-12, N7).
+URGENT = N_("If it is urgent, call NOWCommunities on {phone}. If you are in danger, call the police on {police}.")
 EXPLAIN = N_(
     "Your message will go to NOWCommunities staff. They will see what you write, but not your Telegram name, "
     "username or phone number, unless you choose to share them. Staff usually answer {time}; their answer comes "

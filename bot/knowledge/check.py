@@ -7,19 +7,24 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
-from bot.knowledge.facts import render
+from bot.knowledge.facts import placeholders, render
 from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version
 from bot.knowledge.loader import load_with_problems
-from bot.knowledge.model import RTL_LANGUAGES, Fact, KnowledgeBase
+from bot.knowledge.model import RTL_LANGUAGES, Entry, Fact, KnowledgeBase
 from bot.knowledge.store import build_matcher
 from bot.knowledge.yamlfile import Problem
 
-# About one phone screen of text.
-MAX_ANSWER_CHARS = 700
+# One phone screen: the whole reply as sent (title, answer, caveats, law line, feedback question).
+MAX_REPLY_CHARS = 900
+# How every answer's last line starts: what to do next, with the NOWCommunities number on it or above it.
+NEXT_STEP = {"en": "Next step:", "ur": "اگلا قدم:", "sd": "ايندڙ قدم:", "ur-Latn": "Agla qadam:"}
+# The length of an entry's reply as the conversation sends it (bot.conversation.replies.sent_length): the reply's
+# fixed lines are interface text, translated by the conversation, so the caller passes the measure in.
+ReplyLength = Callable[[KnowledgeBase, Entry, str], int]
 # Wages and pensions change every budget year (July): a money figure older than this is probably stale.
 MONEY_STALE_MONTHS = 12
 # A fact nobody has confirmed against its source for this long needs a look.
@@ -49,8 +54,12 @@ class CheckResult:
         return not self.errors
 
 
-def check(root: Path, today: dt.date | None = None, self_test: bool = True, cache: IndexCache | None = None) -> CheckResult:
-    """Everything ``kb check`` reports; ``self_test=False`` leaves out asking every example (the slow part)."""
+def check(root: Path, today: dt.date | None = None, self_test: bool = True, cache: IndexCache | None = None,
+          reply_length: ReplyLength | None = None) -> CheckResult:
+    """Everything ``kb check`` reports; ``self_test=False`` leaves out asking every example (the slow part).
+
+    ``reply_length``: measures each reply as sent, an error over :data:`MAX_REPLY_CHARS` (``kb check`` passes it).
+    """
     today = today or dt.date.today()
     cache = cache or IndexCache(cache_dir_from_env())
     kb, problems = load_with_problems(root, cache)
@@ -64,17 +73,41 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True, cach
             result.unverified.append(entry.id)
         for lang, text in entry.answer.items():
             rendered = render(text, kb.facts, lang)
-            if len(rendered) > MAX_ANSWER_CHARS:
-                result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: {lang} answer is {len(rendered)} characters; keep it under {MAX_ANSWER_CHARS} so it fits one phone screen", "warning"))
+            length = reply_length(kb, entry, lang) if reply_length else 0
+            if length > MAX_REPLY_CHARS:
+                result.problems.append(Problem(entry.file, entry.answer_line(lang), f"entry {entry.id!r}: the {lang} reply as sent (title, answer, caveats, law line, feedback question) is {length} characters; shorten it to {MAX_REPLY_CHARS} so it fits one phone screen"))
+            result.problems += _next_step(entry, lang, text)
             if lang in RTL_LANGUAGES:
                 for line in [entry.title[lang], *rendered.splitlines()]:
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
+    _uncaveated(kb, result)
     _fact_dates(kb, today, result)
     if self_test:
         _self_test(kb, result, cache)
     return result
+
+
+def _next_step(entry: Entry, lang: str, text: str) -> list[Problem]:
+    """Every answer ends with what to do and a way to a person: the next-step line and the NOWCommunities number."""
+    lines = text.strip().splitlines()
+    out = []
+    if not lines or not lines[-1].startswith(NEXT_STEP[lang]):
+        out.append(Problem(entry.file, entry.answer_line(lang, len(text)), f"entry {entry.id!r}: the {lang} answer must end with a line starting {NEXT_STEP[lang]!r}, saying what to do"))
+    if "{nowcommunities_phone}" not in text:
+        out.append(Problem(entry.file, entry.answer_line(lang, len(text)), f"entry {entry.id!r}: the {lang} answer must give the NOWCommunities number ({{nowcommunities_phone}}), so the worker can reach a person"))
+    return out
+
+
+def _uncaveated(kb: KnowledgeBase, result: CheckResult) -> None:
+    """An unconfirmed fact that answers use should say what is not confirmed (``caveat:``), once for all of them."""
+    used = {f for e in kb.entries for text in e.answer.values() for f, _ in placeholders(text)}
+    for fact in kb.facts.values():
+        if not fact.verified and fact.caveat is None and fact.id in used:
+            result.problems.append(Problem(fact.file, fact.line, f"fact {fact.id!r} is not verified and answers use it: add "
+                                           "`caveat:` (en, ur, sd, ur-Latn) saying what is not confirmed, so every answer "
+                                           "using it says so and confirming it removes the caveat from all of them", "warning"))
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

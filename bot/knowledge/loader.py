@@ -10,6 +10,7 @@ Layout under the knowledge folder:
 - ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story;
 - ``danger.yaml``: the kinds of immediate danger, each with its emergency message (first line first, numbers as
   facts), examples and cue phrases in the four forms, and guards (phrases that only look alarming).
+- ``statutes.yaml`` (optional): the laws and notifications sources name with ``act:``, in the four forms.
 
 Every problem is collected (not just the first), each with file and line, so a
 staff member fixes a whole edit in one go.
@@ -45,6 +46,7 @@ from bot.knowledge.model import (
     OutOfScope,
     SmallTalk,
     Source,
+    Statute,
     Topic,
     Vocabulary,
     frozen_map,
@@ -56,6 +58,7 @@ from bot.understanding.text import normalise
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
     "id", "title", "answer", "examples", "keywords", "sources", "reviewed", "review_by", "verified", "related", "audio",
+    "confirm_with",
 }
 # An emergency message must fit one phone screen, title included.
 MAX_HELP_CHARS = 900
@@ -63,6 +66,8 @@ _DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context", "unless"
 # A phone number (three or more digits; a year like 2013 is not one) written into an emergency message instead of a
 # fact placeholder.
 _BARE_NUMBER = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?![\d-]))\d[\d-]{1,}\d")
+# A source's sections when it names an act: numbers with their clauses, like "9", "1(3), 9", "16(1)-(3), 21(3)(v)".
+SECTIONS = re.compile(r"^[0-9A-Za-z()\-–]+(?:, [0-9A-Za-z()\-–]+)*$")
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 
 
@@ -124,6 +129,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.ids_seen: set[str] = set()
         self.unreadable = False  # a file that does not parse hides its ids from the related-id check
+        self.statutes: dict[str, Statute] = {}
 
     @property
     def has_errors(self) -> bool:
@@ -159,6 +165,7 @@ class _Reader:
     def read(self) -> KnowledgeBase:
         topics = self.read_topics(self.root / "topics.yaml")
         facts = self.read_facts(self.root / "facts.yaml")
+        self.statutes, section_word = self.read_statutes(self.root / "statutes.yaml")
         entries: list[Entry] = []
         entry_files = sorted((self.root / "entries").glob("*.yaml"))
         if not entry_files:
@@ -176,7 +183,8 @@ class _Reader:
         vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
         kb = KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
                            smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary,
-                           danger=self.read_danger(self.root / "danger.yaml", facts))
+                           danger=self.read_danger(self.root / "danger.yaml", facts), statutes=frozen_map(self.statutes),
+                           section_word=frozen_map(section_word))
         if not self.unreadable:  # the glossary names entries: an unreadable file would hide them
             self.check_translations(kb, self.root / "glossary.yaml")
         return kb
@@ -277,12 +285,18 @@ class _Reader:
             self.warn(name, spec.line_of("checked"), f"fact {fact_id!r}: add `checked_by:` (the role of who checked it, not a name) beside `checked:`")
         elif checked_by is not None and checked is None:
             self.warn(name, spec.line_of("checked_by"), f"fact {fact_id!r}: add `checked:` (the date of the check, YYYY-MM-DD) beside `checked_by:`")
+        caveat = None
+        if "caveat" in spec:
+            caveat = self.translations(name, spec, "caveat", f"fact {fact_id!r}")
+            ok = ok and len(caveat) == len(ANSWER_LANGUAGES)
         if not ok:
             return None
         return Fact(
             id=fact_id, kind=kind, value=frozen_map(value) if isinstance(value, dict) else value,
             source=spec["source"], verified=spec["verified"], effective=effective, note=str(spec.get("note") or ""),
             checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line,
+            caveat=frozen_map(caveat) if caveat else None, confirm=str(spec.get("confirm") or ""),
+            confirm_with=str(spec.get("confirm_with") or ""),
         )
 
     def read_entry_file(self, path: Path, topic_ids: set[str]) -> list[Entry]:
@@ -350,6 +364,7 @@ class _Reader:
             examples=frozen_map(examples), sources=sources, verified=verified, keywords=keywords,
             related=related, reviewed=dates.get("reviewed"), review_by=dates.get("review_by"), file=name, line=item.line,
             answer_lines=frozen_map(_text_lines(item["answer"], answer)), audio=frozen_map(audio),
+            confirm_with=str(item.get("confirm_with") or ""),
         )
 
     def read_out_of_scope(self, path: Path, facts: dict[str, Fact]) -> tuple[OutOfScope, ...]:
@@ -589,11 +604,54 @@ class _Reader:
             return ()
         out = []
         for src in value:
-            if not isinstance(src, dict) or not isinstance(src.get("statute"), str) or not str(src.get("section") or "").strip():
-                self.error(name, getattr(src, "line", value.line), f"{what}: each source needs `statute:` and `section:` (and `link:` if there is one)")
+            line = getattr(src, "line", value.line)
+            if not isinstance(src, dict) or not isinstance(src.get("statute"), str):
+                self.error(name, line, f"{what}: each source needs `statute:` (and `act:`, `section:`, `link:`, `note:` if there are any)")
                 continue
-            out.append(Source(statute=src["statute"], section=str(src["section"]), link=src.get("link")))
+            unknown = set(src) - {"statute", "section", "link", "act", "note"}
+            if unknown:
+                self.error(name, line, f"{what}: unknown source field `{sorted(unknown)[0]}`; allowed: act, link, note, section, statute")
+            act, section = src.get("act"), str(src.get("section") or "").strip()
+            if act is not None and act not in self.statutes:
+                self.error(name, line, f"{what}: source act {act!r} is not in statutes.yaml; add it there (named in the four forms) or fix the id")
+            if act is None and section:
+                self.error(name, line, f"{what}: a source's `section:` goes with `act:` (the statute's id in statutes.yaml); "
+                                       "put anything else about the source in `note:`")
+            elif section and not SECTIONS.match(section):
+                self.error(name, line, f"{what}: `section: {section}` must be section numbers only, like 9 or 1(3), 9; "
+                                       "put a reviewer's remarks in `note:` (workers never see it)")
+            out.append(Source(statute=src["statute"], section=section, link=src.get("link"), act=act,
+                              note=str(src.get("note") or "")))
         return tuple(out)
+
+    def read_statutes(self, path: Path) -> tuple[dict[str, Statute], dict[str, str]]:
+        """The laws sources name with ``act:``, and the word for "section" in each form."""
+        if not path.is_file():
+            return {}, {}
+        name, data = self.parse(path)
+        if not isinstance(data, LineMap) or not isinstance(data.get("statutes"), LineList):
+            if data is not None:
+                self.error(name, getattr(data, "line", 1), "expected `section:` (en/ur/sd/ur-Latn) and `statutes:` (a list)")
+            return {}, {}
+        section_word = self.translations(name, data, "section", "statutes")
+        statutes: dict[str, Statute] = {}
+        for item in data["statutes"]:
+            if not isinstance(item, LineMap) or not isinstance(item.get("id"), str) or not ENTRY_ID.match(item["id"]):
+                self.error(name, getattr(item, "line", 1), "each statute needs `id:` (lower-case words joined by hyphens) and its name in en, ur, sd and ur-Latn")
+                continue
+            what = f"statute {item['id']!r}"
+            if item["id"] in statutes:
+                self.error(name, item.line_of("id"), f"{what}: two statutes have this id; keep one")
+            names = {}
+            for lang in ANSWER_LANGUAGES:
+                text = item.get(lang)
+                if not isinstance(text, str) or not text.strip():
+                    self.error(name, item.line, f"{what}: add its name in {_LANG_NAMES[lang]} (`{lang}:`)")
+                else:
+                    names[lang] = text.strip()
+            unit = self.translations(name, item, "unit", what) if "unit" in item else None
+            statutes[item["id"]] = Statute(id=item["id"], name=frozen_map(names), unit=frozen_map(unit) if unit else None)
+        return statutes, section_word
 
     def string_list(self, name: str, item: LineMap, key: str, what: str, allow_numbers: bool = False) -> tuple[str, ...]:
         value = item.get(key, [])

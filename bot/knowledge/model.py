@@ -22,12 +22,29 @@ FACT_KINDS = ("money", "number", "date", "text")
 
 @dataclass(frozen=True)
 class Source:
+    """What an answer rests on: a statute or notification (``act``: its id in statutes.yaml, so it is named in the
+    worker's language) and its sections, or a page or report. ``note`` is what a reviewer noted about it, for staff
+    only: no worker ever sees it."""
+
     statute: str
-    section: str
+    section: str = ""
     link: str | None = None
+    act: str | None = None
+    note: str = ""
 
     def cite(self) -> str:
         return f"{self.statute}, {self.section}" if self.section else self.statute
+
+
+@dataclass(frozen=True)
+class Statute:
+    """A law or notification named once in every form (knowledge/statutes.yaml).
+
+    ``unit`` is what its numbered parts are called when they are not sections (a Standing Order, an item)."""
+
+    id: str
+    name: Mapping[str, str]
+    unit: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,12 @@ class Fact:
     checked_by: str = ""
     file: str = ""
     line: int = 0
+    # What a worker is told while the fact is unconfirmed, per form ("The 2026-27 wage is not confirmed yet: ...");
+    # shown under every answer that uses the fact, and gone from all of them once ``verified: true``.
+    caveat: Mapping[str, str] | None = None
+    # For the verification pack: what exactly must be confirmed, and where staff can confirm it.
+    confirm: str = ""
+    confirm_with: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,8 @@ class Entry:
     answer_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     # Recorded answers (voice notes), by language; optional.
     audio: Mapping[str, Recording] = field(default_factory=lambda: MappingProxyType({}))
+    # For staff (``kb verify``): which office, gazette or helpline can confirm what the answer leaves unconfirmed.
+    confirm_with: str = ""
 
     def answer_line(self, lang: str, offset: int = 0) -> int:
         """The file line of character ``offset`` of the ``lang`` answer (exact for ``|`` blocks)."""
@@ -182,6 +207,9 @@ class KnowledgeBase:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # Kinds of immediate danger (danger.yaml): their emergency message comes before anything else.
     danger: Danger = field(default_factory=Danger)
+    # Laws and notifications by id, and the word for "section" in each form (knowledge/statutes.yaml).
+    statutes: Mapping[str, Statute] = field(default_factory=dict)
+    section_word: Mapping[str, str] = field(default_factory=dict)
     _by_id: Mapping[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

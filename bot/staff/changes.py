@@ -29,6 +29,7 @@ from typing import Callable
 
 import aiosqlite
 
+from bot.conversation.replies import sent_length
 from bot.knowledge.check import check
 from bot.knowledge.yamlfile import Problem
 from bot.stores.sqlite import connect, migrate
@@ -190,7 +191,7 @@ class KnowledgeEditor:
             copy = Path(tmp) / self.root.name
             shutil.copytree(self.root, copy)
             (copy / rel).write_text(new_text, encoding="utf-8")
-            return check(copy, today, self_test=True)
+            return check(copy, today, self_test=True, reply_length=sent_length)
 
     async def undo(self, who: str) -> Outcome:
         """Put back the file as it was before the last change not yet undone (checked like any change)."""
