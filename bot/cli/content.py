@@ -16,6 +16,7 @@ from bot.cli.common import knowledge_store, settings_for
 from bot.conversation.dialogue import Turn
 from bot.knowledge import check as kb_check
 from bot.knowledge.model import ANSWER_LANGUAGES
+from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 
 
@@ -58,7 +59,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.channels.terminal import CHAT, render
 
     text = " ".join(args.text)
-    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), log_questions=False)  # a preview logs nothing
+    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), alerts=AlertStore(":memory:"), log_questions=False)  # a preview logs nothing
 
     async def ask() -> tuple[Turn, str]:
         await core.start()

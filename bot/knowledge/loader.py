@@ -231,12 +231,16 @@ class _Reader:
             self.warn(name, spec.line_of("checked"), f"fact {fact_id!r}: add `checked_by:` (the role of who checked it, not a name) beside `checked:`")
         elif checked_by is not None and checked is None:
             self.warn(name, spec.line_of("checked_by"), f"fact {fact_id!r}: add `checked:` (the date of the check, YYYY-MM-DD) beside `checked_by:`")
+        alert = spec.get("alert", False)
+        if not isinstance(alert, bool):
+            self.error(name, spec.line_of("alert"), f"fact {fact_id!r}: `alert:` must be true (workers may ask to be told when it changes) or false")
+            ok = False
         if not ok:
             return None
         return Fact(
             id=fact_id, kind=kind, value=frozen_map(value) if isinstance(value, dict) else value,
             source=spec["source"], verified=spec["verified"], effective=effective, note=str(spec.get("note") or ""),
-            checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line,
+            checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line, alert=alert,
         )
 
     def read_entry_file(self, path: Path, topic_ids: set[str]) -> list[Entry]:

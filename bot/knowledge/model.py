@@ -43,6 +43,7 @@ class Fact:
     ``value`` is a number for money/number, a date for date, and for text either a
     string or a per-language mapping. ``checked`` is the day someone last confirmed
     the value against its source and ``checked_by`` their role (never a name).
+    ``alert``: workers may ask to be told when it changes (``alert: true`` in facts.yaml).
     """
 
     id: str
@@ -56,6 +57,7 @@ class Fact:
     checked_by: str = ""
     file: str = ""
     line: int = 0
+    alert: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,11 @@ or 403 is not retried (the request itself is wrong, or the user blocked the bot)
 Messages are paced at about 30 a second in all and 20 a minute in each group,
 Telegram's published limits; other calls (answering a button press, setting
 commands) are not paced.
+
+Bulk messages (alerts to subscribers, sent with ``rate_limit_args=BULK``) share
+the same 30 a second but yield: while a reply to a worker waits for its slot, no
+bulk message takes one, so a question asked during a broadcast is answered after
+at most the few bulk messages already given a slot.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 _PACED_PREFIXES = ("send", "edit", "copy", "forward")
+BULK = {"bulk": True}  # rate_limit_args of a message that gives way to replies
 
 
-class ChatRateLimiter(BaseRateLimiter[None]):
+class ChatRateLimiter(BaseRateLimiter[dict[str, Any] | None]):
     def __init__(self, per_second: float = 30.0, group_per_minute: int = 20, server_retries: int = 4,
                  first_backoff: float = 0.5):
         self.per_second = per_second
@@ -37,6 +43,7 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         self._next_slot = 0.0
         self._group_sends: dict[int | str, deque[float]] = {}
         self._paused_until: dict[int | str | None, float] = {}  # chat (None: every call) -> loop time
+        self._live_waiting = 0  # replies waiting for their slot: bulk messages wait for them
 
     async def initialize(self) -> None:
         self._next_slot = 0.0
@@ -51,15 +58,16 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict | list[dict]:
         chat = _chat_key(data.get("chat_id"))
         paced = endpoint.startswith(_PACED_PREFIXES)
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         failures = 0
         while True:
             await self._wait_for_pause(chat)
             if paced:
-                await self._pace(chat)
+                await self._pace(chat, bulk)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as e:
@@ -87,8 +95,10 @@ class ChatRateLimiter(BaseRateLimiter[None]):
                 return
             await asyncio.sleep(until - loop.time())
 
-    async def _pace(self, chat: int | str | None) -> None:
+    async def _pace(self, chat: int | str | None, bulk: bool = False) -> None:
         loop = asyncio.get_running_loop()
+        while bulk and self._live_waiting:
+            await asyncio.sleep(1.0 / self.per_second)
         if _is_group(chat) and self.group_per_minute > 0:
             sends = self._group_sends.setdefault(chat, deque())
             while True:
@@ -106,7 +116,11 @@ class ChatRateLimiter(BaseRateLimiter[None]):
         slot = max(now, self._next_slot)
         self._next_slot = slot + 1.0 / self.per_second
         if slot > now:
-            await asyncio.sleep(slot - now)
+            self._live_waiting += not bulk
+            try:
+                await asyncio.sleep(slot - now)
+            finally:
+                self._live_waiting -= not bulk
 
 
 def _chat_key(chat_id: object) -> int | str | None:
