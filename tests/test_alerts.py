@@ -12,6 +12,8 @@ import pytest
 from bot.conversation.dialogue import Conversation
 from bot.conversation.i18n import LANGUAGES
 from bot.knowledge.store import KnowledgeStore
+from bot.research.alert_reports import alert_tables
+from bot.research.reports import Filters
 from bot.staff.alerts import changed_facts, deliver, plan, preview
 from bot.stores.alerts import AlertStore, Recipient
 
@@ -192,3 +194,24 @@ async def test_cancel_sends_nothing(alerts):
     assert await alerts.cancel(alert_id)
     assert await alerts.approve(alert_id) is None
     assert not await alerts.cancel(alert_id)
+
+
+async def test_the_report_counts_subscriptions_per_fact_per_week_and_alerts_sent_with_small_counts_hidden(alerts):
+    monday = dt.date(2026, 7, 6)
+    for chat in range(7):
+        await alerts.subscribe("telegram", chat, ["minimum_wage_unskilled"], "ur", today=monday + dt.timedelta(days=2))
+    await alerts.subscribe("telegram", 99, ["eobi_minimum_pension"], "sd", today=monday)
+    await alerts.subscribe("telegram", 0, ["minimum_wage_unskilled"], "en", today=monday)  # again: not counted twice
+    alert_id = await alerts.offer(["minimum_wage_unskilled"], {"ur": "UR", "en": "EN"})
+    await alerts.approve(alert_id)
+
+    async def send(r: Recipient, text: str) -> str:
+        return "sent"
+
+    await deliver(alerts, alert_id, send, asyncio.Event())
+    weekly, sent = alert_tables(alerts.path, Filters())
+    assert weekly.suppressed(5) == [["2026-07-06", "eobi_minimum_pension", "<5"],
+                                    ["2026-07-06", "minimum_wage_unskilled", 7]]
+    assert sent.suppressed(5)[0][1:] == ["minimum_wage_unskilled", 7, 0, 0]
+    assert alert_tables(alerts.path, Filters(end=dt.date(2026, 7, 1)))[0].rows == []
+    assert "99" not in repr(weekly.rows + sent.rows)  # counts only

@@ -15,7 +15,8 @@ and deleted when the alert is done; a row is ``claimed`` before its message goes
 out twice. A row still ``claimed`` at a restart (the process died mid-send, so whether it went out is unknown) is
 counted as failed rather than sent again.
 
-For research, :data:`weekly` counts new subscriptions per fact per ISO week: counts only, no chat.
+For research, the ``weekly`` table counts new subscriptions per fact per week (by its Monday): counts only, no
+chat; done alerts keep their facts, day and counts (``main.py report``).
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class Recipient:
 
 
 def week_of(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    """The Monday that starts the day's week, as the research report counts weeks."""
+    return (day - dt.timedelta(days=day.weekday())).isoformat()
 
 
 class AlertStore:
