@@ -215,3 +215,39 @@ async def test_the_report_counts_subscriptions_per_fact_per_week_and_alerts_sent
     assert sent.suppressed(5)[0][1:] == ["minimum_wage_unskilled", 7, 0, 0]
     assert alert_tables(alerts.path, Filters(end=dt.date(2026, 7, 1)))[0].rows == []
     assert "99" not in repr(weekly.rows + sent.rows)  # counts only
+
+
+async def test_bulk_messages_give_way_to_a_reply_waiting_for_its_slot():
+    from bot.channels.telegram.ratelimit import BULK, ChatRateLimiter
+
+    limiter = ChatRateLimiter(per_second=50)
+    loop = asyncio.get_running_loop()
+    done: list[tuple[str, float]] = []
+
+    def call(kind: str):
+        async def callback() -> bool:
+            done.append((kind, loop.time()))
+            return True
+        return callback
+
+    async def bulk_worker() -> None:  # as deliver() sends: a few at a time, one after another
+        for _ in range(5):
+            await limiter.process_request(call("bulk"), (), {}, "sendMessage", {"chat_id": 5}, BULK)
+
+    workers = [asyncio.create_task(bulk_worker()) for _ in range(20)]
+    await asyncio.sleep(0.5)
+    asked = loop.time()
+    await limiter.process_request(call("live"), (), {}, "sendMessage", {"chat_id": 6}, None)
+    waited = loop.time() - asked
+    await asyncio.gather(*workers)
+    times = [t for _k, t in done]
+    assert (times[-1] - times[0]) >= (len(times) - 1) / 50 * 0.9  # every message paced, bulk or not
+    assert waited <= 3 / 50  # the next slot or so, not behind the 20 bulk messages waiting
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alerts_is_in_the_help_and_the_command_menu(talk, lang):
+    from bot.conversation.dialogue import COMMANDS
+    from bot.conversation.i18n import gettext_for
+
+    assert "/alerts – " + gettext_for(lang)(COMMANDS["alerts"]) in talk.help_text(lang)

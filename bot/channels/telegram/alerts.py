@@ -84,9 +84,11 @@ class AlertDesk:
         if alert_id in self.tasks:
             return
 
+        paced = {"rate_limit_args": BULK} if app.bot.rate_limiter else {}  # PTB refuses the argument without one
+
         async def send(r: Recipient, text: str) -> str:
             try:
-                await app.bot.send_message(int(r.chat), text, rate_limit_args=BULK)
+                await app.bot.send_message(int(r.chat), text, **paced)
                 return "sent"
             except Forbidden:  # blocked the bot, or deleted their account: stop alerts quietly
                 return "removed"

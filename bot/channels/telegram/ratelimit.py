@@ -12,9 +12,9 @@ Telegram's published limits; other calls (answering a button press, setting
 commands) are not paced.
 
 Bulk messages (alerts to subscribers, sent with ``rate_limit_args=BULK``) share
-the same 30 a second but yield: while a reply to a worker waits for its slot, no
-bulk message takes one, so a question asked during a broadcast is answered after
-at most the few bulk messages already given a slot.
+the same 30 a second but yield: they take only a slot that is free (within half a
+slot), never book further ahead, and take none while a reply to a worker waits
+for its slot, so a question asked during a broadcast goes out a slot or two later.
 """
 
 from __future__ import annotations
@@ -97,8 +97,6 @@ class ChatRateLimiter(BaseRateLimiter[dict[str, Any] | None]):
 
     async def _pace(self, chat: int | str | None, bulk: bool = False) -> None:
         loop = asyncio.get_running_loop()
-        while bulk and self._live_waiting:
-            await asyncio.sleep(1.0 / self.per_second)
         if _is_group(chat) and self.group_per_minute > 0:
             sends = self._group_sends.setdefault(chat, deque())
             while True:
@@ -111,16 +109,35 @@ class ChatRateLimiter(BaseRateLimiter[dict[str, Any] | None]):
                 await asyncio.sleep(60 - (now - sends[0]))
             if not sends:
                 self._group_sends.pop(chat, None)
+        if bulk:
+            await self._bulk_slot()
+            return
         # One slot every 1/per_second seconds, handed out in the order callers ask.
         now = loop.time()
         slot = max(now, self._next_slot)
         self._next_slot = slot + 1.0 / self.per_second
         if slot > now:
-            self._live_waiting += not bulk
+            self._live_waiting += 1
             try:
                 await asyncio.sleep(slot - now)
             finally:
-                self._live_waiting -= not bulk
+                self._live_waiting -= 1
+
+    async def _bulk_slot(self) -> None:
+        """A slot for a bulk message: only one free within half a slot, and only while no reply waits for one. Bulk
+        messages never book further ahead, so a reply asked for during a broadcast gets the next slot or the one
+        after."""
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / self.per_second
+        while True:
+            now = loop.time()
+            if not self._live_waiting and self._next_slot - now <= interval / 2:  # free now, or in half a slot
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + interval
+                if slot > now:
+                    await asyncio.sleep(slot - now)
+                return
+            await asyncio.sleep(max(self._next_slot - now - interval / 2, interval / 4))
 
 
 def _chat_key(chat_id: object) -> int | str | None:
