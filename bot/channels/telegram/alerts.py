@@ -53,7 +53,13 @@ class AlertDesk:
 
     async def changed(self, app: Application, old: KnowledgeBase, new: KnowledgeBase) -> None:
         """After a successful reload: offer an alert for the facts that changed, if anyone follows them."""
-        planned = await plans.plan(self.store, old, new)
+        try:
+            planned = await plans.plan(self.store, old, new)
+        except Exception:  # noqa: BLE001 - the reload itself worked; staff must hear that, and of this failure
+            log.exception("could not prepare an alert for the facts that changed")
+            await self._tell_staff(app, "A fact that workers follow changed, but the alert could not be prepared "
+                                        "(the alert store failed; see the log). Nothing was sent.")
+            return
         if planned is None:
             return
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Send", callback_data=f"bcast:send:{planned.alert_id}"),
