@@ -15,6 +15,7 @@ from typing import Callable
 from bot.config import Settings
 from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
+from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 from bot.stores.querylog import QueryLog
 from bot.stores.cases import CaseStore
@@ -44,20 +45,24 @@ class Core:
     started: bool = False  # the stores are open (WhatsApp's /healthz; a second channel waits for the first's start)
     desk: CaseDesk | None = None  # the case chat, once the channel that has it (Telegram) set it up
     outboxes: list[WorkerOutbox] = field(default_factory=list)  # staff replies to chats of other channels
+    alerts: AlertStore | None = None  # who asked to be told when a fact changes
 
     def outbox_for(self, chat_id: str) -> WorkerOutbox | None:
         """The outbox that reaches ``chat_id``, if it is not a chat of the case chat's own channel."""
         return next((o for o in self.outboxes if o.takes(chat_id)), None)
 
-    def conversation(self, channel: str) -> Conversation:
+    def conversation(self, channel: str, sends_alerts: bool = False) -> Conversation:
         """The conversation core for one channel (``telegram``, ``terminal``), on these stores.
 
         "Ask a person" is on once the channel gives the referral a desk (only Telegram has a case chat).
+        ``sends_alerts``: the channel can send a message the worker did not ask for just then (Telegram can;
+        WhatsApp only with an approved template), so answers offer "Tell me when this changes".
         """
         referral = Referral(self.knowledge, self.cases, log=self.querylog)
         return Conversation(self.knowledge, self.prefs, log=self.querylog, channel=channel,
                             retention_days=self.settings.retention_days, referral=referral,
-                            case_retention_days=self.settings.case_retention_days)
+                            case_retention_days=self.settings.case_retention_days, alerts=self.alerts,
+                            sends_alerts=sends_alerts and self.alerts is not None)
 
     async def start(self) -> None:
         await self.prefs.open()
@@ -65,6 +70,8 @@ class Core:
             await self.querylog.start()
         if self.cases is not None:
             await self.cases.open()
+        if self.alerts is not None:
+            await self.alerts.open()
         self.started = True
 
     async def close(self) -> None:
@@ -76,16 +83,19 @@ class Core:
             try:
                 if self.cases is not None:
                     await self.cases.close()
+                if self.alerts is not None:
+                    await self.alerts.close()
             finally:
                 await self.prefs.close()
 
 
 def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, prefs: Preferences | None = None,
-              querylog: QueryLog | None = None, log_questions: bool = True) -> Core:
+              querylog: QueryLog | None = None, log_questions: bool = True, alerts: AlertStore | None = None) -> Core:
     """The core on ``settings``: real stores in its data folder unless others are given.
 
     ``knowledge``: an already loaded store (saves building the index again); else ``settings.knowledge_dir``.
     ``log_questions=False``: no query log at all (a staff preview is not a worker's question).
+    ``alerts``: where subscriptions to fact changes go (in memory for the terminal: it sends no alerts).
     """
     knowledge = knowledge or KnowledgeStore(settings.knowledge_dir, settings.index_cache_dir)
     if prefs is None:
@@ -93,4 +103,4 @@ def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, pr
     if querylog is None and log_questions:
         querylog = QueryLog(settings.log_path, topic_of=topic_of(knowledge), retention_days=settings.retention_days)
     cases = CaseStore(settings.cases_path, settings.case_retention_days) if settings.case_chat_id is not None else None
-    return Core(settings, knowledge, prefs, querylog, cases)
+    return Core(settings, knowledge, prefs, querylog, cases, alerts=alerts or AlertStore(settings.alerts_path))

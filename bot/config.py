@@ -151,6 +151,11 @@ class Settings:
         return self.data_dir / "cases.sqlite3"
 
     @property
+    def alerts_path(self) -> Path:
+        """Subscriptions to fact changes and the alerts sent (bot/stores/alerts.py)."""
+        return self.data_dir / "alerts.sqlite3"
+
+    @property
     def log_path(self) -> Path:
         return self.data_dir / "queries.sqlite3"
 

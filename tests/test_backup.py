@@ -34,7 +34,7 @@ def make_data(data: Path) -> Path:
         db.executemany("INSERT INTO t VALUES (?)", [(f"{name} row {i}",) for i in range(200)])
         db.commit()  # left open below: the rows are in the -wal file, not yet in the store's own file
         _open.append(db)
-    for name, text in (("preferences.key", "ab" * 32), ("queries.daykey", "2026-12-04 secret"),
+    for name, text in (("preferences.key", "ab" * 32), ("cases.key", "ef" * 32), ("queries.daykey", "2026-12-04 secret"),
                        ("pending-updates.json", "[]"), ("voice-file-ids.json", "{}")):
         (data / name).write_text(text)
         (data / name).chmod(0o600)
@@ -64,8 +64,8 @@ def test_a_backup_holds_every_store_key_and_file_but_never_the_day_key(tmp_path)
     folder = backup.backup(data, tmp_path / "backups", now=T0)
     assert folder.name == "nowbot-20261204T020000Z"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
-        "cases.sqlite3", "changes.sqlite3", "keys/preferences.key", "manifest.json", "pending-updates.json",
-        "preferences.sqlite3", "queries.sqlite3", "voice-file-ids.json"]
+        "alerts.sqlite3", "cases.sqlite3", "changes.sqlite3", "keys/cases.key", "keys/preferences.key", "manifest.json",
+        "pending-updates.json", "preferences.sqlite3", "queries.sqlite3", "voice-file-ids.json"]
     assert not list(folder.rglob("*daykey*"))
     for name in backup.STORES:  # rows still in the live -wal file are in the copy, which is one file
         assert rows(folder / name) == [f"{name} row {i}" for i in range(200)]
@@ -73,7 +73,7 @@ def test_a_backup_holds_every_store_key_and_file_but_never_the_day_key(tmp_path)
     assert all(p.stat().st_mode & 0o077 == 0 for p in folder.rglob("*"))  # keys and texts: the owner's only
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {f["name"]: f["schema_version"] for f in manifest["files"] if f["kind"] == "store"} == {
-        "preferences.sqlite3": 1, "queries.sqlite3": 2, "cases.sqlite3": 3, "changes.sqlite3": 4}
+        "preferences.sqlite3": 1, "queries.sqlite3": 2, "cases.sqlite3": 3, "changes.sqlite3": 4, "alerts.sqlite3": 5}
     assert manifest["left_out"] == ["queries.daykey"]
 
 

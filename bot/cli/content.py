@@ -16,6 +16,7 @@ from bot.cli.common import knowledge_base, knowledge_store, settings_for
 from bot.knowledge import check as kb_check
 from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.model import ANSWER_LANGUAGES
+from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.channels.terminal import CHAT, render
 
     text = " ".join(args.text)
-    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), log_questions=False)  # a preview logs nothing
+    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), alerts=AlertStore(":memory:"), log_questions=False)  # a preview logs nothing
 
     async def ask() -> tuple[Turn, str]:
         await core.start()

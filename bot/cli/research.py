@@ -60,6 +60,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from bot.research import reports
+    from bot.research.alert_reports import alert_tables
     from bot.research.case_reports import case_tables
 
     settings = Settings.from_env()
@@ -72,6 +73,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with log_db(settings) as db:
         tables = reports.build_tables(db, filters, kb)
         tables += case_tables(db, settings.cases_path, filters, threshold, kb)  # "Ask a person"
+    tables += alert_tables(settings.alerts_path, filters)  # "Tell me when this changes"
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(reports.render_html(tables, filters, threshold, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")

@@ -8,6 +8,7 @@ import sys
 from bot.cli.common import settings_for
 from bot.config import Settings
 from bot.stores import runlock
+from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 
 
@@ -24,7 +25,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from bot.channels.terminal import run_terminal_chat
 
     # Languages chosen in the terminal are not kept: it is one person at a keyboard, not a chat to remember.
-    return run_terminal_chat(bootstrap(settings_for(args), prefs=Preferences(":memory:")))
+    return run_terminal_chat(bootstrap(settings_for(args), prefs=Preferences(":memory:"), alerts=AlertStore(":memory:")))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

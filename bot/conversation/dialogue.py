@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from bot.conversation.alerts import alert_facts, fact_name
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
 from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
@@ -28,6 +29,7 @@ from bot.conversation.replies import answer_text, as_sent, sources_text
 from bot.knowledge.model import Entry
 from bot.knowledge.store import KnowledgeStore
 from bot.conversation.language_switch import SwitchWatch
+from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 from bot.conversation.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
 from bot.conversation.referral import Reply as ReferralReply
@@ -46,6 +48,7 @@ COMMANDS = {
     "privacy": N_("What is kept about you"),
     "forget": N_("Delete everything stored about this chat"),
     "person": N_("Ask a person at NOWCommunities"),
+    "alerts": N_("See and stop the alerts you asked for"),
 }
 
 
@@ -130,6 +133,8 @@ class Conversation:
     switches: SwitchWatch = field(default_factory=SwitchWatch)
     referral: Referral | None = None  # "Ask a person" (bot/conversation/referral.py); off without a case chat
     case_retention_days: int = 90
+    alerts: AlertStore | None = None  # who asked to be told when a fact changes (bot/stores/alerts.py)
+    sends_alerts: bool = False  # the channel can send alerts (Telegram; WhatsApp only with an approved template)
 
     # -- language ---------------------------------------------------------------
 
@@ -171,6 +176,8 @@ class Conversation:
             text = _(PRIVACY).format(days=self.retention_days) + "\n" + _(PRIVACY_DANGER)
             if self.referral and self.referral.enabled:
                 text += "\n" + _(PRIVACY_CASES).format(days=self.case_retention_days)
+            if self.alerts and self.sends_alerts:
+                text += "\n" + _(PRIVACY_ALERTS)
             return [Message(text, title=_("Privacy"))]
         if self.referral and name in ("person", "forget"):  # the case's language, not the phone's
             lang = await self.case_language(chat, hint)
@@ -180,6 +187,8 @@ class Conversation:
         if name == "forget":
             self.switches.forget(chat)
             closed = await self.referral.forget(chat) if self.referral else []
+            if self.alerts:
+                await self.alerts.forget(self.channel, chat)
             done = [Message(gettext_for(c.lang)("Your case {number} is closed and deleted.").format(number=c.number))
                     for c in closed]
             if await self.prefs.forget(chat):
@@ -188,6 +197,8 @@ class Conversation:
             return done + [Message(_("Sorry, the bot's storage is not working just now, so your language choice could "
                                      "not be deleted yet. The bot will not use it, and will delete it as soon as the "
                                      "storage works again. To be sure, send /forget again later."))]
+        if name == "alerts":
+            return [await self.alerts_list(chat, lang)]
         return [Message(_("I do not know that command. Type /help to see what I can do."))]
 
     async def text(self, chat: int | str, user: int | str, text: str, hint: str | None = None,
@@ -301,6 +312,12 @@ class Conversation:
             return self._referred(await self.referral.action(chat, kind, lang, arg if kb.entry(arg) else ""), lang)
         if self.referral:
             self.referral.stop_waiting(chat)
+        if kind == "alert" and kb.entry(arg):
+            return [await self.follow(chat, kb.entry(arg), lang)]
+        if kind == "unalert":
+            if self.alerts:
+                await self.alerts.unsubscribe(self.channel, chat, None if arg == "*" else arg)
+            return [await self.alerts_list(chat, lang, edit=True)]
         if kind in ("yes", "no"):
             if self.log and arg:
                 self.log.feedback(arg, kind == "yes")
@@ -366,6 +383,8 @@ class Conversation:
         nav.append(self._button(_("« Back"), f"topic:{entry.topic}", lang, keep=True))
         rows.append(tuple(nav))
         rows += self._person_row(lang, entry.id)
+        if self.alerts and self.sends_alerts and alert_facts(entry, kb):
+            rows.append((self._button(_("🔔 Tell me when this changes"), f"alert:{entry.id}", lang, keep=True),))
         return Message(body, title=entry.title[lang], buttons=tuple(rows))
 
     def emergency_message(self, alarm: Alarm, lang: str) -> Message:
@@ -384,6 +403,33 @@ class Conversation:
         return Message(sources_text(self.knowledge.kb, entry, lang),
                        title=_("The law behind “{title}”").format(title=entry.title[lang]),
                        buttons=((self._button(_("« Back"), f"entry:{entry.id}", lang),),))
+
+    async def follow(self, chat: int | str, entry: Entry, lang: str) -> Message:
+        """The worker pressed "Tell me when this changes" under an answer: follow its alert facts."""
+        _ = gettext_for(lang)
+        facts = alert_facts(entry, self.knowledge.kb)
+        if not (self.alerts and self.sends_alerts and facts):
+            return Message(_("Sorry, alerts are not available here."))
+        await self.alerts.subscribe(self.channel, chat, facts, lang)
+        names = "\n".join(f"• {fact_name(self.knowledge.kb, f, lang)}" for f in facts)
+        return Message(_("I will send you a message when one of these changes:\n{names}\n\nNothing else about you is "
+                         "kept for this. /alerts shows and stops your alerts.").format(names=names))
+
+    async def alerts_list(self, chat: int | str, lang: str, edit: bool = False) -> Message:
+        """/alerts: what the chat follows, each with a button to stop it."""
+        _ = gettext_for(lang)
+        following = await self.alerts.following(self.channel, chat) if self.alerts else []
+        if not following:
+            return Message(_("You have no alerts. Under an answer about the minimum wage or a pension, press "
+                             "“Tell me when this changes” to get a message when the figure changes."), edit=edit)
+        kb = self.knowledge.kb
+        rows = [(self._button(_("Stop: {name}").format(name=fact_name(kb, f, lang)), f"unalert:{f}", lang),)
+                for f in following]
+        if len(following) > 1:
+            rows.append((self._button(_("Stop all alerts"), "unalert:*", lang),))
+        names = "\n".join(f"• {fact_name(kb, f, lang)}" for f in following)
+        return Message(_("You get a message when one of these changes:\n{names}").format(names=names),
+                       buttons=tuple(rows), edit=edit)
 
     def recording(self, entry: Entry, lang: str) -> Message:
         """The entry's recorded answer in ``lang`` as a voice note (front ends send the file)."""
@@ -484,4 +530,8 @@ PRIVACY_DANGER = N_(
     "• If you write that you are in danger, the bot first shows the emergency numbers. For that message it keeps only "
     "that it happened, with the hour, the language and the kind of danger (such as violence or fire), never what you "
     "wrote, so NOWCommunities can count how often workers face danger."
+)
+PRIVACY_ALERTS = N_(
+    "• If you press “Tell me when this changes”: your chat id, which figures you follow and your language, in a "
+    "separate store, only so the bot can send you the message. /alerts stops them; /forget deletes them all."
 )

@@ -289,12 +289,16 @@ class _Reader:
         if "caveat" in spec:
             caveat = self.translations(name, spec, "caveat", f"fact {fact_id!r}")
             ok = ok and len(caveat) == len(ANSWER_LANGUAGES)
+        alert = spec.get("alert", False)
+        if not isinstance(alert, bool):
+            self.error(name, spec.line_of("alert"), f"fact {fact_id!r}: `alert:` must be true (workers may ask to be told when it changes) or false")
+            ok = False
         if not ok:
             return None
         return Fact(
             id=fact_id, kind=kind, value=frozen_map(value) if isinstance(value, dict) else value,
             source=spec["source"], verified=spec["verified"], effective=effective, note=str(spec.get("note") or ""),
-            checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line,
+            checked=checked, checked_by=(checked_by or "").strip(), file=name, line=line, alert=alert,
             caveat=frozen_map(caveat) if caveat else None, confirm=str(spec.get("confirm") or ""),
             confirm_with=str(spec.get("confirm_with") or ""),
         )

@@ -60,6 +60,7 @@ class Fact:
     ``value`` is a number for money/number, a date for date, and for text either a
     string or a per-language mapping. ``checked`` is the day someone last confirmed
     the value against its source and ``checked_by`` their role (never a name).
+    ``alert``: workers may ask to be told when it changes (``alert: true`` in facts.yaml).
     """
 
     id: str
@@ -79,6 +80,7 @@ class Fact:
     # For the verification pack: what exactly must be confirmed, and where staff can confirm it.
     confirm: str = ""
     confirm_with: str = ""
+    alert: bool = False
 
 
 @dataclass(frozen=True)

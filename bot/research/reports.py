@@ -262,7 +262,7 @@ def render_html(tables: list[Table], filters: Filters, threshold: int, generated
         sections.append(f"<h2>{t.title}</h2>" + stacked_bars(weeks, stacked, _columns(t, stacked, threshold), t.title)
                         + _table_html(t, threshold))
     sections.append(f"<h2>{by['weekly_people'].title}</h2>" + _table_html(by["weekly_people"], threshold))
-    sections += [f"<h2>{html.escape(t.title)}</h2>" + _table_html(t, threshold) for t in tables if t.name.startswith("cases_")]
+    sections += [f"<h2>{html.escape(t.title)}</h2>" + _table_html(t, threshold) for t in tables if t.name.startswith(("cases_", "alerts_"))]
     summary = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in by["summary"].suppressed(threshold))
     scope = ", ".join(f"{k}: {v}" for k, v in (("from", filters.start), ("to", filters.end), ("language", filters.lang), ("topic", filters.topic), ("channel", _channels(filters.channel))) if v) or "all questions"
     return f"""<!doctype html>

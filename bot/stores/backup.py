@@ -2,9 +2,10 @@
 
 What is copied, into one folder per backup (``nowbot-<UTC time>``, readable by its owner only):
 
-* the four SQLite stores (:data:`STORES`), each through SQLite's online backup API, so the bot keeps writing while
+* the SQLite stores (:data:`STORES`), each through SQLite's online backup API, so the bot keeps writing while
   they are copied and each copy is one consistent moment; each copy must pass ``PRAGMA integrity_check``;
-* ``keys/preferences.key``, the key of the chats' language records, in its own folder so that it can be kept apart
+* ``keys/preferences.key`` and ``keys/cases.key`` (the keys of the chats' language records and of the case store's
+  chat codes), in their own folder so that it can be kept apart
   from the database copies (a key beside the hashes lets whoever holds both confirm a Telegram id);
 * ``pending-updates.json`` and ``voice-file-ids.json`` when present;
 * ``manifest.json``: every file's size and SHA-256, and each store's schema version.
@@ -32,8 +33,8 @@ from pathlib import Path
 
 from bot.stores import runlock
 
-STORES = ("preferences.sqlite3", "queries.sqlite3", "cases.sqlite3", "changes.sqlite3")
-KEYS = ("preferences.key",)
+STORES = ("preferences.sqlite3", "queries.sqlite3", "cases.sqlite3", "changes.sqlite3", "alerts.sqlite3")
+KEYS = ("preferences.key", "cases.key")
 FILES = ("pending-updates.json", "voice-file-ids.json")
 NEVER = ("queries.daykey",)
 PREFIX = "nowbot-"

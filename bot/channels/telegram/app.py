@@ -29,7 +29,7 @@ from bot.bootstrap import Core
 from bot.conversation.dialogue import COMMANDS, REFERRAL_ACTIONS, Pressed
 from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
-from bot.channels.telegram import cases
+from bot.channels.telegram import alerts, cases
 from bot.channels.telegram.services import BotServices, allowed, language_hint, send, services
 from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.lanes import ChatLanes
@@ -65,7 +65,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
     """The Application on the core's stores, ready to run by polling or webhook (or to be driven in tests and
     benchmarks). It starts the core after initialising and closes it at shutdown."""
     settings = core.settings
-    conversation = core.conversation("telegram")
+    conversation = core.conversation("telegram", sends_alerts=bool(settings.staff_chat_ids))  # staff press Send
     builder: ApplicationBuilder = (
         Application.builder().token(settings.token).base_url(settings.api_base_url)
         .base_file_url(_file_url(settings.api_base_url))
@@ -87,6 +87,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
         app.add_handler(CommandHandler("reload", on_reload, filters=staff))
         app.add_handler(CommandHandler("stats", on_stats, filters=staff))
         staff_tools.register(app, staff, reload_knowledge)  # /gaps, /undo, /kbfile, uploads, the weekly digest
+        alerts.register(app, core.alerts, settings.staff_chat_ids)  # an alert's Send and Cancel when a fact changes
     desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
@@ -121,6 +122,8 @@ async def _post_init(app: Application) -> None:
         await app.bot_data["staff"].start(app)
     if "case_desk" in app.bot_data:
         await app.bot_data["case_desk"].start()
+    if "alerts" in app.bot_data:
+        await app.bot_data["alerts"].start(app)  # resumes alerts being sent at the last stop
     if s.settings.watch_seconds > 0:
         app.bot_data["watcher"] = asyncio.create_task(_watch_knowledge(app), name="knowledge-watcher")
 
@@ -136,6 +139,8 @@ async def _post_shutdown(app: Application) -> None:
         await app.bot_data["case_desk"].stop()
     if s.conversation.referral is not None:
         await s.conversation.referral.stop()
+    if "alerts" in app.bot_data:
+        await app.bot_data["alerts"].stop()  # messages going out finish; the rest wait for the next start
     await s.core.close()
 
 
@@ -275,12 +280,15 @@ async def reload_knowledge(app: Application) -> str:
     """Reload from disk (in a thread: building the index takes a moment). Returns the report for staff."""
     s: BotServices = app.bot_data["services"]
     app.bot_data["knowledge_stamp"] = _knowledge_stamp(s.knowledge)  # the watcher need not reload this again
+    old = s.knowledge.kb
     problems = await asyncio.to_thread(s.knowledge.reload)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         lines = "\n".join(str(p) for p in errors[:20])
         more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
         return f"Reload refused: the bot keeps the previous knowledge base. Fix these and try again:\n{lines}{more}"
+    if "alerts" in app.bot_data:  # the one place every reload passes: a changed alert fact is offered to staff
+        await app.bot_data["alerts"].changed(app, old, s.knowledge.kb)
     return f"Knowledge base reloaded: {len(s.knowledge.kb.entries)} entries in {len(s.knowledge.kb.topics)} topics."
 
 
