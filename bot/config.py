@@ -86,6 +86,7 @@ class Settings:
     whatsapp_case_template: str = ""  # an approved utility template for case notices after 24 hours
     http_host: str = "0.0.0.0"  # the HTTP server of the WhatsApp webhook and /healthz
     http_port: int = 8080
+    health_server: bool = False  # BOT_HTTP_PORT set: a Telegram bot without WhatsApp serves /healthz there too
     cache_dir: Path | None = None  # trained indexes kept between starts; None: ``cache`` under data_dir
 
     @classmethod
@@ -121,6 +122,7 @@ class Settings:
             whatsapp_case_template=e.get("WHATSAPP_CASE_TEMPLATE", "").strip(),
             http_host=e.get("BOT_HTTP_HOST", "").strip() or cls.http_host,
             http_port=_number(e, "BOT_HTTP_PORT", cls.http_port),
+            health_server=bool(e.get("BOT_HTTP_PORT", "").strip()),
             cache_dir=cache_dir_from_env(e),
         )
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -140,3 +141,10 @@ def as_unprivileged_user(run):
         out = f.read()
     os.waitpid(pid, 0)
     return json.loads(out)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

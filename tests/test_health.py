@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
+import signal
 import sqlite3
+import sys
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 from bot import health
 from bot.stores.backup import STORES
-from tests.helpers import as_unprivileged_user
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import as_unprivileged_user, free_port, start_bot, stopped_within
 
 
 def stores(data: Path) -> Path:
@@ -82,3 +90,35 @@ def test_the_knowledge_version_changes_with_an_answer(store):
                                               *kb.entries[1:]))
     assert health.knowledge_version(kb) == health.knowledge_version(store.kb)
     assert health.knowledge_version(edited) != health.knowledge_version(kb)
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+@pytest.mark.slow
+def test_a_polling_telegram_bot_serves_healthz_when_bot_http_port_is_set(tmp_path):
+    """No WhatsApp: the container's health check still has /healthz, and it turns 503 when a store is stuck."""
+    port = free_port()
+    fake = FakeTelegram().start()
+    try:
+        bot = start_bot(fake, tmp_path, [sys.executable, "main.py"], BOT_HTTP_HOST="127.0.0.1", BOT_HTTP_PORT=str(port))
+        try:
+            status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            assert status == 200 and body["ok"] and body["stores"]["preferences.sqlite3"] == "ok", body
+            other = sqlite3.connect(tmp_path / "preferences.sqlite3", isolation_level=None)
+            other.execute("BEGIN EXCLUSIVE")
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+            finally:
+                other.close()
+            assert status == 503 and "preferences.sqlite3 cannot be written: database is locked" in body["problems"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            stopped_within(bot, 15)
+    finally:
+        fake.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tests.helpers import free_port
 from tests.fake_whatsapp import PHONE_NUMBER_ID, FakeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 VERIFY_TOKEN = "verify-me-7f3a"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_bot(fake: FakeGraph, data: Path, **env: str) -> tuple[subprocess.Popen, str]:

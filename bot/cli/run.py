@@ -34,30 +34,39 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"WhatsApp is half configured: set {', '.join(settings.whatsapp_missing)} too (see README).",
               file=sys.stderr)
         return 2
-    if settings.whatsapp_configured:
-        from bot.bootstrap import bootstrap
-        from bot.channels.whatsapp.server import run_whatsapp, whatsapp_running
-
-        core = bootstrap(settings_for(args))
-        if not settings.token:
-            return run_whatsapp(core)
-        from bot.channels.telegram.app import run_bot
-
-        return run_bot(core, webhook_url=args.webhook_url, beside=lambda: whatsapp_running(core))
-    if not settings.token:
+    if not settings.token and not settings.whatsapp_configured:
         if not sys.stdin.isatty():  # a service without its token must fail, not chat with /dev/null and exit 0
             print("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot cannot start (see README). "
                   "For the terminal chat with piped input, run `main.py chat`.", file=sys.stderr)
             return 2
         print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat instead (see README).", file=sys.stderr)
         return cmd_chat(args)
-    from bot.bootstrap import bootstrap
-    from bot.channels.telegram.app import run_bot
-
     try:  # held until the process ends: `main.py restore` refuses meanwhile, and a second bot cannot start here
         lock = runlock.hold(settings.data_dir)
     except runlock.AlreadyRunning as e:
         print(f"main.py: {e}; one bot per data folder (BOT_DATA_DIR).", file=sys.stderr)
         return 1
     with lock:
-        return run_bot(bootstrap(settings_for(args)), webhook_url=args.webhook_url)
+        return _run_channels(args, settings)
+
+
+def _run_channels(args: argparse.Namespace, settings: Settings) -> int:
+    """Telegram, WhatsApp or both on one core; a Telegram bot alone serves /healthz when BOT_HTTP_PORT is set."""
+    from bot.bootstrap import bootstrap
+
+    core = bootstrap(settings_for(args))
+    if settings.whatsapp_configured:
+        from bot.channels.whatsapp.server import run_whatsapp, whatsapp_running
+
+        if not settings.token:
+            return run_whatsapp(core)
+        beside = lambda: whatsapp_running(core)
+    elif settings.health_server:
+        from bot.channels.http import health_running
+
+        beside = lambda: health_running(core)
+    else:
+        beside = None
+    from bot.channels.telegram.app import run_bot
+
+    return run_bot(core, webhook_url=args.webhook_url, beside=beside)

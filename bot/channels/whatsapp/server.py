@@ -13,20 +13,19 @@ import json
 import logging
 import signal
 import sys
-from contextlib import asynccontextmanager, contextmanager
-from typing import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import Core
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.webhook import parse, signature_ok, verify
-from bot.health import check
+from bot.channels.http import healthz_route, serving
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +50,11 @@ def build_app(channel: WhatsAppChannel) -> Starlette:
         channel.accept(parse(payload))  # queued in the chats' lanes; Meta gets its 200 now
         return PlainTextResponse("ok")
 
-    async def healthz(request: Request) -> Response:
-        """200 once the stores are open and every store can be written; 503 with what is wrong otherwise."""
-        body = channel.health()
-        if not body["ready"]:
-            return JSONResponse(body, status_code=503)
-        health = await asyncio.to_thread(check, settings.data_dir, channel.core.knowledge.kb, backlog=body["waiting"])
-        return JSONResponse({**body, **health.as_json()}, status_code=health.status)
-
     return Starlette(routes=[
         Route("/whatsapp", verification, methods=["GET"]),
         Route("/whatsapp", webhook, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
+        healthz_route(channel.core, channel.health, lambda: channel.lanes.busy),
     ])
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handlers: the bot's runner owns SIGTERM and SIGINT and stops it in order."""
-
-    @contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class Redact(logging.Filter):
@@ -103,20 +86,10 @@ async def whatsapp_running(core: Core) -> AsyncIterator[WhatsAppChannel]:
     for handler in logging.getLogger().handlers:
         handler.addFilter(Redact(s.whatsapp_token, s.whatsapp_app_secret))
     channel = WhatsAppChannel(core, GraphClient(s.whatsapp_api_base_url, s.whatsapp_token, s.whatsapp_phone_number_id))
-    server = _Server(uvicorn.Config(build_app(channel), host=s.http_host, port=s.http_port, access_log=False,
-                                    log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve(), name="whatsapp-server")
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.02)
-    if serving.done():
-        serving.result()  # the port is taken, or the host wrong: raise it
-        raise OSError(f"the WhatsApp server on {s.http_host}:{s.http_port} stopped at once")
-    log.info("WhatsApp webhook listening on %s:%d", s.http_host, s.http_port)
     try:
-        yield channel
+        async with serving(build_app(channel), s.http_host, s.http_port, "WhatsApp webhook"):
+            yield channel
     finally:
-        server.should_exit = True
-        await serving
         left = await channel.lanes.drain(s.stop_seconds)
         if left:
             log.warning("%d WhatsApp messages were still being answered at the stop; Meta does not resend them", left)
