@@ -220,3 +220,15 @@ def test_kb_verify_says_where_to_confirm_the_ombudspersons_contacts(capsys):
 async def test_crime_and_loan_app_threats_get_somewhere_to_go(conversation, question, expected):
     text = (await conversation.text(1, 1, question))[-1].text
     assert all(e in text for e in expected), text
+
+
+@pytest.mark.parametrize("question", [
+    "how can a wife get khula",  # N14: the family-law redirect names a free legal advice line, not only "legal aid"
+    "بیوی خلع کیسے لے سکتی ہے",
+    "زال خلع ڪيئن وٺي سگهي ٿي",
+    "biwi khula kaise le sakti hai",
+])
+async def test_family_law_questions_are_given_a_free_legal_advice_line(conversation, question):
+    messages = await conversation.text(1, 1, question)
+    text = "\n".join(m.text for m in messages)
+    assert "0800-70806" in text, text
