@@ -14,7 +14,8 @@ message; a miss can cost a life):
   of a story about wages is found.
 
 **Guards** ("I was fired", "mara malik" for "mera malik", "پگهار ڪٽي" for a cut
-wage) are removed from a message before both, so they never count; a **veto**
+wage) are replaced by one neutral word before both, so they never count (and what is left, "he will ... if we
+protest", reads less like a threat than with the words cut out); a **veto**
 word ("mehngai", "haha", "lockout") sets aside the clause it is in; a kind's
 **unless** phrases ("last year" for an injury) mean the message is not that
 danger now. The danger file's near misses are learnt as ordinary messages.
@@ -47,6 +48,7 @@ _WINDOW = 10
 MAX_DANGER_CHARS = 4000
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+|\s(?:and|but|then|aur|lekin|magar|phir|پھر|اور|لیکن|مگر|۽|پر|پوءِ)\s")
 _NONE = "none"
+_GUARDED = "guarded"
 # Logistic regression by a fixed number of passes of stochastic gradient descent: the same model every load, built in
 # a fraction of a second (lbfgs to convergence took seconds and separated no better).
 _ALPHA, _EPOCHS = 1e-4, 20
@@ -125,11 +127,13 @@ class DangerDetector:
     # -- text ---------------------------------------------------------------------------
 
     def _tokens(self, text: str) -> list[str]:
-        """The message's tokens without the guards' (a guard never counts as danger)."""
+        """The message's tokens, each guard replaced by one neutral word (a guard never counts as danger)."""
         toks = tokens(text)
         if self._guards:
-            drop = {i for start, end, _ in self._guards.find(toks) for i in range(start, end)}
-            toks = [t for i, t in enumerate(toks) if i not in drop]
+            found = self._guards.find(toks)
+            starts = {start for start, _, _ in found}
+            drop = {i for start, end, _ in found for i in range(start, end)}
+            toks = [_GUARDED if i in starts else t for i, t in enumerate(toks) if i not in drop or i in starts]
         return toks
 
     def _clean(self, text: str) -> str:
