@@ -187,3 +187,14 @@ def test_the_report_counts_danger_by_kind_and_hides_small_counts(tmp_path):
     tables = {t.name: t for t in build_tables(sqlite3.connect(tmp_path / "q.sqlite3"), Filters())}
     assert tables["weekly_danger"].suppressed(5) == [["2026-03-02", "fire-gas-collapse", "<5"],
                                                       ["2026-03-02", "violence", 6]]
+
+
+@pytest.mark.parametrize("text, kind, cue", [
+    ("wo kehti hai tumhein uthwa lungi", "threat-to-life", "uthwa lungi"),  # the file has "uthwa lunga"
+    ("ايجنٽ منهنجو ڪارڊ وٺي ڇڏي", "cnic-withheld", "ڪارڊ وٺی ڇڏی"),  # the file has "ڪارڊ وٺي ڇڏيا"
+])
+def test_a_cue_is_found_with_its_last_word_in_another_gender_or_number(store, text, kind, cue):
+    from bot.understanding.danger import DangerDetector
+
+    alarm = DangerDetector(store.kb).check(text)
+    assert alarm is not None and (alarm.kind, alarm.score, alarm.cue) == (kind, 1.0, cue)

@@ -14,7 +14,8 @@ message; a miss can cost a life):
   of a story about wages is found.
 
 **Guards** ("I was fired", "mara malik" for "mera malik", "پگهار ڪٽي" for a cut
-wage) are removed from a message before both, so they never count; a **veto**
+wage) are replaced by one neutral word before both, so they never count (and what is left, "he will ... if we
+protest", reads less like a threat than with the words cut out); a **veto**
 word ("mehngai", "haha", "lockout") sets aside the clause it is in; a kind's
 **unless** phrases ("last year" for an injury) mean the message is not that
 danger now. The danger file's near misses are learnt as ordinary messages.
@@ -47,9 +48,32 @@ _WINDOW = 10
 MAX_DANGER_CHARS = 4000
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+|\s(?:and|but|then|aur|lekin|magar|phir|پھر|اور|لیکن|مگر|۽|پر|پوءِ)\s")
 _NONE = "none"
+_GUARDED = "guarded"
 # Logistic regression by a fixed number of passes of stochastic gradient descent: the same model every load, built in
 # a fraction of a second (lbfgs to convergence took seconds and separated no better).
 _ALPHA, _EPOCHS = 1e-4, 20
+# The forms a phrase's last word takes for gender, number and politeness ("card le liya" is also "card le liye", "card le
+# li"; "ڪارڊ رکي ڇڏيو" also "ڪارڊ رکي ڇڏيا"): a cue or guard written in one form is found in all of them, so the lists
+# need not spell out every ending a writer may use.
+_PARADIGMS = [
+    ("liya", "liye", "lia", "li", "lee"), ("diya", "diye", "dia", "di"), ("kiya", "kiye", "kia"), ("gaya", "gaye", "gayi", "gai", "gya"),
+    ("raha", "rahe", "rahi"), ("deta", "dete", "deti"), ("karta", "karte", "karti"), ("rakha", "rakhe", "rakhi"), ("dega", "denge", "degi"),
+    ("dunga", "dungi", "denge"), ("lega", "lenge", "legi"), ("lunga", "lungi"),
+    ("لیا", "لیے", "لی"), ("دیا", "دیے", "دی"), ("گیا", "گئے", "گئی"), ("رہا", "رہے", "رہی"), ("دیتا", "دیتے", "دیتی"),
+    ("کرتا", "کرتے", "کرتی"), ("رکھا", "رکھے", "رکھی"), ("دے گا", "دیں گے", "دے گی"), ("دوں گا", "دوں گی"),
+    ("ڇڏيو", "ڇڏيا", "ڇڏي"), ("ويو", "ويا", "وئي"), ("ورتو", "ورتا", "ورتي"), ("ڪيو", "ڪئي", "ڪيا"), ("ڏنو", "ڏنا", "ڏني"),
+]
+_FORMS = {word: forms for forms in _PARADIGMS for word in forms}
+
+
+def _inflected(phrase: str) -> list[str]:
+    """``phrase`` and the same phrase with its last word in each of that word's other forms."""
+    words = phrase.split()
+    for n in (2, 1):  # a two-word ending ("دے گا") before a one-word one
+        if len(words) > n and " ".join(words[-n:]) in _FORMS:
+            stem = " ".join(words[:-n])
+            return [phrase] + [f"{stem} {form}" for form in _FORMS[" ".join(words[-n:])] if form != " ".join(words[-n:])]
+    return [phrase]
 
 
 @dataclass(frozen=True)
@@ -68,10 +92,10 @@ class DangerDetector:
         danger = kb.danger
         self.threshold = threshold
         self.kinds = tuple(k.id for k in danger.kinds)
-        self._guards = PhraseIndex((g, "") for g in danger.guards)
+        self._guards = PhraseIndex((f, "") for g in danger.guards for f in _inflected(g))
         self._veto = PhraseIndex((v, "") for v in danger.veto)
         self._unless = {k.id: PhraseIndex((u, "") for u in k.unless) for k in danger.kinds if k.unless}
-        self._cues = PhraseIndex((c, k.id) for k in danger.kinds for c in k.cues)
+        self._cues = PhraseIndex((f, k.id) for k in danger.kinds for c in k.cues for f in _inflected(c))
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
         self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
         texts: list[str] = []
@@ -103,11 +127,13 @@ class DangerDetector:
     # -- text ---------------------------------------------------------------------------
 
     def _tokens(self, text: str) -> list[str]:
-        """The message's tokens without the guards' (a guard never counts as danger)."""
+        """The message's tokens, each guard replaced by one neutral word (a guard never counts as danger)."""
         toks = tokens(text)
         if self._guards:
-            drop = {i for start, end, _ in self._guards.find(toks) for i in range(start, end)}
-            toks = [t for i, t in enumerate(toks) if i not in drop]
+            found = self._guards.find(toks)
+            starts = {start for start, _, _ in found}
+            drop = {i for start, end, _ in found for i in range(start, end)}
+            toks = [_GUARDED if i in starts else t for i, t in enumerate(toks) if i not in drop or i in starts]
         return toks
 
     def _clean(self, text: str) -> str:
