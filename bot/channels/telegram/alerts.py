@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.channels.telegram.ratelimit import BULK
+from bot.channels.telegram.services import answer_press
 from bot.knowledge.model import KnowledgeBase
 from bot.staff import alerts as plans
 from bot.stores.alerts import AlertStore, Recipient
@@ -128,10 +129,7 @@ def desk(context: ContextTypes.DEFAULT_TYPE) -> AlertDesk:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        await query.answer()
-    except TelegramError as e:
-        log.info("could not answer a button press (%s); acting on it anyway", e)
+    await answer_press(update)
     d = desk(context)
     if update.effective_chat is None or update.effective_chat.id not in d.staff_chats:
         return  # forged: only staff chats are sent these buttons

@@ -30,7 +30,7 @@ from bot.conversation.dialogue import COMMANDS, REFERRAL_ACTIONS, Pressed
 from bot.conversation.i18n import LANGUAGES, gettext_for
 from bot.knowledge.store import KnowledgeStore
 from bot.channels.telegram import alerts, cases
-from bot.channels.telegram.services import BotServices, allowed, language_hint, send, services
+from bot.channels.telegram.services import BotServices, allowed, answer_press, language_hint, send, services
 from bot.conversation.flood import FloodGuard
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.polling import TolerantUpdatesRequest
@@ -229,10 +229,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        await query.answer()  # stops the button's spinner; nothing else depends on it
-    except TelegramError as e:  # too old to answer (after a restart or a backlog): still do what was asked
-        log.info("could not answer a button press (%s); acting on it anyway", e)
+    await answer_press(update)
     if not allowed(update, context):
         return
     conv = services(context).conversation

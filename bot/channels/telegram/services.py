@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.bootstrap import Core
@@ -102,3 +102,12 @@ def language_hint(update: Update) -> str | None:
     user = update.effective_user
     code = (user.language_code or "")[:2] if user else ""
     return code if code in LANGUAGES else None
+
+
+async def answer_press(update: Update) -> None:
+    """Stop a pressed button's spinner. Nothing depends on it: a press too old to answer (after a restart or a
+    backlog) is still acted on."""
+    try:
+        await update.callback_query.answer()
+    except TelegramError as e:
+        log.info("could not answer a button press (%s); acting on it anyway", e)

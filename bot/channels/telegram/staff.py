@@ -25,6 +25,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.channels.telegram.services import answer_press
 from bot.staff import digest
 from bot.config import Settings
 from bot.research.gaps import printable
@@ -223,10 +224,7 @@ async def on_gaps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_gap_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    try:
-        await query.answer()
-    except TelegramError as e:
-        log.info("could not answer a button press (%s); acting on it anyway", e)
+    await answer_press(update)
     if update.effective_chat is None or update.effective_chat.id not in tools(context).settings.staff_chat_ids:
         return  # forged: only staff chats are ever sent these buttons
     reply = await tools(context).choose(context.application, query.data or "")
