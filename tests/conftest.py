@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
+from bot.stores.cases import CaseStore
 from tests.helpers import CLOSURE_QUESTIONS, FIXTURES, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +158,16 @@ checked_by: content reviewer
 source: Test notification No. 1
 verified: true
 """
+
+
+@pytest.fixture
+async def cases(tmp_path: Path):
+    """An open case store on a hand-set clock: (store, clock)."""
+    clock = Clock()
+    store = CaseStore(tmp_path / "cases.sqlite3", retention_days=90, clock=clock)
+    await store.open()
+    yield store, clock
+    await store.close()
 
 
 @pytest.fixture

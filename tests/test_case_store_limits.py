@@ -27,15 +27,6 @@ class Desk:
         pass
 
 
-@pytest.fixture
-async def cases(tmp_path):
-    clock = Clock()
-    store = CaseStore(tmp_path / "cases.sqlite3", retention_days=90, clock=clock)
-    await store.open()
-    yield store, clock
-    await store.close()
-
-
 async def test_forget_does_not_reset_the_daily_case_limit(store, cases):
     case_store, clock = cases
     referral = Referral(store, case_store, Desk(), clock=lambda: clock.now)

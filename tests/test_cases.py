@@ -35,15 +35,6 @@ class Desk:
         self.posts.append((case.number, "withdrawn", None))
 
 
-@pytest.fixture
-async def cases(tmp_path):
-    clock = Clock()
-    store = CaseStore(tmp_path / "cases.sqlite3", retention_days=90, clock=clock)
-    await store.open()
-    yield store, clock
-    await store.close()
-
-
 async def test_closed_cases_are_purged_after_retention_and_open_ones_stay(cases):
     store, clock = cases
     old = await store.open_case(1, "ur", None)
