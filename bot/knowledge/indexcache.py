@@ -53,6 +53,15 @@ def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -
     return h.digest()
 
 
+def pack_strings(strings: Iterable[str]) -> np.ndarray:
+    """Strings (feature names, class names: never a newline in them) as one UTF-8 array, to store beside numbers."""
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def unpack_strings(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
+
+
 class IndexCache:
     """A folder of trained components' arrays; ``None`` as the folder: no cache, always build."""
 
