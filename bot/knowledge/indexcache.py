@@ -22,9 +22,10 @@ import zipfile
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported when arrays are read or written: the settings (bot.config) import this module
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
 
 def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> bytes:
     """The source of ``modules`` and of the ``libraries``' top modules (found, not imported: scikit-learn's
-    ``__init__.py`` names its version), with numpy's version: a change to any of them makes a new key."""
-    h = hashlib.sha256(np.__version__.encode())
+    ``__init__.py`` names its version), with numpy's ``version.py``: a change to any of them makes a new key."""
+    h = hashlib.sha256()
+    numpy = importlib.util.find_spec("numpy")
+    h.update(Path(numpy.origin).with_name("version.py").read_bytes() if numpy and numpy.origin else b"numpy absent")
     for module in modules:
         h.update(Path(module.__file__ or "").read_bytes())
     for library in libraries:
@@ -55,6 +58,8 @@ def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -
 
 def pack_strings(strings: Iterable[str]) -> np.ndarray:
     """Strings (feature names, class names: never a newline in them) as one UTF-8 array, to store beside numbers."""
+    import numpy as np
+
     return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
 
 
@@ -93,6 +98,8 @@ class IndexCache:
     def _read(self, path: Path, key: str) -> dict[str, np.ndarray] | None:
         if not path.is_file():
             return None
+        import numpy as np
+
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
@@ -106,6 +113,8 @@ class IndexCache:
 
     def _write(self, path: Path, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         """Write to a temporary file beside the target, then rename: a reader sees the whole file or none."""
+        import numpy as np
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
