@@ -194,9 +194,7 @@ def test_the_report_counts_danger_by_kind_and_hides_small_counts(tmp_path):
     ("ايجنٽ منهنجو ڪارڊ وٺي ڇڏي", "cnic-withheld", "ڪارڊ وٺی ڇڏی"),  # the file has "ڪارڊ وٺي ڇڏيا"
 ])
 def test_a_cue_is_found_with_its_last_word_in_another_gender_or_number(store, text, kind, cue):
-    from bot.understanding.danger import DangerDetector
-
-    alarm = DangerDetector(store.kb).check(text)
+    alarm = store.danger.check(text)
     assert alarm is not None and (alarm.kind, alarm.score, alarm.cue) == (kind, 1.0, cue)
 
 
