@@ -52,6 +52,9 @@ _GUARDED = "guarded"
 # Logistic regression by a fixed number of passes of stochastic gradient descent: the same model every load, built in
 # a fraction of a second (lbfgs to convergence took seconds and separated no better).
 _ALPHA, _EPOCHS = 1e-4, 20
+# How much an ordinary message counts in training beside a danger example (1): a question to an entry or an
+# out-of-scope group says little about danger; a near miss or guard, written to look alarming, says much.
+_ASKED_WEIGHT, _NEAR_WEIGHT = 0.7, 2.0
 # The forms a phrase's last word takes for gender, number and politeness ("card le liya" is also "card le liye", "card le
 # li"; "ڪارڊ رکي ڇڏيو" also "ڪارڊ رکي ڇڏيا"): a cue or guard written in one form is found in all of them, so the lists
 # need not spell out every ending a writer may use.
@@ -105,11 +108,16 @@ class DangerDetector:
                 texts += [self._clean(q) for q in examples]
                 labels += [kind.id] * sum(1 for _ in examples)
         n_danger = len(texts)
-        ordinary = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
-        ordinary += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
-        ordinary += list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
+        weights = [1.0] * n_danger
+        # Ordinary messages: every entry's and out-of-scope group's examples, and (weighing more, as they are the
+        # ones that look alarming) the guards and the danger file's near misses.
+        asked = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
+        asked += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
+        near = list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
+        ordinary = asked + near
         texts += [self._clean(q) for q in ordinary]
         labels += [_NONE] * len(ordinary)
+        weights += [_ASKED_WEIGHT] * len(asked) + [_NEAR_WEIGHT] * len(near)
         self._model: SGDClassifier | None = None
         self._kind_model: SGDClassifier | None = None
         if n_danger and len(ordinary):
@@ -119,7 +127,7 @@ class DangerDetector:
             is_danger = np.array([label != _NONE for label in labels])
             self._model = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, class_weight="balanced",
                                         random_state=0)
-            self._model.fit(matrix, is_danger)
+            self._model.fit(matrix, is_danger, sample_weight=np.array(weights))
             if len(set(labels[:n_danger])) >= 2:
                 self._kind_model = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, random_state=0)
                 self._kind_model.fit(matrix[:n_danger], labels[:n_danger])
