@@ -20,6 +20,9 @@ word ("mehngai", "haha", "lockout") sets aside the clause it is in; a kind's
 **unless** phrases ("last year" for an injury) mean the message is not that
 danger now. The danger file's near misses are learnt as ordinary messages.
 
+A kind's **whole** phrases ("help", "bachao", "مدد کریں") count only as the whole message, filler words
+("please", "koi", "bhai") aside: "help" alone is a cry, "I need help with my salary" a question.
+
 A kind that *refines* others (domestic violence refines violence) is chosen
 instead of them when one of its context words (husband, shohar, مڙس) is in the
 message.
@@ -99,6 +102,8 @@ class DangerDetector:
         self._veto = PhraseIndex((v, "") for v in danger.veto)
         self._unless = {k.id: PhraseIndex((u, "") for u in k.unless) for k in danger.kinds if k.unless}
         self._cues = PhraseIndex((f, k.id) for k in danger.kinds for c in k.cues for f in _inflected(c))
+        self._filler = PhraseIndex((f, "") for f in (*danger.filler, *kb.smalltalk_filler))
+        self._whole = {tuple(self._bare(f)): k.id for k in danger.kinds for w in k.whole for f in _inflected(w)}
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
         self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
         texts: list[str] = []
@@ -144,6 +149,13 @@ class DangerDetector:
             toks = [_GUARDED if i in starts else t for i, t in enumerate(toks) if i not in drop or i in starts]
         return toks
 
+    def _bare(self, text: str) -> list[str]:
+        """The tokens of ``text`` without filler words, a word repeated at once kept once ("help help plz" -> help)."""
+        toks = tokens(text)
+        drop = {i for start, end, _ in self._filler.find(toks) for i in range(start, end)} if self._filler else set()
+        kept = [t for i, t in enumerate(toks) if i not in drop]
+        return [t for i, t in enumerate(kept) if i == 0 or t != kept[i - 1]]
+
     def _clean(self, text: str) -> str:
         return " ".join(self._tokens(text))
 
@@ -180,6 +192,8 @@ class DangerDetector:
     def check(self, text: str) -> Alarm | None:
         """The danger in ``text``, or None."""
         text = text[:MAX_DANGER_CHARS]
+        if self._whole and (kind := self._whole.get(tuple(self._bare(text)))):  # a lone cry: "help!", "bachao"
+            return Alarm(kind, 1.0, " ".join(self._bare(text)))
         clauses = self._clauses(text)
         toks = [t for clause in clauses for t in clause]
         if not toks:
