@@ -95,6 +95,18 @@ async def test_domestic_violence_without_a_labour_question_gets_the_domestic_vio
     assert len(replies) == 2 and replies[1].title == kb.entry("domestic-violence").title[lang]
 
 
+@pytest.mark.parametrize("lang, words", [("en", "Call police 15 or Rescue 1122"), ("ur", "پولیس 15 یا ریسکیو 1122"),
+                                          ("sd", "پوليس 15 يا ريسڪيو 1122"), ("ur-Latn", "Police 15 ya Rescue 1122")])
+async def test_a_voice_note_the_bot_cannot_hear_gets_the_emergency_numbers(store, prefs, lang, words):
+    from bot.conversation.dialogue import Conversation
+    from bot.conversation.referral import Referral
+
+    for conversation in (Conversation(store, prefs, referral=Referral(store)), Conversation(store, prefs)):
+        await conversation.prefs.set_language(f"v-{lang}", lang)
+        first = (await conversation.voice(f"v-{lang}", "AwACvoice"))[0]
+        assert words in first.text
+
+
 async def test_a_withheld_identity_card_is_forced_labour_not_a_nadra_question(conversation):
     replies = await conversation.text(22, 22, "the factory owner keeps my ID card so I cannot leave")
     assert replies[0].danger in ("cnic-withheld", "held-locked-in")

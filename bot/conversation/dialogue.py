@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.conversation.alerts import alert_facts, fact_name
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
-from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
+from bot.conversation.contact import call_nowcommunities, danger_now, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render_help
 from bot.conversation.replies import answer_text, as_sent, sources_text
@@ -348,8 +348,12 @@ class Conversation:
 
     async def unsupported(self, chat: int | str, kind: str, hint: str | None = None) -> list[Message]:
         """A sticker, photo, voice note, document or anything else that is not text."""
-        _ = gettext_for(await self.lang(chat, hint))
-        return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
+        lang = await self.lang(chat, hint)
+        _ = gettext_for(lang)
+        text = _("I can only read text. Please type your question, or choose a topic with /topics.")
+        if kind == "voice":  # a worker who cannot type may be in danger: what to do now, though the note is unheard
+            text += "\n" + danger_now(self.knowledge, lang)
+        return [Message(text)]
 
     async def attachment(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Message] | None:
         """A photo or document (``kind``): added to the worker's open case; None when she has none."""
