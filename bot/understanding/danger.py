@@ -57,7 +57,7 @@ _GUARDED = "guarded"
 _ALPHA, _EPOCHS = 1e-4, 20
 # How much an ordinary message counts in training beside a danger example (1): a question to an entry or an
 # out-of-scope group says little about danger; a near miss or guard, written to look alarming, says much.
-_ASKED_WEIGHT, _NEAR_WEIGHT = 0.7, 2.0
+_ASKED_WEIGHT, _NEAR_WEIGHT = 0.7, 3.0
 # The forms a phrase's last word takes for gender, number and politeness ("card le liya" is also "card le liye", "card le
 # li"; "ڪارڊ رکي ڇڏيو" also "ڪارڊ رکي ڇڏيا"): a cue or guard written in one form is found in all of them, so the lists
 # need not spell out every ending a writer may use.
