@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
 
 from bot.stores.cases import Case, CaseStore
-from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
+from bot.conversation.contact import call_nowcommunities, danger_now, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
@@ -298,6 +298,7 @@ class Referral:
             return taken
         _ = gettext_for(lang)
         text = _("Sorry, I cannot listen to voice notes. Please type your question, or choose a topic.")
+        text += "\n" + danger_now(self.knowledge, lang)  # a voice note is never checked for danger
         if not self.enabled:
             return [Reply(text + "\n\n" + call_nowcommunities(self.knowledge, lang))]
         self._voice.put(chat, file_id)
