@@ -52,7 +52,7 @@ COMMANDS = {
 }
 
 
-REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
+REFERRAL_ACTIONS = ("person", "padd", "psend", "pvoice", "purgent", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,7 @@ class Conversation:
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
         # Danger first, before anything else: a worker in danger gets the emergency message as the first reply,
-        # whether the message is a question, a case's message or a follow-up in an open case.
+        # whether the message is a question, a case's message or typed while a case is open.
         alarm = self.knowledge.danger.check(text)
         if alarm and self.referral:
             self.referral.alarm(chat, alarm.kind)
@@ -245,6 +245,8 @@ class Conversation:
             entry = self.knowledge.kb.entry(match.best.entry_id) if match.outcome == "answered" and match.best else None
             if entry and entry.id != "help-emergency":  # the labour question in the same message, answered after
                 messages.append(self.answer_message(entry, lang, token))
+            if self.referral:  # with a case open, she may send it to staff as urgent
+                messages += self._referred(await self.referral.danger_offer(chat, text), lang)
             return Turn(reply, messages)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
