@@ -58,7 +58,7 @@ COMMANDS = {
 # The confidence at which a message in danger also asks a labour question rather than telling the danger's story in
 # words the matcher half-recognises (a weak match is then replaced by the danger kind's own answer).
 _CLEAR_QUESTION = 0.5
-REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
+REFERRAL_ACTIONS = ("person", "padd", "psend", "pvoice", "purgent", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ class Conversation:
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
         # Danger first, before anything else: a worker in danger gets the emergency message as the first reply,
-        # whether the message is a question, a case's message or a follow-up in an open case.
+        # whether the message is a question, a case's message or typed while a case is open.
         alarm = self.knowledge.danger.check(text)
         if alarm and self.referral:
             self.referral.alarm(chat, alarm.kind)
@@ -251,6 +251,8 @@ class Conversation:
             entry = self._after_emergency(alarm, match)
             if entry:
                 messages.append(self.answer_message(entry, lang, token))
+            if self.referral:  # with a case open, she may send it to staff as urgent
+                messages += self._referred(await self.referral.danger_offer(chat, text), lang)
             return Turn(reply, messages)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
