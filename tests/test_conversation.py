@@ -229,3 +229,18 @@ async def test_forget_deletes_the_choice_and_the_phone_language_applies_again(co
                                           "were kept only without any link to you, so there is nothing else to delete.")
     [menu] = await conversation.command(29, 29, "topics", hint="en")
     assert menu.text == "Choose a topic, or type your question:"
+
+
+async def test_a_story_of_two_problems_is_answered_with_the_second_one_button_away(conversation):
+    story = ("I work in a garment factory and the owner has not paid my salary for three months, "
+             "and the supervisor also touches me and sends me dirty messages")
+    answer = await conversation.text(40, 40, story)
+    assert answer[-1].title == "Wages late or not paid"
+    second = await conversation.action(40, 40, data(answer, prefix="entry:harassment-what-counts"))
+    assert "harass" in second[-1].text.lower()
+
+
+async def test_a_short_question_answered_outright_offers_no_second_answer(conversation):
+    answer = await conversation.text(41, 41, "salary not paid for three months")
+    assert answer[-1].title == "Wages late or not paid"
+    assert not any(b.action.startswith("entry:") for row in answer[-1].buttons for b in row)
