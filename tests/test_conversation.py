@@ -244,3 +244,14 @@ async def test_a_short_question_answered_outright_offers_no_second_answer(conver
     answer = await conversation.text(41, 41, "salary not paid for three months")
     assert answer[-1].title == "Wages late or not paid"
     assert not any(b.action.startswith("entry:") for row in answer[-1].buttons for b in row)
+
+
+@pytest.mark.parametrize("question, words", [
+    ("my landlord says leave the rented room by next week without any notice", "Sindh Legal Advisory"),
+    ("مالک مکان کہتا ہے ایک ہفتے میں کرائے کا کمرہ خالی کرو", "لیگل ایڈوائزری"),
+    ("گهر جو مالڪ چوي ٿو هڪ هفتي ۾ ڪرائي جو ڪمرو خالي ڪريو", "ليگل ايڊوائيزري"),
+    ("makan malik kehta hai ek hafte mein kiraye ka kamra khali karo", "Legal Advisory"),
+])
+async def test_a_tenant_put_out_by_a_landlord_is_sent_to_free_legal_advice_not_the_dismissal_answer(conversation, question, words):
+    reply = await conversation.text(42, 42, question)
+    assert words in reply[-1].text
