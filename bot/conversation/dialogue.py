@@ -271,7 +271,7 @@ class Conversation:
         if match.outcome == "answered" and match.best:
             entry = kb.entry(match.best.entry_id)
             if entry:
-                return Turn(reply, note + [self.answer_message(entry, lang, token)])
+                return Turn(reply, note + [self.answer_message(entry, lang, token, also=self._second_problem(reply))])
         if match.outcome == "suggested":
             rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
             return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang)
@@ -381,11 +381,14 @@ class Conversation:
         _ = gettext_for(lang)
         return Message(_("Choose a topic, or type your question:"), buttons=self._topic_rows(lang), edit=edit)
 
-    def answer_message(self, entry: Entry, lang: str, token: str = "") -> Message:
+    def answer_message(self, entry: Entry, lang: str, token: str = "", also: str = "") -> Message:
+        """An answer with its buttons; ``also``: another entry the question touches, offered as a button of its own."""
         _ = gettext_for(lang)
         kb = self.knowledge.kb
         body = answer_text(kb, entry, lang)
         rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
+        if also and also != entry.id and kb.entry(also):
+            rows.append((self._button(self._title(also, lang), f"entry:{also}", lang, keep=True),))
         nav: list[Button] = []
         if lang in entry.audio:
             nav.append(self._button(_("Listen"), f"listen:{entry.id}", lang, keep=True))
@@ -504,6 +507,15 @@ class Conversation:
         return [Message(r.text, title=r.title, contact=r.contact,
                         buttons=tuple(tuple(self._button(label, action, r.lang or lang, keep=True) for label, action in row)
                                       for row in r.buttons)) for r in replies]
+
+    def _second_problem(self, reply: Reply) -> str:
+        """The runner-up entry of a story answered outright: a worker's story often tells of two problems (wages
+        unpaid and harassment), and the second is one tap away instead of lost. Only one likely enough to have
+        been suggested on its own: a story's weak runner-up (annual leave under unpaid wages) would be noise."""
+        second = reply.match.alternatives[0] if reply.match.alternatives else None
+        thresholds = self.knowledge.matcher.thresholds
+        story = len(reply.question.split()) > thresholds.story_words
+        return second.entry_id if story and second and second.confidence >= thresholds.suggest else ""
 
     def _title(self, entry_id: str, lang: str) -> str:
         entry = self.knowledge.kb.entry(entry_id)

@@ -390,14 +390,18 @@ class _Reader:
                 self.error(name, item.line_of("id"), f"{what}: the id is already used by an entry or another group; choose another")
             self.ids_seen.add(group_id)
             for key in item:
-                if key not in ("id", "about", "redirect", "examples"):
-                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: about, examples, id, redirect")
+                if key not in ("id", "about", "redirect", "examples", "verified"):
+                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: about, examples, id, redirect, verified")
+            verified = item.get("verified", True)
+            if not isinstance(verified, bool):
+                self.error(name, item.line_of("verified"), f"{what}: `verified:` is true or false (false while the redirect says something not confirmed)")
             redirect = self.translations(name, item, "redirect", what) if "redirect" in item else None
             self.known_placeholders(name, item.line_of("redirect"), what, redirect or {}, facts)
             examples = self.examples(name, item, what)
             if len(examples) == len(EXAMPLE_FORMS) and (redirect is None or len(redirect) == len(ANSWER_LANGUAGES)):
                 groups.append(OutOfScope(id=group_id, about=str(item.get("about") or ""), examples=frozen_map(examples),
-                                         redirect=frozen_map(redirect) if redirect else None, file=name, line=item.line))
+                                         redirect=frozen_map(redirect) if redirect else None,
+                                         verified=verified is not False, file=name, line=item.line))
         return tuple(groups)
 
     def read_smalltalk(self, path: Path, facts: dict[str, Fact]) -> tuple[tuple[SmallTalk, ...], tuple[str, ...]]:

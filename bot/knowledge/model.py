@@ -125,13 +125,15 @@ class Entry:
 class OutOfScope:
     """Something workers ask that the bot does not cover, matched like an entry.
 
-    ``redirect`` (en/ur/sd, optional) tells the worker where to go instead.
+    ``redirect`` (en/ur/sd, optional) tells the worker where to go instead; ``verified`` is false while something it
+    says is not confirmed (``kb check`` and ``kb verify`` list it for staff).
     """
 
     id: str
     about: str
     examples: Mapping[str, tuple[str, ...]]
     redirect: Mapping[str, str] | None = None
+    verified: bool = True
     file: str = ""
     line: int = 0
 
