@@ -78,3 +78,18 @@ async def posted_case(fake: FakeTelegram, number: str, timeout: float = 10.0) ->
             return found[0]
         await asyncio.sleep(0.05)
     raise AssertionError(f"case {number} never reached the case chat: {case_posts(fake)}")
+
+
+async def add_to_case(fake: FakeTelegram, chat: int, message: str) -> dict:
+    """The worker presses "Add to my case" (the latest one the bot showed) and types ``message``; the bot's last reply.
+
+    With a case open, a typed message is a question unless she says it is for her case (G22)."""
+    add = next((data for call in reversed(fake.sent(chat)) for _label, data in buttons(call)
+                if data.startswith("padd")), None)
+    assert add, f"no Add to my case button in {texts(fake.sent(chat))}"
+    n = len(fake.sent(chat))
+    fake.press(chat, add)
+    ready = (await wait(fake, chat, n + 1))[-1]
+    assert NUMBER.search(ready["text"]), ready
+    fake.message(chat, message)
+    return (await wait(fake, chat, n + 2))[-1]

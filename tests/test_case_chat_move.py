@@ -12,7 +12,7 @@ import itertools
 
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_harness import CASE_CHAT, running, wait
-from tests.case_helpers import NUMBER, OTHER, WORKER, open_case, post_of, texts
+from tests.case_helpers import NUMBER, OTHER, WORKER, add_to_case, open_case, post_of, texts
 
 NEW_CHAT = -1009191919191  # the same staff group after Topics was turned on: a forum with another id
 
@@ -33,7 +33,7 @@ async def test_a_case_chat_moved_to_a_forum_mid_case_gets_the_case_again_and_old
         old_post = post_of(fake, number)
         fake.staff(CASE_CHAT, "We will call the labour office for you.", reply_to=old_post)
         await wait(fake, WORKER, len(fake.sent(WORKER)) + 1)
-        fake.message(WORKER, "thank you, they also cut my overtime")
+        await add_to_case(fake, WORKER, "thank you, they also cut my overtime")
         await posts_containing(fake, CASE_CHAT, "cut my overtime")
     fake.forums.add(NEW_CHAT)
     moved = dataclasses.replace(case_settings, case_chat_id=NEW_CHAT)

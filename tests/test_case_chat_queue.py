@@ -10,7 +10,7 @@ from collections import deque
 
 from bot.channels.telegram.outbox import FOLLOW_UP, NEW_CASE, STAFF, Outbox
 from tests.telegram_harness import CASE_CHAT, choose, running, wait
-from tests.case_helpers import NUMBER, WORKER, open_case
+from tests.case_helpers import NUMBER, WORKER, add_to_case, open_case
 
 
 async def test_staff_answers_go_first_then_new_cases_then_follow_ups():
@@ -64,8 +64,7 @@ async def test_the_emergency_numbers_and_the_case_number_never_wait_for_a_full_c
         assert re.search(r"(?<!\d)15(?!\d)", numbers["text"]) and NUMBER.search(opened["text"])  # police first
         assert waited < 3, f"the worker waited {waited:.1f} s"
         assert fake.posts(CASE_CHAT) == []  # the case itself waits its turn for the case chat
-        fake.message(WORKER, "وہ ابھی بھی دروازے پر ہے")
-        added = (await wait(fake, WORKER, 6))[-1]
+        added = await add_to_case(fake, WORKER, "وہ ابھی بھی دروازے پر ہے")
         assert NUMBER.search(added["text"]).group(0) == NUMBER.search(opened["text"]).group(0)
 
 
@@ -78,8 +77,7 @@ async def test_staff_commands_go_ahead_of_queued_case_posts(fake, case_settings)
         limiter._group_sends[CASE_CHAT] = deque([now - 59.0, now - 58.0])  # the next posts in 1 s, then in 2 s
         before = len(fake.posts(CASE_CHAT))
         for i in range(4):
-            fake.message(WORKER, f"follow-up number {i}")
-        await wait(fake, WORKER, len(fake.sent(WORKER)) + 0)
+            await add_to_case(fake, WORKER, f"follow-up number {i}")
         await asyncio.sleep(0.3)
         fake.staff(CASE_CHAT, "/cases")
         await wait(fake, CASE_CHAT, before + 2, timeout=15)

@@ -91,19 +91,59 @@ async def test_danger_while_a_case_waits_for_its_message_brings_the_numbers_firs
     assert case.urgent and desk.posts == [(case.number, message, None)]
 
 
-async def test_danger_as_a_follow_up_in_an_open_case_brings_the_numbers_before_added_to_your_case(
+def _actions(message) -> list[str]:
+    return [b.action for row in message.buttons for b in row]
+
+
+async def test_danger_typed_in_an_open_case_brings_the_numbers_first_and_an_offer_to_send_it_as_urgent(
         store, prefs, cases):
     from bot.conversation.dialogue import Conversation
 
     desk = Desk()
-    conversation = Conversation(store, prefs, referral=Referral(store, cases[0], desk))
+    referral = Referral(store, cases[0], desk)
+    conversation = Conversation(store, prefs, referral=referral)
     await conversation.command(10, 10, "person")
     await conversation.text(10, 10, "my salary is three months late")
+    number = (await cases[0].open_case_of(10)).number
     assert not (await cases[0].open_case_of(10)).urgent
     replies = await conversation.text(10, 10, "he is beating me now")
     assert replies[0].danger == "violence" and "15" in replies[0].text
-    assert replies[-1].danger is None and (await cases[0].open_case_of(10)).number in replies[-1].text  # added to it
-    assert (await cases[0].open_case_of(10)).urgent
+    offer = replies[-1]
+    assert offer.danger is None and number in offer.text and "urgent" in offer.text
+    await referral.settle()
+    assert len(desk.posts) == 1 and not (await cases[0].open_case_of(10)).urgent  # nothing sent before she says so
+    send = next(a for a in _actions(offer) if a.startswith("purgent"))
+    sent = await conversation.action(10, 10, send)
+    await referral.settle()
+    assert number in sent[0].text and "urgent" in sent[0].text
+    assert (await cases[0].open_case_of(10)).urgent and desk.posts[-1] == (number, "he is beating me now", None)
+
+
+async def test_with_a_case_open_a_typed_question_is_answered_and_only_add_to_my_case_sends_one_message_to_it(
+        store, prefs, cases):
+    from bot.conversation.dialogue import Conversation
+
+    desk = Desk()
+    referral = Referral(store, cases[0], desk)
+    conversation = Conversation(store, prefs, referral=referral)
+    await conversation.command(10, 10, "person")
+    opened = (await conversation.text(10, 10, "my salary is three months late"))[-1]
+    number = (await cases[0].open_case_of(10)).number
+    assert "Add to my case" in opened.text
+    answer = (await conversation.text(10, 10, "what is the minimum wage"))[-1]
+    assert answer.title and "Added to your case" not in answer.text  # a question, answered
+    add = next(a for a in _actions(opened) if a.startswith("padd"))
+    ready = await conversation.action(10, 10, add)
+    assert number in ready[0].text
+    added = await conversation.text(10, 10, "the owner also cut my overtime pay")
+    assert added[0].text.startswith(f"Added to your case {number}")
+    assert any(a.startswith("padd") for a in _actions(added[0]))  # she may add more, one message a press
+    again = (await conversation.text(10, 10, "how many days of annual leave"))[-1]
+    assert "Added to your case" not in again.text
+    await conversation.voice(10, "voice-file-1")  # a voice note cannot be a question: straight to the case
+    await referral.settle()
+    assert desk.posts == [(number, "my salary is three months late", None),
+                          (number, "the owner also cut my overtime pay", None), (number, None, "voice-file-1")]
 
 
 async def test_the_emergency_message_offers_ask_a_person_and_a_case_from_it_is_urgent(store, prefs, cases):

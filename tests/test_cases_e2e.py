@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from tests.case_helpers import (ARABIC, NUMBER, OTHER, PROFILE, WORKER, ask_for_a_person, case_posts, open_case,
+from tests.case_helpers import (ARABIC, NUMBER, OTHER, PROFILE, WORKER, add_to_case, ask_for_a_person, case_posts, open_case,
                                 open_case_by_command, post_of, texts, wait_posts)
 from tests.telegram_harness import CASE_CHAT, buttons, choose, running, wait
 
@@ -36,8 +36,7 @@ async def test_a_case_opened_in_urdu_reaches_staff_and_their_reply_reaches_the_w
         assert "نو کمیونٹیز کا جواب" in relayed["text"] and number in relayed["text"]
         assert "Apna CNIC tayyar rakhein" in relayed["text"]  # staff write in any language; no translation
 
-        fake.message(WORKER, "شکریہ، میں انتظار کروں گی")  # while the case is open: to the same case
-        added = (await wait(fake, WORKER, 7))[-1]
+        added = await add_to_case(fake, WORKER, "شکریہ، میں انتظار کروں گی")  # while the case is open: to the same case
         assert number in added["text"]
         follow = (await wait_posts(fake, 2))[-1]
         assert number in follow[1]["text"] and "میں انتظار کروں گی" in follow[1]["text"]
@@ -340,3 +339,23 @@ async def test_a_staff_voice_note_reaches_the_worker_with_its_label(fake, case_s
             await asyncio.sleep(0.05)
     assert "Reply from NOWCommunities" in label["text"] and number in label["text"]
     assert int(copies[0][1]["from_chat_id"]) == CASE_CHAT
+
+
+async def test_with_a_case_open_the_worker_still_asks_the_bot_and_adds_to_her_case_only_when_she_says(
+        fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "my wage is below the minimum")
+        posted = len(case_posts(fake))
+        n = len(fake.sent(WORKER))
+        fake.message(WORKER, "how many days of annual leave do I get")
+        answer = (await wait(fake, WORKER, n + 1))[-1]
+        assert "Added to your case" not in answer["text"] and number not in answer["text"]  # answered as a question
+        added = await add_to_case(fake, WORKER, "they also cut two days of my pay")
+        assert added["text"].startswith(f"Added to your case {number}")
+        await wait_posts(fake, posted + 1)
+        assert "cut two days of my pay" in case_posts(fake)[-1][1]["text"]
+        n = len(fake.sent(WORKER))
+        fake.message(WORKER, "is sunday a holiday")  # one message per press: this one is a question again
+        await wait(fake, WORKER, n + 1)
+        await asyncio.sleep(0.3)
+        assert len(case_posts(fake)) == posted + 1

@@ -229,3 +229,29 @@ async def test_forget_deletes_the_choice_and_the_phone_language_applies_again(co
                                           "were kept only without any link to you, so there is nothing else to delete.")
     [menu] = await conversation.command(29, 29, "topics", hint="en")
     assert menu.text == "Choose a topic, or type your question:"
+
+
+async def test_a_story_of_two_problems_is_answered_with_the_second_one_button_away(conversation):
+    story = ("I work in a garment factory and the owner has not paid my salary for three months, "
+             "and the supervisor also touches me and sends me dirty messages")
+    answer = await conversation.text(40, 40, story)
+    assert answer[-1].title == "Wages late or not paid"
+    second = await conversation.action(40, 40, data(answer, prefix="entry:harassment-what-counts"))
+    assert "harass" in second[-1].text.lower()
+
+
+async def test_a_short_question_answered_outright_offers_no_second_answer(conversation):
+    answer = await conversation.text(41, 41, "salary not paid for three months")
+    assert answer[-1].title == "Wages late or not paid"
+    assert not any(b.action.startswith("entry:") for row in answer[-1].buttons for b in row)
+
+
+@pytest.mark.parametrize("question, words", [
+    ("my landlord says leave the rented room by next week without any notice", "Sindh Legal Advisory"),
+    ("مالک مکان کہتا ہے ایک ہفتے میں کرائے کا کمرہ خالی کرو", "لیگل ایڈوائزری"),
+    ("گهر جو مالڪ چوي ٿو هڪ هفتي ۾ ڪرائي جو ڪمرو خالي ڪريو", "ليگل ايڊوائيزري"),
+    ("makan malik kehta hai ek hafte mein kiraye ka kamra khali karo", "Legal Advisory"),
+])
+async def test_a_tenant_put_out_by_a_landlord_is_sent_to_free_legal_advice_not_the_dismissal_answer(conversation, question, words):
+    reply = await conversation.text(42, 42, question)
+    assert words in reply[-1].text

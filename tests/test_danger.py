@@ -66,6 +66,47 @@ async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversa
     assert not any("family court" in m.text for m in replies)
 
 
+@pytest.mark.parametrize("lang, text", [("en", "please help me!!"), ("ur", "مدد کریں"), ("sd", "بچايو"),
+                                        ("ur-Latn", "koi bachao plz")])
+async def test_a_lone_cry_for_help_gets_the_emergency_message(conversation, lang, text):
+    replies = await conversation.text(f"c-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    first = replies[0]
+    assert first.danger == "cry-for-help"
+    assert "15" in first.text and "1122" in first.text and "1094" in first.text
+
+
+@pytest.mark.parametrize("text", ["I need help with my salary", "mujhe tankhwa ke mamle mein madad chahiye",
+                                  "تنخواہ کے مسئلے میں مدد کریں", "پگهار جي مسئلي ۾ مدد ڪريو"])
+async def test_help_in_a_question_is_a_question(conversation, text):
+    replies = await conversation.text(f"q-{text}", 1, text)
+    assert not any(m.danger for m in replies)
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "my husband hits me and threw me out of the house"),
+    ("ur", "میرا شوہر مجھے مارتا ہے اور گھر سے نکال دیا ہے"),  # review row N2: answered with dismissal notice before
+    ("sd", "منهنجو مڙس مون کي ماري ٿو ۽ گهر مان ڪڍي ڇڏيو آهي"),
+    ("ur-Latn", "mera shohar mujhe marta hai aur ghar se nikal diya"),
+])
+async def test_domestic_violence_without_a_labour_question_gets_the_domestic_violence_answer_second(conversation, lang, text):
+    kb = conversation.knowledge.kb
+    replies = await conversation.text(f"dv-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    assert replies[0].danger == "domestic-violence"
+    assert len(replies) == 2 and replies[1].title == kb.entry("domestic-violence").title[lang]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Call police 15 or Rescue 1122"), ("ur", "پولیس 15 یا ریسکیو 1122"),
+                                          ("sd", "پوليس 15 يا ريسڪيو 1122"), ("ur-Latn", "Police 15 ya Rescue 1122")])
+async def test_a_voice_note_the_bot_cannot_hear_gets_the_emergency_numbers(store, prefs, lang, words):
+    from bot.conversation.dialogue import Conversation
+    from bot.conversation.referral import Referral
+
+    for conversation in (Conversation(store, prefs, referral=Referral(store)), Conversation(store, prefs)):
+        await conversation.prefs.set_language(f"v-{lang}", lang)
+        first = (await conversation.voice(f"v-{lang}", "AwACvoice"))[0]
+        assert words in first.text
+
+
 async def test_a_withheld_identity_card_is_forced_labour_not_a_nadra_question(conversation):
     replies = await conversation.text(22, 22, "the factory owner keeps my ID card so I cannot leave")
     assert replies[0].danger in ("cnic-withheld", "held-locked-in")
@@ -154,6 +195,20 @@ def test_help_longer_than_a_phone_screen_is_refused(kb_copy):
                                  "        Edhi ambulance: {edhi_ambulance}." + " Stay calm." * 100 + "\n", 1),
                     encoding="utf-8")
     assert any("fits one phone screen" in e for e in _errors(kb_copy))
+
+
+def test_a_danger_kind_naming_an_unknown_answer_is_refused(kb_copy):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    entry: domestic-violence\n", "    entry: family-court\n", 1), encoding="utf-8")
+    assert any("danger kind 'domestic-violence'" in e and "family-court" in e for e in _errors(kb_copy))
+
+
+def test_a_whole_message_cry_made_only_of_filler_words_is_refused(kb_copy):
+    path = kb_copy / "danger.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("    whole: [help, ", "    whole: [please koi, help, ", 1), encoding="utf-8")
+    assert any("danger kind 'cry-for-help'" in e and "'please koi'" in e for e in _errors(kb_copy))
 
 
 def test_the_danger_detector_is_quick_to_build(store):

@@ -73,3 +73,18 @@ def test_a_story_needs_more_confidence_to_be_answered_outright(store):
     offered = wary.match(story)
     assert offered.outcome == "suggested" and offered.best == default.match(story).best  # the same entry, as a button
     assert wary.match(short).outcome == "answered"
+
+
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("Is a weekly rest day mandatory under Pakistan labour law?", "weekly-holiday"),
+        ("پاکستان کے قانون میں اوور ٹائم کا کیا حکم ہے", "overtime"),
+        ("پاڪستان جي قانون ۾ اوور ٽائيم جو ڪهڙو حڪم آهي", "overtime"),
+        ("pakistan ke qanoon mein overtime ka kya hukum hai", "overtime"),
+    ],
+)
+def test_a_question_about_what_pakistan_law_says_is_matched_on_its_subject(store, text, entry):
+    reply = respond(store, text)
+    assert reply.match.outcome in ("answered", "suggested")
+    assert reply.entry_id == entry

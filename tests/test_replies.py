@@ -138,6 +138,8 @@ def test_kb_verify_lists_every_unconfirmed_fact_and_answer_with_where_to_confirm
     wage = wage[:wage.index("###")]
     assert "2026-27" in wage and "Sindh Government Gazette" in wage and "minimum-wage-amount" in wage
     assert "set `verified: true`" in wage
+    groups = [g for g in kb.out_of_scope if not g.verified]
+    assert groups and all(f"`{g.id}`" in page[page.index("## Redirects"):] for g in groups)
 
 
 def test_kb_check_warns_about_an_unconfirmed_fact_without_a_caveat(kb_copy, add_fact, add_entry):

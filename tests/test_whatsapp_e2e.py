@@ -306,7 +306,8 @@ def open_whatsapp_case(graph: FakeGraph, telegram, who: dict[str, str], consent:
     graph.text(who, "My employer has not paid me for two months.")
     opened, question = graph.wait(who, 5)[-2:]
     number = re.search(r"K-\d+", text_of(opened)).group(0)
-    assert opened["type"] == "text"  # no "share my number" row: it needs Telegram's contact button
+    # "Add to my case" only: the "share my number" row needs Telegram's contact button
+    assert [t for t, _ in options(opened)] == ["Add to my case"]
     assert "24 hours" in text_of(question) and [t for t, _ in options(question)] == ["Yes", "No"]
     graph.tap(who, dict(options(question))[consent])
     graph.wait(who, 6)
@@ -342,8 +343,13 @@ def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
             assert len(graph.to(who)) == 7  # no notice: the worker said no
 
             graph.text(who, "Thank you!")  # the window opens again: the kept reply first, then the usual answer
-            kept, added = graph.wait(who, 9)[-2:]
+            kept, usual = graph.wait(who, 9)[-2:]
             assert "pay on Friday" in text_of(kept) and number in text_of(kept)
+            assert "Added" not in text_of(usual)  # with a case open, a typed message is not sent to it unasked
+            graph.tap(who, next(i for m in graph.to(who) for _t, i in options(m) if i.startswith("padd")))
+            graph.wait(who, 10)
+            graph.text(who, "Thank you!")
+            added = graph.wait(who, 11)[-1]
             assert number in text_of(added) and "Added" in text_of(added)
             assert "Thank you!" in telegram.wait_sent(CASE_CHAT, 3)[-1]["text"]
         finally:

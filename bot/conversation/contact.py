@@ -18,3 +18,10 @@ def nowcommunities_phone(knowledge: KnowledgeStore, lang: str) -> str:
 def call_nowcommunities(knowledge: KnowledgeStore, lang: str) -> str:
     """"Call NOWCommunities on 021-...", in ``lang``."""
     return gettext_for(lang)("Call NOWCommunities on {phone}.").format(phone=nowcommunities_phone(knowledge, lang))
+
+
+def danger_now(knowledge: KnowledgeStore, lang: str) -> str:
+    """"In danger now? Call police 15 or Rescue 1122.", in ``lang``: said wherever the bot cannot read the worker."""
+    facts = knowledge.kb.facts
+    return gettext_for(lang)("In danger now? Call police {police} or Rescue {rescue}.").format(
+        police=render("{police_emergency}", facts, lang), rescue=render("{rescue_emergency}", facts, lang))

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.conversation.alerts import alert_facts, fact_name
 from bot.conversation.answers import MAX_QUERY_CHARS, Reply, redirect_text, respond, smalltalk_text
-from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
+from bot.conversation.contact import call_nowcommunities, danger_now, nowcommunities_phone
 from bot.conversation.i18n import LANGUAGES, N_, gettext_for
 from bot.knowledge.facts import render_help
 from bot.conversation.replies import answer_text, as_sent, sources_text
@@ -35,6 +35,9 @@ from bot.conversation.referral import ASK_A_PERSON, PRIVACY_CASES, Referral
 from bot.conversation.referral import Reply as ReferralReply
 from bot.understanding.danger import Alarm
 from bot.understanding.language import detect, reply_language
+
+if TYPE_CHECKING:
+    from bot.understanding.matcher import Match
 
 LANGUAGE_NAMES = {"en": "English", "ur": "اردو", "sd": "سنڌي", "ur-Latn": "Roman Urdu"}
 
@@ -52,7 +55,10 @@ COMMANDS = {
 }
 
 
-REFERRAL_ACTIONS = ("person", "psend", "pvoice", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
+# The confidence at which a message in danger also asks a labour question rather than telling the danger's story in
+# words the matcher half-recognises (a weak match is then replaced by the danger kind's own answer).
+_CLEAR_QUESTION = 0.5
+REFERRAL_ACTIONS = ("person", "padd", "psend", "pvoice", "purgent", "pcancel", "pshare")  # the buttons of bot/conversation/referral.py
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,7 @@ class Conversation:
             _ = gettext_for(lang)
             return Turn(None, [Message(_("Please type your question, or choose a topic."), buttons=self._topics_row(lang))])
         # Danger first, before anything else: a worker in danger gets the emergency message as the first reply,
-        # whether the message is a question, a case's message or a follow-up in an open case.
+        # whether the message is a question, a case's message or typed while a case is open.
         alarm = self.knowledge.danger.check(text)
         if alarm and self.referral:
             self.referral.alarm(chat, alarm.kind)
@@ -242,9 +248,11 @@ class Conversation:
         if alarm:
             token = self._record_danger(user, alarm, reply.detected_lang, lang) if record else ""
             messages = [self.emergency_message(alarm, lang)]
-            entry = self.knowledge.kb.entry(match.best.entry_id) if match.outcome == "answered" and match.best else None
-            if entry and entry.id != "help-emergency":  # the labour question in the same message, answered after
+            entry = self._after_emergency(alarm, match)
+            if entry:
                 messages.append(self.answer_message(entry, lang, token))
+            if self.referral:  # with a case open, she may send it to staff as urgent
+                messages += self._referred(await self.referral.danger_offer(chat, text), lang)
             return Turn(reply, messages)
         token = self._record(user, "text", reply.detected_lang, lang, reply.entry_id,
                              match.best.confidence if match.best else 0.0, match.outcome, text,
@@ -263,7 +271,7 @@ class Conversation:
         if match.outcome == "answered" and match.best:
             entry = kb.entry(match.best.entry_id)
             if entry:
-                return Turn(reply, note + [self.answer_message(entry, lang, token)])
+                return Turn(reply, note + [self.answer_message(entry, lang, token, also=self._second_problem(reply))])
         if match.outcome == "suggested":
             rows = [(self._button(self._title(c.entry_id, lang), f"entry:{c.entry_id}", lang),) for c in match.candidates]
             return Turn(reply, note + [Message(_("Did you mean:"), buttons=tuple(rows) + self._topics_row(lang)
@@ -342,8 +350,12 @@ class Conversation:
 
     async def unsupported(self, chat: int | str, kind: str, hint: str | None = None) -> list[Message]:
         """A sticker, photo, voice note, document or anything else that is not text."""
-        _ = gettext_for(await self.lang(chat, hint))
-        return [Message(_("I can only read text. Please type your question, or choose a topic with /topics."))]
+        lang = await self.lang(chat, hint)
+        _ = gettext_for(lang)
+        text = _("I can only read text. Please type your question, or choose a topic with /topics.")
+        if kind == "voice":  # a worker who cannot type may be in danger: what to do now, though the note is unheard
+            text += "\n" + danger_now(self.knowledge, lang)
+        return [Message(text)]
 
     async def attachment(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Message] | None:
         """A photo or document (``kind``): added to the worker's open case; None when she has none."""
@@ -369,11 +381,14 @@ class Conversation:
         _ = gettext_for(lang)
         return Message(_("Choose a topic, or type your question:"), buttons=self._topic_rows(lang), edit=edit)
 
-    def answer_message(self, entry: Entry, lang: str, token: str = "") -> Message:
+    def answer_message(self, entry: Entry, lang: str, token: str = "", also: str = "") -> Message:
+        """An answer with its buttons; ``also``: another entry the question touches, offered as a button of its own."""
         _ = gettext_for(lang)
         kb = self.knowledge.kb
         body = answer_text(kb, entry, lang)
         rows: list[tuple[Button, ...]] = [(self._button(_("Yes"), f"yes:{token}", lang), self._button(_("No"), f"no:{token}", lang))]
+        if also and also != entry.id and kb.entry(also):
+            rows.append((self._button(self._title(also, lang), f"entry:{also}", lang, keep=True),))
         nav: list[Button] = []
         if lang in entry.audio:
             nav.append(self._button(_("Listen"), f"listen:{entry.id}", lang, keep=True))
@@ -396,6 +411,20 @@ class Conversation:
         kind = danger.kind(alarm.kind) or danger.kinds[0]
         text = render_help(kind.help[lang], self.knowledge.kb.facts, lang, danger.caveat.get(lang, ""))
         return Message(text, title=danger.title.get(lang), buttons=self._person_row(lang), danger=kind.id)
+
+    def _after_emergency(self, alarm: Alarm, match: Match) -> Entry | None:
+        """The answer sent after the emergency message: the labour question the message asks, if any; otherwise the
+        kind's own answer (danger.yaml ``entry:``; domestic violence: the domestic-violence answer).
+
+        For a kind with its own answer, only a clear match counts as a labour question: "my husband beats me and
+        threw me out of the house" matches dismissal notice weakly, and must get the domestic-violence answer."""
+        kb = self.knowledge.kb
+        kind = kb.danger.kind(alarm.kind)
+        own = kb.entry(kind.entry) if kind and kind.entry else None
+        asked = kb.entry(match.best.entry_id) if match.outcome == "answered" and match.best else None
+        if asked and asked.id != "help-emergency" and (own is None or match.best.confidence >= _CLEAR_QUESTION):
+            return asked
+        return own
 
     def law_message(self, entry: Entry, lang: str) -> Message:
         """Every source of an answer, for the worker who wants to read the law itself (the Law button)."""
@@ -478,6 +507,15 @@ class Conversation:
         return [Message(r.text, title=r.title, contact=r.contact,
                         buttons=tuple(tuple(self._button(label, action, r.lang or lang, keep=True) for label, action in row)
                                       for row in r.buttons)) for r in replies]
+
+    def _second_problem(self, reply: Reply) -> str:
+        """The runner-up entry of a story answered outright: a worker's story often tells of two problems (wages
+        unpaid and harassment), and the second is one tap away instead of lost. Only one likely enough to have
+        been suggested on its own: a story's weak runner-up (annual leave under unpaid wages) would be noise."""
+        second = reply.match.alternatives[0] if reply.match.alternatives else None
+        thresholds = self.knowledge.matcher.thresholds
+        story = len(reply.question.split()) > thresholds.story_words
+        return second.entry_id if story and second and second.confidence >= thresholds.suggest else ""
 
     def _title(self, entry_id: str, lang: str) -> str:
         entry = self.knowledge.kb.entry(entry_id)

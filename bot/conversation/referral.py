@@ -5,10 +5,14 @@ person" (or sends /person); the bot says what happens to their message, then
 waits for it (or for a press of "Send this question" for the question they just
 asked, or a voice note). The message opens a case in :class:`bot.stores.cases.CaseStore`
 and goes to the case chat through a :class:`CaseDesk` (the Telegram side posts
-it there); while the case is open, everything the worker writes is added to it.
+it there). While the case is open the worker still asks the bot questions: a typed
+message goes to the case only after she presses "Add to my case" (or "Ask a person",
+or sends /person), one message per press. Voice notes, photos and documents cannot be
+questions: they go straight to her open case.
 
 What is held in memory only, per chat, and dropped on /forget: the last question
-asked (for "Send this question") and a voice note offered as a case. That the bot
+asked (for "Send this question"), a voice note offered as a case, that the next
+message is to be added to the open case, and a danger message offered to it. That the bot
 is waiting for a case message ("Type your message now") is also kept in the case
 store, under a keyed code of the chat, for its 30 minutes, so a restart (a deploy)
 between the two does not turn the worker's message into a question.
@@ -40,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Awaitable, Callable, Protocol
 
 from bot.stores.cases import Case, CaseStore
-from bot.conversation.contact import call_nowcommunities, nowcommunities_phone
+from bot.conversation.contact import call_nowcommunities, danger_now, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
@@ -133,6 +137,8 @@ class Referral:
     notify: Callable[[int | str, str], Awaitable[None]] | None = None
     _deliveries: set[asyncio.Task] = field(default_factory=set)
     _alarm: _Memory = field(default_factory=_Memory)  # chat -> the kind of danger the worker just wrote of
+    _adding: _Memory = field(default_factory=_Memory)  # chat -> case number: her next message is added to it
+    _danger: _Memory = field(default_factory=_Memory)  # chat -> a danger message offered to her open case
 
     @property
     def enabled(self) -> bool:
@@ -195,10 +201,11 @@ class Referral:
             return [Reply(call_nowcommunities(self.knowledge, lang))]
         assert self.cases is not None
         case = await self.cases.open_case_of(chat)
-        if case is not None:
+        if case is not None:  # her next message is added to it
+            self._adding.put(chat, case.number)
             _ = gettext_for(case.lang)
             return [Reply(_("Your case {number} is open. Type your message and it goes to NOWCommunities staff.")
-                          .format(number=case.number), lang=case.lang)]
+                          .format(number=case.number), buttons=(((_("Cancel"), "pcancel"),),), lang=case.lang)]
         if limited := await self._limited(chat, lang):
             return limited
         recent = self._recent.get(chat)
@@ -221,7 +228,8 @@ class Referral:
 
     async def take(self, chat: int | str, text: str | None = None, voice: str | None = None,
                    chosen: str | None = None) -> list[Reply] | None:
-        """A message while a case waits for one or is open: it goes to the case. None: not a case message.
+        """A message for a case: the one a new case waits for, a voice note while a case is open, or the one
+        typed message after "Add to my case". None: not a case message (a question, even with a case open).
 
         ``chosen``: the chat's chosen language; without one, a new case speaks the language of its message.
         """
@@ -235,16 +243,35 @@ class Referral:
             written = detect(text) if text else None
             return await self._open(chat, chosen or written or lang, entry_id, text, voice)
         case = await self.cases.open_case_of(chat)
-        if case is None:
+        adding = self._adding.pop(chat)
+        if case is None or (voice is None and adding != case.number):
             return None
-        _ = gettext_for(case.lang)
         await self._deliver_follow_up(case, text, voice)
-        return [Reply(_("Added to your case {number}.").format(number=case.number), lang=case.lang)]
+        return self._added(case)
+
+    def _added(self, case: Case, urgent: bool = False) -> list[Reply]:
+        _ = gettext_for(case.lang)
+        text = _("Added to your case {number}.").format(number=case.number)
+        if urgent:
+            text += " " + _("Staff see it marked urgent.")
+        return [Reply(text, buttons=(((_(ADD_TO_CASE), "padd"),),), lang=case.lang)]
+
+    async def danger_offer(self, chat: int | str, text: str) -> list[Reply]:
+        """A danger message typed while a case is open (after the emergency numbers): offered to the case, urgent."""
+        case = await self._open_case(chat)
+        if case is None or not self.enabled:
+            return []
+        self._danger.put(chat, (case.number, text))
+        _ = gettext_for(case.lang)
+        return [Reply(_("Your case {number} is open. Shall I send what you just wrote to NOWCommunities staff, "
+                        "marked urgent?").format(number=case.number),
+                      buttons=(((_("Send it to staff"), "purgent"),), ((_("Cancel"), "pcancel"),)), lang=case.lang)]
 
     async def action(self, chat: int | str, kind: str, lang: str, arg: str = "") -> list[Reply]:
-        """A pressed button of the referral (``person``, ``psend``, ``pvoice``, ``pcancel``, ``pshare``)."""
+        """A pressed button of the referral (``person``, ``padd``, ``psend``, ``pvoice``, ``purgent``, ``pcancel``,
+        ``pshare``)."""
         _ = gettext_for(lang)
-        if kind == "person":
+        if kind in ("person", "padd"):  # with a case open, both add her next message to it
             return await self.offer(chat, lang, arg or None)
         if not self.enabled:
             return [Reply(call_nowcommunities(self.knowledge, lang))]
@@ -262,9 +289,12 @@ class Referral:
             if await self._open_case(chat) is not None:
                 return await self.take(chat, voice=voice) or []
             return await self._open(chat, lang, None, None, voice)
+        if kind == "purgent":
+            return await self._send_urgent(chat, lang)
         if kind == "pcancel":
             self.stop_waiting(chat)
-            self._voice.pop(chat)
+            for memory in (self._voice, self._adding, self._danger):
+                memory.pop(chat)
             return [Reply(_("Nothing was sent."))]
         if kind == "pshare":
             case = await self._open_case(chat)
@@ -275,6 +305,18 @@ class Referral:
                             "your name and phone number to them for case {number}.").format(number=case.number),
                           contact=_("Share my name and number with staff"), lang=case.lang)]
         return await self.offer(chat, lang)
+
+    async def _send_urgent(self, chat: int | str, lang: str) -> list[Reply]:
+        """"Send it to staff" under a danger message typed while her case was open: added to it, the case urgent."""
+        offered, case = self._danger.pop(chat), await self._open_case(chat)
+        if case is None:
+            return [Reply(gettext_for(lang)("You have no open case, so nothing was sent."))]
+        if offered is None or case.number != offered[0]:  # an old button, or the memory ran out: she types it again
+            return await self.offer(chat, lang)
+        assert self.cases is not None
+        case = await self.cases.mark_urgent(case.number) or case
+        await self._deliver_follow_up(case, offered[1], None)
+        return self._added(case, urgent=True)
 
     async def attach(self, chat: int | str, kind: str, file_id: str, caption: str | None) -> list[Reply] | None:
         """A photo or document (``kind``) sent while a case is open: it goes to staff, with its caption. None: no
@@ -298,6 +340,7 @@ class Referral:
             return taken
         _ = gettext_for(lang)
         text = _("Sorry, I cannot listen to voice notes. Please type your question, or choose a topic.")
+        text += "\n" + danger_now(self.knowledge, lang)  # a voice note is never checked for danger
         if not self.enabled:
             return [Reply(text + "\n\n" + call_nowcommunities(self.knowledge, lang))]
         self._voice.put(chat, file_id)
@@ -319,7 +362,7 @@ class Referral:
 
     async def forget(self, chat: int | str) -> list[Case]:
         """/forget: the chat's cases closed and deleted at once, and what was held in memory dropped."""
-        for memory in (self._waiting, self._recent, self._voice, self._alarm):
+        for memory in (self._waiting, self._recent, self._voice, self._alarm, self._adding, self._danger):
             memory.pop(chat)
         if self.cases is None:
             return []
@@ -377,10 +420,8 @@ class Referral:
         if self.log is not None:
             self.log.case_opened(topic=entry.topic if entry else None, lang=lang)
         return [Reply(
-            _("Your message was sent to NOWCommunities staff: case {number}. Their answer will come here. Anything "
-              "more you write now is added to this case. /forget ends it.").format(number=case.number),
-            title=_("Case {number}").format(number=case.number),
-            buttons=(((_("Share my name and number with staff"), "pshare"),),), lang=lang)]
+            _(OPENED).format(number=case.number), title=_("Case {number}").format(number=case.number),
+            buttons=(((_(ADD_TO_CASE), "padd"),), ((_("Share my name and number with staff"), "pshare"),)), lang=lang)]
 
     async def _deliver_follow_up(self, case: Case, text: str | None, voice: str | None) -> None:
         assert self.cases is not None and self.desk is not None
@@ -422,6 +463,12 @@ class Referral:
                  "{phone}.").format(phone=nowcommunities_phone(self.knowledge, lang))
 
 
+ADD_TO_CASE = N_("Add to my case")
+OPENED = N_(
+    "Your message was sent to NOWCommunities staff: case {number}. Their answer will come here. You can still ask me "
+    "questions: to add a message to your case, press “Add to my case” first. Voice notes, photos and documents go "
+    "to your case. /forget ends it."
+)
 # A worker with a deadline or in danger must not wait for a case reply (content review 2026-12, N7).
 URGENT = N_("If it is urgent, call NOWCommunities on {phone}. If you are in danger, call the police on {police}.")
 EXPLAIN = N_(

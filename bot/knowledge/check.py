@@ -83,6 +83,7 @@ def check(root: Path, today: dt.date | None = None, self_test: bool = True, cach
                     if _LATIN_START.match(line):
                         result.problems.append(Problem(entry.file, entry.line, f"entry {entry.id!r}: a {lang} line starts with Latin text ({line[:30]!r}); start it with an Urdu or Sindhi word so it reads right to left", "warning"))
     result.unverified += [f"fact {f.id}" for f in kb.facts.values() if not f.verified]
+    result.unverified += [f"redirect {g.id}" for g in kb.out_of_scope if not g.verified]
     _uncaveated(kb, result)
     _fact_dates(kb, today, result)
     if self_test:

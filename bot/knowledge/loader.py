@@ -22,7 +22,7 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Collection, Mapping
 
 from bot.knowledge.facts import PLACEHOLDER, placeholders, render_help
 from bot.knowledge import glossary as glossary_module
@@ -63,7 +63,7 @@ _ENTRY_KEYS = {
 }
 # An emergency message must fit one phone screen, title included.
 MAX_HELP_CHARS = 900
-_DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context", "unless"}
+_DANGER_KEYS = {"id", "help", "examples", "cues", "refines", "context", "unless", "whole", "entry"}
 # A phone number (three or more digits; a year like 2013 is not one) written into an emergency message instead of a
 # fact placeholder.
 _BARE_NUMBER = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?![\d-]))\d[\d-]{1,}\d")
@@ -186,7 +186,7 @@ class _Reader:
         vocabulary = self.read_vocabulary(self.root / "vocabulary.yaml")
         kb = KnowledgeBase(topics=tuple(topics), entries=tuple(entries), facts=facts, out_of_scope=out_of_scope,
                            smalltalk=smalltalk, smalltalk_filler=filler, vocabulary=vocabulary,
-                           danger=self.read_danger(self.root / "danger.yaml", facts), statutes=frozen_map(self.statutes),
+                           danger=self.read_danger(self.root / "danger.yaml", facts, {e.id for e in entries}), statutes=frozen_map(self.statutes),
                            section_word=frozen_map(section_word))
         if not self.unreadable:  # the glossary names entries: an unreadable file would hide them
             self.check_translations(kb, self.root / "glossary.yaml")
@@ -393,14 +393,18 @@ class _Reader:
                 self.error(name, item.line_of("id"), f"{what}: the id is already used by an entry or another group; choose another")
             self.ids_seen.add(group_id)
             for key in item:
-                if key not in ("id", "about", "redirect", "examples"):
-                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: about, examples, id, redirect")
+                if key not in ("id", "about", "redirect", "examples", "verified"):
+                    self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: about, examples, id, redirect, verified")
+            verified = item.get("verified", True)
+            if not isinstance(verified, bool):
+                self.error(name, item.line_of("verified"), f"{what}: `verified:` is true or false (false while the redirect says something not confirmed)")
             redirect = self.translations(name, item, "redirect", what) if "redirect" in item else None
             self.known_placeholders(name, item.line_of("redirect"), what, redirect or {}, facts)
             examples = self.examples(name, item, what)
             if len(examples) == len(EXAMPLE_FORMS) and (redirect is None or len(redirect) == len(ANSWER_LANGUAGES)):
                 groups.append(OutOfScope(id=group_id, about=str(item.get("about") or ""), examples=frozen_map(examples),
-                                         redirect=frozen_map(redirect) if redirect else None, file=name, line=item.line))
+                                         redirect=frozen_map(redirect) if redirect else None,
+                                         verified=verified is not False, file=name, line=item.line))
         return tuple(groups)
 
     def read_smalltalk(self, path: Path, facts: dict[str, Fact]) -> tuple[tuple[SmallTalk, ...], tuple[str, ...]]:
@@ -453,11 +457,12 @@ class _Reader:
         self.claim_words(name, data.line_of("story"), story, "story", owner)
         return Vocabulary(groups=frozen_map(groups), story=story)
 
-    def read_danger(self, path: Path, facts: dict[str, Fact]) -> Danger:
+    def read_danger(self, path: Path, facts: dict[str, Fact], entry_ids: Collection[str]) -> Danger:
         """The kinds of danger, each with its emergency message in the four forms, examples, cues; and the guards.
 
         Refused: a file without kinds, a kind without help in every form, a number written into help instead of a
-        fact placeholder, help whose only numbers are unconfirmed, and help longer than one phone screen.
+        fact placeholder, help whose only numbers are unconfirmed, help longer than one phone screen, a kind with
+        neither examples nor whole-message phrases, and an `entry:` that is no entry.
         """
         name = self.display(path)
         if not path.is_file():
@@ -475,6 +480,7 @@ class _Reader:
         caveat = self.translations(name, data, "unconfirmed", "danger.yaml")
         guards = self.string_list(name, data, "guards", "danger.yaml")
         veto = self.string_list(name, data, "veto", "danger.yaml")
+        filler = self.string_list(name, data, "filler", "danger.yaml")
         near_misses = self.examples(name, data, "danger.yaml near misses", key="near_misses") if "near_misses" in data else {}
         kinds: list[DangerKind] = []
         for item in data["kinds"]:
@@ -491,11 +497,24 @@ class _Reader:
                     self.error(name, item.line_of(key), f"{what}: unknown field `{key}`; allowed: {', '.join(sorted(_DANGER_KEYS))}")
             help_text = self.translations(name, item, "help", what)
             self.help_numbers(name, item, what, help_text, facts, title, caveat)
-            examples = self.examples(name, item, what)
+            whole = self.string_list(name, item, "whole", what)
+            # A kind known only by whole messages ("help", "bachao") needs no examples: the classifier would learn
+            # "help" as danger and fire on "I need help with my salary".
+            examples = self.examples(name, item, what) if "examples" in item or not whole else dict.fromkeys(EXAMPLE_FORMS, ())
             cues = self.string_list(name, item, "cues", what)
             for cue in cues:
                 if not normalise(cue):
                     self.error(name, item.line_of("cues"), f"{what}: cue {cue!r} has no letters or digits to match")
+            filler_keys = {normalise(f) for f in filler}
+            for phrase in whole:
+                if not normalise(phrase) or all(normalise(w) in filler_keys for w in phrase.split()):
+                    self.error(name, item.line_of("whole"), f"{what}: whole-message phrase {phrase!r} has no word that is "
+                                                             "not a filler word, so it would match an empty message")
+            entry = item.get("entry")
+            if entry is not None and (not isinstance(entry, str) or entry not in entry_ids):
+                self.error(name, item.line_of("entry"), f"{what}: `entry: {entry}` is not the id of any entry in entries/; "
+                                                         "name the answer to send after the emergency message")
+                entry = None
             refines = self.string_list(name, item, "refines", what)
             context = self.string_list(name, item, "context", what)
             unless = self.string_list(name, item, "unless", what)
@@ -504,13 +523,14 @@ class _Reader:
             if len(help_text) == len(ANSWER_LANGUAGES) and len(examples) == len(EXAMPLE_FORMS):
                 kinds.append(DangerKind(id=kind_id, help=frozen_map(help_text), examples=frozen_map(examples),
                                         cues=tuple(c for c in cues if normalise(c)), refines=refines, context=context,
-                                        unless=unless, line=item.line))
+                                        unless=unless, whole=tuple(w for w in whole if normalise(w)), entry=entry,
+                                        line=item.line))
         known = {k.id for k in kinds}
         for kind in kinds:
             for other in kind.refines:
                 if other not in known:
                     self.error(name, kind.line, f"danger kind {kind.id!r}: refines unknown kind {other!r}")
-        return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, veto=veto,
+        return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, veto=veto, filler=filler,
                       near_misses=frozen_map(near_misses), file=name, caveat=frozen_map(caveat))
 
     def help_numbers(self, name: str, item: LineMap, what: str, help_text: dict[str, str], facts: dict[str, Fact],

@@ -125,13 +125,15 @@ class Entry:
 class OutOfScope:
     """Something workers ask that the bot does not cover, matched like an entry.
 
-    ``redirect`` (en/ur/sd, optional) tells the worker where to go instead.
+    ``redirect`` (en/ur/sd, optional) tells the worker where to go instead; ``verified`` is false while something it
+    says is not confirmed (``kb check`` and ``kb verify`` list it for staff).
     """
 
     id: str
     about: str
     examples: Mapping[str, tuple[str, ...]]
     redirect: Mapping[str, str] | None = None
+    verified: bool = True
     file: str = ""
     line: int = 0
 
@@ -171,6 +173,12 @@ class DangerKind:
     context: tuple[str, ...] = ()
     # Phrases that, anywhere in the message, mean it is not this danger now ("last year" for an injury).
     unless: tuple[str, ...] = ()
+    # Phrases that mean this danger only as the whole message, filler words aside ("help", "bachao", "مدد کریں"):
+    # "help" alone is a cry, "I need help with my salary" a question.
+    whole: tuple[str, ...] = ()
+    # The answer entry sent after the emergency message when the message asks no labour question
+    # (domestic violence: the domestic-violence answer, not the family-court redirect).
+    entry: str | None = None
     line: int = 0
 
 
@@ -187,6 +195,8 @@ class Danger:
     guards: tuple[str, ...] = ()
     # Words that make the clause they are in figurative or not about now ("mehngai", "haha", "lockout").
     veto: tuple[str, ...] = ()
+    # Words that may stand beside a kind's ``whole`` phrase without making it a question ("please help", "koi bachao").
+    filler: tuple[str, ...] = ()
     # Whole messages that only look alarming, in the four forms: the detector learns them as ordinary.
     near_misses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     file: str = ""

@@ -37,7 +37,25 @@ def unconfirmed_entries(kb: KnowledgeBase) -> list[Entry]:
 
 def hedged_sentences(entry: Entry) -> list[str]:
     """The English answer's sentences that say something is not confirmed."""
-    return [s.strip() for s in _SENTENCE.split(entry.answer["en"]) if HEDGES.search(s)]
+    return _hedged(entry.answer["en"])
+
+
+def _hedged(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if HEDGES.search(s)]
+
+
+def _redirects(kb: KnowledgeBase) -> list[str]:
+    """The section on out-of-scope redirects marked ``verified: false`` (empty when there are none)."""
+    groups = [g for g in kb.out_of_scope if not g.verified]
+    lines = ["## Redirects (questions the bot does not cover, and where it sends the worker)", ""] if groups else []
+    for n, group in enumerate(groups, 1):
+        text = group.redirect["en"] if group.redirect else ""
+        hedges = _hedged(text)
+        lines += [f"### R{n}. `{group.id}`: {group.about} (`{group.file}:{group.line}`)", "",
+                  "- **Confirm:** " + (" / ".join(f"“{h}”" for h in hedges) if hedges else f"“{text}”"),
+                  "- **When confirmed:** edit the redirect's sentences in all four forms and set the group's "
+                  "`verified: true`.", ""]
+    return lines
 
 
 def page(kb: KnowledgeBase, today: dt.date | None = None) -> str:
@@ -81,7 +99,7 @@ def page(kb: KnowledgeBase, today: dt.date | None = None) -> str:
             where.append("the facts " + ", ".join(f"`{f}`" for f in facts_used) + " above")
         lines.append("- **Where:** " + ("; ".join(where) if where else "NOWCommunities' own lawyer, against the sources above"))
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _redirects(kb))
 
 
 def _fact_ids(entry: Entry) -> list[tuple[str, str | None]]:

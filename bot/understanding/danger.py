@@ -21,6 +21,9 @@ word ("mehngai", "haha", "lockout") sets aside the clause it is in; a kind's
 **unless** phrases ("last year" for an injury) mean the message is not that
 danger now. The danger file's near misses are learnt as ordinary messages.
 
+A kind's **whole** phrases ("help", "bachao", "مدد کریں") count only as the whole message, filler words
+("please", "koi", "bhai") aside: "help" alone is a cry, "I need help with my salary" a question.
+
 A kind that *refines* others (domestic violence refines violence) is chosen
 instead of them when one of its context words (husband, shohar, مڙس) is in the
 message.
@@ -55,6 +58,9 @@ _GUARDED = "guarded"
 _ALPHA, _EPOCHS = 1e-4, 20
 _WORD = re.compile(r"\S+")
 _CHAR_NGRAMS = (2, 4)
+# How much an ordinary message counts in training beside a danger example (1): a question to an entry or an
+# out-of-scope group says little about danger; a near miss or guard, written to look alarming, says much.
+_ASKED_WEIGHT, _NEAR_WEIGHT = 0.7, 3.0
 # The forms a phrase's last word takes for gender, number and politeness ("card le liya" is also "card le liye", "card le
 # li"; "ڪارڊ رکي ڇڏيو" also "ڪارڊ رکي ڇڏيا"): a cue or guard written in one form is found in all of them, so the lists
 # need not spell out every ending a writer may use.
@@ -65,6 +71,11 @@ _PARADIGMS = [
     ("لیا", "لیے", "لی"), ("دیا", "دیے", "دی"), ("گیا", "گئے", "گئی"), ("رہا", "رہے", "رہی"), ("دیتا", "دیتے", "دیتی"),
     ("کرتا", "کرتے", "کرتی"), ("رکھا", "رکھے", "رکھی"), ("دے گا", "دیں گے", "دے گی"), ("دوں گا", "دوں گی"),
     ("ڇڏيو", "ڇڏيا", "ڇڏي"), ("ويو", "ويا", "وئي"), ("ورتو", "ورتا", "ورتي"), ("ڪيو", "ڪئي", "ڪيا"), ("ڏنو", "ڏنا", "ڏني"),
+    ("رکيو", "رکيا", "رکي"), ("ڪڍيو", "ڪڍيا", "ڪڍي"), ("هنيو", "هنيا", "هنئي", "هنيائين"), ("ماريو", "ماريا", "ماريائين"),
+    ("پيو", "پيا", "پئي"), ("ٿو", "ٿا", "ٿي"), ("آهي", "آهن"), ("ڏيندو", "ڏيندا", "ڏيندي"), ("ڪندو", "ڪندا", "ڪندي"),
+    ("ماريندو", "ماريندا", "ماريندي"), ("ڇڏيندو", "ڇڏيندا", "ڇڏيندي", "ڇڏيندس", "ڇڏينداسين"), ("ورتائين", "ورتائون"),
+    ("mara", "mare", "mari", "maara"), ("marta", "marte", "marti", "maarta", "maarte", "maarti"), ("tha", "thi", "the"),
+    ("مارا", "مارے", "ماری"), ("مارتا", "مارتے", "مارتی"), ("نکالا", "نکالے", "نکالی"), ("تھا", "تھے", "تھی"),
 ]
 _FORMS = {word: forms for forms in _PARADIGMS for word in forms}
 
@@ -104,6 +115,8 @@ class DangerDetector:
         self._veto = PhraseIndex((v, "") for v in danger.veto)
         self._unless = {k.id: PhraseIndex((u, "") for u in k.unless) for k in danger.kinds if k.unless}
         self._cues = PhraseIndex((f, k.id) for k in danger.kinds for c in k.cues for f in _inflected(c))
+        self._filler = PhraseIndex((f, "") for f in (*danger.filler, *kb.smalltalk_filler))
+        self._whole = {tuple(self._bare(f)): k.id for k in danger.kinds for w in k.whole for f in _inflected(w)}
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
         self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
         self.models = dict(self._train(kb) if models is None else models)
@@ -131,12 +144,16 @@ class DangerDetector:
                 texts += [self._clean(q) for q in examples]
                 labels += [kind.id] * len(examples)
         n_danger = len(texts)
-        ordinary = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
-        ordinary += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
-        ordinary += list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
+        weights = [1.0] * n_danger
+        # Ordinary messages: every entry's and out-of-scope group's examples, and (weighing more, as they are the
+        # ones that look alarming) the guards and the danger file's near misses.
+        asked = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
+        asked += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
+        near = list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
+        ordinary = asked + near
         texts += [self._clean(q) for q in ordinary]
         labels += [_NONE] * len(ordinary)
-        weights = [1.0] * len(texts)
+        weights += [_ASKED_WEIGHT] * len(asked) + [_NEAR_WEIGHT] * len(near)
         return _fit(texts, labels, weights, n_danger)
 
     # -- text ---------------------------------------------------------------------------
@@ -150,6 +167,13 @@ class DangerDetector:
             drop = {i for start, end, _ in found for i in range(start, end)}
             toks = [_GUARDED if i in starts else t for i, t in enumerate(toks) if i not in drop or i in starts]
         return toks
+
+    def _bare(self, text: str) -> list[str]:
+        """The tokens of ``text`` without filler words, a word repeated at once kept once ("help help plz" -> help)."""
+        toks = tokens(text)
+        drop = {i for start, end, _ in self._filler.find(toks) for i in range(start, end)} if self._filler else set()
+        kept = [t for i, t in enumerate(toks) if i not in drop]
+        return [t for i, t in enumerate(kept) if i == 0 or t != kept[i - 1]]
 
     def _clean(self, text: str) -> str:
         return " ".join(self._tokens(text))
@@ -191,6 +215,8 @@ class DangerDetector:
     def check(self, text: str) -> Alarm | None:
         """The danger in ``text``, or None."""
         text = text[:MAX_DANGER_CHARS]
+        if self._whole and (kind := self._whole.get(tuple(self._bare(text)))):  # a lone cry: "help!", "bachao"
+            return Alarm(kind, 1.0, " ".join(self._bare(text)))
         clauses = self._clauses(text)
         toks = [t for clause in clauses for t in clause]
         if not toks:
