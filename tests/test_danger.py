@@ -249,7 +249,43 @@ def test_the_report_counts_danger_by_kind_and_hides_small_counts(tmp_path):
     ("ايجنٽ منهنجو ڪارڊ وٺي ڇڏي", "cnic-withheld", "ڪارڊ وٺی ڇڏی"),  # the file has "ڪارڊ وٺي ڇڏيا"
 ])
 def test_a_cue_is_found_with_its_last_word_in_another_gender_or_number(store, text, kind, cue):
-    from bot.understanding.danger import DangerDetector
-
-    alarm = DangerDetector(store.kb).check(text)
+    alarm = store.danger.check(text)
     assert alarm is not None and (alarm.kind, alarm.score, alarm.cue) == (kind, 1.0, cue)
+
+
+def test_the_detector_scores_a_message_as_scikit_learn_would_without_importing_it():
+    """At check time the detector computes with numpy what scikit-learn's vectorisers and classifiers would (they
+    are only imported to train): the same n-grams, TF-IDF weights and probabilities, to the last few bits."""
+    import numpy as np
+    import scipy.sparse as sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+
+    from bot.understanding import danger
+
+    texts = ["he beat me with a stick", "the boss beat me today", "fire in the factory", "aag lagi hai factory mein",
+             "مالک نے مارا", "what is the minimum wage", "overtime pay rate", "مڙس ماري ٿو", "a b", "x"]
+    labels = ["violence", "violence", "fire", "fire", "violence", "none", "none", "violence", "none", "none"]
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True).fit(texts)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit(texts)
+    ours = [danger._Tfidf(name, sorted(v.vocabulary_, key=v.vocabulary_.__getitem__), v.idf_, 0)
+            for name, v in (("word", words), ("char_wb", chars))]
+    unseen = ["He BEAT me  and beat me again", "fire fire fire", "مالک نے مارا", "ab", "nothing known here qq"]
+    for theirs, mine in zip((words, chars), ours):
+        expected = theirs.transform(unseen).toarray()
+        got = np.zeros_like(expected)
+        for row, text in enumerate(unseen):
+            cols, values = mine.transform(text)
+            got[row, cols] = values
+        assert np.allclose(got, expected, rtol=0, atol=1e-12)
+    matrix = sparse.hstack([words.transform(texts), chars.transform(texts)]).tocsr()
+    n = matrix.shape[1]
+    binary = SGDClassifier(loss="log_loss", max_iter=20, tol=None, random_state=0).fit(matrix, [lab != "none" for lab in labels])
+    kinds = SGDClassifier(loss="log_loss", max_iter=20, tol=None, random_state=0).fit(matrix, labels)
+    rows = [(matrix[i].indices, matrix[i].data) for i in range(len(texts))]
+    assert np.allclose(danger._Linear(binary.coef_.T, binary.intercept_, n).probabilities(rows),
+                       binary.predict_proba(matrix)[:, 1], rtol=0, atol=1e-12)
+    assert [danger._Linear(kinds.coef_.T, kinds.intercept_, n, kinds.classes_).predict(r) for r in rows] == \
+        list(kinds.predict(matrix))
+    two = danger._Linear(binary.coef_.T, binary.intercept_, n, ["no", "yes"])  # two kinds: one column of weights
+    assert [two.predict(r) == "yes" for r in rows] == list(binary.predict(matrix))

@@ -12,6 +12,8 @@ import pytest
 from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded
 from bot.research import evaluation
+from bot.research.danger_eval import load_danger_items
+from bot.understanding.danger import DangerDetector
 from bot.understanding.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,17 @@ def no_build(*args, **kwargs):
     raise AssertionError("the index was trained again instead of loaded from the cache")
 
 
+def danger_texts(store: KnowledgeStore) -> list[str]:
+    """Every message of the danger question sets (development and held-out: only decisions are compared)."""
+    kinds = {k.id for k in store.kb.danger.kinds}
+    return [item.text for path in sorted((ROOT / "tests" / "eval").glob("danger*.yaml"))
+            for item in load_danger_items(path, kinds)]
+
+
+def alarms(detector: DangerDetector, texts: list[str]) -> list[tuple]:
+    return [(detector.check(text), detector.score(text)) for text in texts]
+
+
 @pytest.mark.slow
 def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store):
     fresh = Matcher(store.kb)  # trained here
@@ -53,6 +66,18 @@ def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store
             evaluation.summary(evaluation.run(fresh_store, items))
 
 
+@pytest.mark.slow
+def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_path, store):
+    fresh = DangerDetector(store.kb)  # trained here
+    cache = IndexCache(tmp_path)
+    cache.load_or_build("danger", b"kb", b"code", build=lambda: fresh.models, use=lambda models: None)  # saved
+    cached = cache.load_or_build("danger", b"kb", b"code", build=no_build,
+                                 use=lambda models: DangerDetector(store.kb, models=models))  # loaded from the file
+    texts = danger_texts(store)
+    assert len(texts) >= 700 and any(alarm for alarm, _ in alarms(fresh, texts[:40]))
+    assert alarms(cached, texts) == alarms(fresh, texts)
+
+
 def session_cache_copy(into: Path) -> Path:
     """The indexes trained so far in this run, copied (a test that spoils or prunes them must not spoil the run's)."""
     for path in Path(os.environ["BOT_CACHE_DIR"]).glob("*.npz"):
@@ -62,36 +87,44 @@ def session_cache_copy(into: Path) -> Path:
 
 def test_the_cache_file_holds_plain_arrays_only(store):
     """A cache file can never run code when loaded: no pickled objects in it."""
-    files = list(Path(os.environ["BOT_CACHE_DIR"]).glob("matcher-*.npz"))
-    assert files, "the session's store saved its index"
-    with np.load(files[0], allow_pickle=False) as data:
-        for name in data.files:
-            assert data[name].dtype != object
+    for component in ("matcher", "danger"):
+        files = list(Path(os.environ["BOT_CACHE_DIR"]).glob(f"{component}-*.npz"))
+        assert files, f"the session's store saved its {component} index"
+        with np.load(files[0], allow_pickle=False) as data:
+            for name in data.files:
+                assert data[name].dtype != object
 
 
 @pytest.mark.slow
 def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch):
-    for path in session_cache_copy(tmp_path).glob("matcher-*.npz"):
+    for path in session_cache_copy(tmp_path).glob("*.npz"):
         whole = path.read_bytes()
         path.write_bytes(whole[: len(whole) // 2])  # cut off, as by a full disk
     rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
-    texts = question_texts(store)[:40]
+    texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
-    monkeypatch.setattr(Matcher, "_build", no_build)  # and the file written again is whole
-    assert decisions(KnowledgeStore(DEFAULT_ROOT, tmp_path).matcher, texts) == decisions(store.matcher, texts)
+    assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
+    monkeypatch.setattr(Matcher, "_build", no_build)  # and the files written again are whole
+    monkeypatch.setattr(DangerDetector, "_train", no_build)
+    again = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    assert decisions(again.matcher, texts) == decisions(store.matcher, texts)
+    assert alarms(again.danger, dangers) == alarms(store.danger, dangers)
 
 
 @pytest.mark.slow
 def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store):
     """A file whose arrays belong to another knowledge base (renamed by hand) is never used."""
-    for source in Path(os.environ["BOT_CACHE_DIR"]).glob("matcher-*.npz"):
-        with np.load(source, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        arrays["doc_class"] = arrays["doc_class"][:10]
-        np.savez(tmp_path / source.name, **arrays)
+    spoil = {"matcher": ("doc_class", lambda a: a[:10]), "danger": ("char_idf", lambda a: a[:10])}
+    for component, (name, cut) in spoil.items():
+        for source in Path(os.environ["BOT_CACHE_DIR"]).glob(f"{component}-*.npz"):
+            with np.load(source, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            arrays[name] = cut(arrays[name])
+            np.savez(tmp_path / source.name, **arrays)
     rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
-    texts = question_texts(store)[:40]
+    texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
+    assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
 
 
 def test_an_edited_knowledge_base_trains_a_new_index(kb_copy, tmp_path, line_of):
@@ -110,8 +143,6 @@ def test_an_edited_knowledge_base_trains_a_new_index(kb_copy, tmp_path, line_of)
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the danger detector (bot/understanding/danger.py) still trains with scikit-learn "
-                                       "at every start: it is not in the index cache yet (issue 21 stays open for it)")
 def test_a_cached_start_imports_no_scikit_learn(store):
     """scikit-learn (2.5 s of imports) is for training only."""
     code = ("import sys; from bot.knowledge.store import KnowledgeStore; KnowledgeStore(); "
@@ -122,15 +153,19 @@ def test_a_cached_start_imports_no_scikit_learn(store):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", [["purge"], ["export"], ["kb", "history"], ["report", "--out", "REPORT"]])
-def test_commands_that_match_no_text_import_no_matcher(command, tmp_path):
+@pytest.mark.parametrize("command, imported", [(["purge"], "MATCHER False NUMPY False"),
+                                               (["export"], "MATCHER False NUMPY False"),
+                                               (["kb", "history"], "MATCHER False NUMPY False"),
+                                               (["report", "--out", "REPORT"], "MATCHER False")])
+def test_commands_that_match_no_text_import_no_matcher(command, imported, tmp_path):
+    """Nor numpy (a third of a bare start), but for the report, which reads the knowledge base's cached checks."""
     command = [str(tmp_path / "r.html") if part == "REPORT" else part for part in command]
     code = ("import sys\nfrom bot.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print('MATCHER', 'bot.understanding.matcher' in sys.modules)")
+            "print('MATCHER', 'bot.understanding.matcher' in sys.modules, 'NUMPY', 'numpy' in sys.modules)")
     env = os.environ | {"BOT_DATA_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", code, *command], cwd=ROOT, capture_output=True, text=True,
                           timeout=60, env=env)
-    assert "MATCHER False" in done.stdout, done.stdout + done.stderr
+    assert imported in done.stdout, done.stdout + done.stderr
 
 
 def test_translation_findings_read_from_the_cache_are_the_checks_own(kb_copy, add_entry, tmp_path, monkeypatch):

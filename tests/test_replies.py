@@ -123,13 +123,13 @@ def test_confirming_a_fact_removes_its_caveat_from_every_answer(kb_copy, prefs):
             assert caveat[lang] not in after.answer_message(entry, lang).text
 
 
-def test_kb_verify_lists_every_unconfirmed_fact_and_answer_with_where_to_confirm(tmp_path, capsys):
+def test_kb_verify_lists_every_unconfirmed_fact_and_answer_with_where_to_confirm(tmp_path, capsys, store):
     from bot.cli import main
 
     out = tmp_path / "verify.md"
     assert main(["kb", "verify", "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
-    kb = KnowledgeStore().kb
+    kb = store.kb
     facts = [f for f in kb.facts.values() if not f.verified]
     entries = [e for e in kb.entries if not e.verified]
     assert page.startswith(f"# To confirm: {len(facts) + len(entries)} items ({len(facts)} facts, {len(entries)} answers)")
@@ -206,10 +206,10 @@ def test_review_rows_are_fixed_in_the_reply(conversation, entry_id, lang, right,
     assert right in text and wrong not in text
 
 
-def test_kb_verify_says_where_to_confirm_the_ombudspersons_contacts(capsys):
+def test_kb_verify_says_where_to_confirm_the_ombudspersons_contacts(store):
     from bot.knowledge.verification import page
 
-    text = page(KnowledgeStore().kb)
+    text = page(store.kb)
     item = text[text.index("`harassment-ombudsperson`"):]
     item = item[:item.index("###")]
     assert "current address, phone and fee are not confirmed" in item and "Registrar's office" in item

@@ -7,16 +7,17 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from bot.knowledge.facts import placeholders, render
-from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version
+from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version, pack_strings, unpack_strings
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.model import RTL_LANGUAGES, Entry, Fact, KnowledgeBase
 from bot.knowledge.store import build_matcher
 from bot.knowledge.yamlfile import Problem
+
+if TYPE_CHECKING:  # numpy is imported with the matcher, for the self-test: the command line imports this module
+    import numpy as np
 
 # One phone screen: the whole reply as sent (title, answer, caveats, law line, feedback question).
 MAX_REPLY_CHARS = 900
@@ -172,6 +173,8 @@ def _self_test(kb: KnowledgeBase, result: CheckResult, cache: IndexCache) -> Non
 
 
 def _leave_one_out(kb: KnowledgeBase, cache: IndexCache) -> dict[str, np.ndarray]:
+    import numpy as np
+
     matcher = build_matcher(kb, cache)  # the index the bot will load, from the cache when it was built before
     groups = {g.id: g for g in kb.out_of_scope}
     examples, found = 0, []
@@ -185,12 +188,12 @@ def _leave_one_out(kb: KnowledgeBase, cache: IndexCache) -> dict[str, np.ndarray
         got = match.group if match.outcome == "redirected" else match.entry_id
         if got != owner_id:
             found += [owner_id, text, got if got else f"no entry ({match.outcome})"]
-    return {"examples": np.array([examples]), "collisions": np.frombuffer("\n".join(found).encode(), dtype=np.uint8)}
+    return {"examples": np.array([examples]), "collisions": pack_strings(found)}
 
 
 def _findings(arrays: Mapping[str, np.ndarray]) -> tuple[int, list[tuple[str, str, str]]]:
     """(examples asked, [(owner id, example, what it retrieved)]) from the self-test's arrays."""
-    fields = arrays["collisions"].tobytes().decode("utf-8").split("\n") if len(arrays["collisions"]) else []
+    fields = unpack_strings(arrays["collisions"])
     if len(fields) % 3:
         raise ValueError("the self-test's findings are cut short")
     return int(arrays["examples"][0]), [(fields[i], fields[i + 1], fields[i + 2]) for i in range(0, len(fields), 3)]

@@ -22,9 +22,10 @@ import zipfile
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported when arrays are read or written: the settings (bot.config) import this module
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,27 @@ def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
 
 def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> bytes:
     """The source of ``modules`` and of the ``libraries``' top modules (found, not imported: scikit-learn's
-    ``__init__.py`` names its version), with numpy's version: a change to any of them makes a new key."""
-    h = hashlib.sha256(np.__version__.encode())
+    ``__init__.py`` names its version), with numpy's ``version.py``: a change to any of them makes a new key."""
+    h = hashlib.sha256()
+    numpy = importlib.util.find_spec("numpy")
+    h.update(Path(numpy.origin).with_name("version.py").read_bytes() if numpy and numpy.origin else b"numpy absent")
     for module in modules:
         h.update(Path(module.__file__ or "").read_bytes())
     for library in libraries:
         spec = importlib.util.find_spec(library)
         h.update(Path(spec.origin).read_bytes() if spec and spec.origin else f"{library} absent".encode())
     return h.digest()
+
+
+def pack_strings(strings: Iterable[str]) -> np.ndarray:
+    """Strings (feature names, class names: never a newline in them) as one UTF-8 array, to store beside numbers."""
+    import numpy as np
+
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def unpack_strings(blob: np.ndarray) -> list[str]:
+    return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
 
 
 class IndexCache:
@@ -84,6 +98,8 @@ class IndexCache:
     def _read(self, path: Path, key: str) -> dict[str, np.ndarray] | None:
         if not path.is_file():
             return None
+        import numpy as np
+
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
@@ -97,6 +113,8 @@ class IndexCache:
 
     def _write(self, path: Path, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         """Write to a temporary file beside the target, then rename: a reader sees the whole file or none."""
+        import numpy as np
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")

@@ -22,9 +22,7 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import Any, Collection, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Collection, Mapping
 
 from bot.knowledge.facts import PLACEHOLDER, placeholders, render_help
 from bot.knowledge import glossary as glossary_module
@@ -54,6 +52,9 @@ from bot.knowledge.model import (
 from bot.knowledge.yamlfile import LineList, LineMap, Problem, YamlFileError, read_yaml
 from bot.understanding import text as text_module
 from bot.understanding.text import normalise
+
+if TYPE_CHECKING:  # numpy only for the cached findings' arrays: commands that read no cache never import it
+    import numpy as np
 
 FACT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {
@@ -109,6 +110,8 @@ def load_with_problems(root: Path, cache: IndexCache | None = None) -> tuple[Kno
 
 
 def _problem_arrays(problems: list[Problem]) -> dict[str, np.ndarray]:
+    import numpy as np
+
     fields = [f for p in problems for f in (p.file, p.message, p.severity)]
     return {"lines": np.array([p.line for p in problems], dtype=np.int64),
             "text": np.frombuffer("\0".join(fields).encode("utf-8"), dtype=np.uint8)}

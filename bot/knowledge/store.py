@@ -50,11 +50,17 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
     )
 
 
-def build_danger(kb: KnowledgeBase) -> DangerDetector:
-    """The danger detector for ``kb``, trained afresh (not cached yet: it imports scikit-learn at every start)."""
-    from bot.understanding.danger import DangerDetector
+def build_danger(kb: KnowledgeBase, cache: IndexCache) -> DangerDetector:
+    """The danger detector for ``kb``, its classifiers from ``cache`` when they were trained before from the same
+    examples and code (a cached start imports no scikit-learn)."""
+    from bot.understanding import danger, phrases, text
 
-    return DangerDetector(kb)
+    return cache.load_or_build(
+        "danger", danger.training_inputs(kb),
+        code_version([danger, phrases, text], ["sklearn"]),
+        build=lambda: danger.DangerDetector(kb).models,
+        use=lambda models: danger.DangerDetector(kb, models=models),
+    )
 
 
 class KnowledgeStore:
@@ -74,7 +80,7 @@ class KnowledgeStore:
         kb, problems = load_with_problems(root, self.cache)
         if kb is None:
             raise KnowledgeError(problems)
-        self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb))
+        self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb, self.cache))
         self.warnings = [p for p in problems if p.severity == "warning"]
 
     @property
@@ -93,6 +99,6 @@ class KnowledgeStore:
         """Load again from disk. Returns the problems; on any error the old knowledge base stays."""
         kb, problems = load_with_problems(self.root, self.cache)
         if kb is not None:
-            self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb))
+            self.current = Loaded(kb, build_matcher(kb, self.cache), build_danger(kb, self.cache))
             self.warnings = [p for p in problems if p.severity == "warning"]
         return problems

@@ -6,12 +6,13 @@ message; a miss can cost a life):
 - **cues**: phrases of ``knowledge/danger.yaml`` that mean a kind of danger on
   their own ("jaan se maar denge", "آگ لگی", "ماري ٿو"), found anywhere in the
   message after the usual clean-up;
-- **a classifier** trained at load on each kind's examples against every entry's
+- **a classifier** trained on each kind's examples against every entry's
   and out-of-scope group's examples and the guards: logistic regression over
   word and character n-grams (which absorb spellings and inflections no list
-  has). A long message is scored as a whole, clause by clause and in windows of
-  a few words, and the highest score counts, so a danger sentence in the middle
-  of a story about wages is found.
+  has), trained once per knowledge base and kept in the index cache. A long
+  message is scored as a whole, clause by clause and in windows of a few words,
+  and the highest score counts, so a danger sentence in the middle of a story
+  about wages is found.
 
 **Guards** ("I was fired", "mara malik" for "mera malik", "پگهار ڪٽي" for a cut
 wage) are replaced by one neutral word before both, so they never count (and what is left, "he will ... if we
@@ -30,14 +31,15 @@ message.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 
+from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex
 from bot.understanding.text import tokens
@@ -52,9 +54,10 @@ MAX_DANGER_CHARS = 4000
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+|\s(?:and|but|then|aur|lekin|magar|phir|پھر|اور|لیکن|مگر|۽|پر|پوءِ)\s")
 _NONE = "none"
 _GUARDED = "guarded"
-# Logistic regression by a fixed number of passes of stochastic gradient descent: the same model every load, built in
-# a fraction of a second (lbfgs to convergence took seconds and separated no better).
+# The classifiers' training (see _fit) and features: words and pairs of words; 2 to 4 characters inside words.
 _ALPHA, _EPOCHS = 1e-4, 20
+_WORD = re.compile(r"\S+")
+_CHAR_NGRAMS = (2, 4)
 # How much an ordinary message counts in training beside a danger example (1): a question to an entry or an
 # out-of-scope group says little about danger; a near miss or guard, written to look alarming, says much.
 _ASKED_WEIGHT, _NEAR_WEIGHT = 0.7, 3.0
@@ -97,9 +100,14 @@ class Alarm:
 
 
 class DangerDetector:
-    """Built once per knowledge base (beside the matcher); :meth:`check` only reads it."""
+    """Built once per knowledge base (beside the matcher); :meth:`check` only reads it.
 
-    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD):
+    The classifiers are a handful of arrays (:attr:`models`, see :func:`_fit`): the knowledge store saves them in
+    its cache and passes them back as ``models`` on the next start, which then neither trains nor imports
+    scikit-learn, and decides exactly as the start that trained them.
+    """
+
+    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, models: Mapping[str, np.ndarray] | None = None):
         danger = kb.danger
         self.threshold = threshold
         self.kinds = tuple(k.id for k in danger.kinds)
@@ -111,12 +119,30 @@ class DangerDetector:
         self._whole = {tuple(self._bare(f)): k.id for k in danger.kinds for w in k.whole for f in _inflected(w)}
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
         self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
+        self.models = dict(self._train(kb) if models is None else models)
+        self._model: _Linear | None = None
+        self._kind_model: _Linear | None = None
+        if len(self.models["danger_intercept"]):
+            words = _Tfidf("word", unpack_strings(self.models["word_terms"]), self.models["word_idf"], 0)
+            self._vectorisers = (words, _Tfidf("char_wb", unpack_strings(self.models["char_terms"]),
+                                               self.models["char_idf"], len(words)))
+            n_features = len(words) + len(self._vectorisers[1])
+            self._model = _Linear(self.models["danger_weights"], self.models["danger_intercept"], n_features)
+            if len(self.models["kind_intercept"]):
+                self._kind_model = _Linear(self.models["kind_weights"], self.models["kind_intercept"], n_features,
+                                           unpack_strings(self.models["kind_classes"]))
+                if not set(self._kind_model.classes) <= set(self.kinds):
+                    raise ValueError("the kind classifier was trained for other kinds")
+
+    def _train(self, kb: KnowledgeBase) -> dict[str, np.ndarray]:
+        """The training set (each kind's examples, then every ordinary message, guards cut out) and its models."""
+        danger = kb.danger
         texts: list[str] = []
         labels: list[str] = []
         for kind in danger.kinds:
             for examples in kind.examples.values():
                 texts += [self._clean(q) for q in examples]
-                labels += [kind.id] * sum(1 for _ in examples)
+                labels += [kind.id] * len(examples)
         n_danger = len(texts)
         weights = [1.0] * n_danger
         # Ordinary messages: every entry's and out-of-scope group's examples, and (weighing more, as they are the
@@ -128,19 +154,7 @@ class DangerDetector:
         texts += [self._clean(q) for q in ordinary]
         labels += [_NONE] * len(ordinary)
         weights += [_ASKED_WEIGHT] * len(asked) + [_NEAR_WEIGHT] * len(near)
-        self._model: SGDClassifier | None = None
-        self._kind_model: SGDClassifier | None = None
-        if n_danger and len(ordinary):
-            self._words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True)
-            self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=1)
-            matrix = self._matrix(texts, fit=True)
-            is_danger = np.array([label != _NONE for label in labels])
-            self._model = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, class_weight="balanced",
-                                        random_state=0)
-            self._model.fit(matrix, is_danger, sample_weight=np.array(weights))
-            if len(set(labels[:n_danger])) >= 2:
-                self._kind_model = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, random_state=0)
-                self._kind_model.fit(matrix[:n_danger], labels[:n_danger])
+        return _fit(texts, labels, weights, n_danger)
 
     # -- text ---------------------------------------------------------------------------
 
@@ -164,10 +178,14 @@ class DangerDetector:
     def _clean(self, text: str) -> str:
         return " ".join(self._tokens(text))
 
-    def _matrix(self, texts: list[str], fit: bool = False) -> sparse.csr_matrix:
-        if fit:
-            return sparse.hstack([self._words.fit_transform(texts), self._chars.fit_transform(texts)]).tocsr()
-        return sparse.hstack([self._words.transform(texts), self._chars.transform(texts)]).tocsr()
+    def _vectors(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's TF-IDF vector (word and character n-grams side by side) as columns and weights."""
+        words, chars = self._vectorisers
+        out = []
+        for text in texts:
+            (wcols, wvals), (ccols, cvals) = words.transform(text), chars.transform(text)
+            out.append((np.concatenate([wcols, ccols]), np.concatenate([wvals, cvals])))
+        return out
 
     def _clauses(self, text: str) -> list[list[str]]:
         """The tokens of each clause (guards removed), leaving out clauses with a veto word and their neighbours."""
@@ -210,13 +228,12 @@ class DangerDetector:
                     return Alarm(self._refine(kind, toks), 1.0, " ".join(clause[start:end]))
         if self._model is None:
             return None
-        segments = self._segments(clauses)
-        matrix = self._matrix(segments)
-        scores = self._model.predict_proba(matrix)[:, list(self._model.classes_).index(True)]
+        vectors = self._vectors(self._segments(clauses))
+        scores = self._model.probabilities(vectors)
         best = int(np.argmax(scores))
         if scores[best] < self.threshold:
             return None
-        kind = str(self._kind_model.predict(matrix[best])[0]) if self._kind_model is not None else self.kinds[0]
+        kind = self._kind_model.predict(vectors[best]) if self._kind_model is not None else self.kinds[0]
         if kind in ruled_out:
             return None
         return Alarm(self._refine(kind, toks), float(scores[best]))
@@ -228,10 +245,130 @@ class DangerDetector:
         segments = self._segments(self._clauses(text[:MAX_DANGER_CHARS]))
         if not segments:
             return 0.0
-        return float(self._model.predict_proba(self._matrix(segments))[:, list(self._model.classes_).index(True)].max())
+        return float(self._model.probabilities(self._vectors(segments)).max())
 
     def _refine(self, kind: str, toks: list[str]) -> str:
         for refined, refines, context in self._refiners:
             if kind in refines and context.find(toks):
                 return refined
         return kind
+
+
+class _Tfidf:
+    """What scikit-learn's ``TfidfVectorizer`` (lower case, sublinear tf, smooth idf, l2 norm) makes of a text, from
+    the vocabulary and idf weights it learnt: the same numbers, without importing it."""
+
+    def __init__(self, analyzer: str, vocabulary: list[str], idf: np.ndarray, offset: int):
+        if len(vocabulary) != len(idf):
+            raise ValueError(f"the {analyzer} idf weights do not fit the vocabulary")
+        self._ngrams = _word_ngrams if analyzer == "word" else _char_wb_ngrams
+        self._column = {term: i for i, term in enumerate(vocabulary)}
+        self._idf = idf
+        self._offset = offset
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    def transform(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's vector as (columns in the whole feature space, ascending; weights)."""
+        counts = Counter(self._column[g] for g in self._ngrams(text.lower()) if g in self._column)
+        cols = np.array(sorted(counts), dtype=np.int64)
+        tf = np.array([counts[c] for c in cols.tolist()], dtype=np.float64)
+        values = (np.log(tf) + 1.0) * self._idf[cols]
+        norm = np.sqrt(np.dot(values, values))
+        return cols + self._offset, values / norm if norm else values
+
+
+def _word_ngrams(text: str) -> list[str]:
+    """Words (runs of non-space: ``_WORD``) and pairs of neighbouring words, as ``TfidfVectorizer(analyzer="word",
+    token_pattern=_WORD.pattern, ngram_range=(1, 2))`` lists them."""
+    words = _WORD.findall(text)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def _char_wb_ngrams(text: str) -> list[str]:
+    """2 to 4 characters inside each space-padded word, as ``TfidfVectorizer(analyzer="char_wb",
+    ngram_range=(2, 4))`` lists them (a word shorter than n counted once)."""
+    out = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(_CHAR_NGRAMS[0], _CHAR_NGRAMS[1] + 1):
+            if len(padded) <= n:
+                out.append(padded)
+                break
+            out += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return out
+
+
+class _Linear:
+    """A classifier scikit-learn's ``SGDClassifier`` trained, as its weights: each class's decision is a vector's
+    product with its column of ``weights`` plus its intercept (one column: the decision for the second of two
+    classes)."""
+
+    def __init__(self, weights: np.ndarray, intercept: np.ndarray, n_features: int, classes: Sequence[str] = ()):
+        if weights.shape != (n_features, len(intercept)):
+            raise ValueError("the classifier's weights do not fit the features")
+        self.weights, self.intercept, self.classes = weights, intercept, list(classes)
+        if self.classes and len(self.classes) != max(len(intercept), 2):
+            raise ValueError("the classifier's classes do not fit its weights")
+
+    def _decision(self, vector: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        cols, values = vector
+        return values @ self.weights[cols] + self.intercept
+
+    def probabilities(self, vectors: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """Of a two-class model: each vector's probability of the second class (the logistic of its decision)."""
+        decisions = np.array([self._decision(v)[0] for v in vectors])
+        return 1.0 / (1.0 + np.exp(-decisions))
+
+    def predict(self, vector: tuple[np.ndarray, np.ndarray]) -> str:
+        decision = self._decision(vector)
+        return self.classes[int(decision[0] > 0) if len(decision) == 1 else int(np.argmax(decision))]
+
+
+def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: int) -> dict[str, np.ndarray]:
+    """Train the detector's models: danger or not over all ``texts``, and which kind over the first ``n_danger``
+    (the danger examples), each text counting ``weights`` times. Returns their vocabularies and weights.
+
+    The only use of scikit-learn (imported here: a start that finds the models cached never imports it). Logistic
+    regression by a fixed number of passes of stochastic gradient descent, from a fixed seed: the same model every
+    time, built in a fraction of a second (lbfgs to convergence took seconds and separated no better).
+    """
+    none = {"danger_weights": np.zeros((0, 0)), "danger_intercept": np.zeros(0)}
+    no_kinds = {"kind_weights": np.zeros((0, 0)), "kind_intercept": np.zeros(0), "kind_classes": pack_strings([])}
+    if not n_danger or len(texts) == n_danger:
+        return none | no_kinds | {name: np.zeros(0) for name in ("word_terms", "word_idf", "char_terms", "char_idf")}
+    import scipy.sparse as sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+
+    words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=_WORD.pattern, sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True, min_df=1)
+    matrix = sparse.hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+    sample_weight = np.array(weights, dtype=np.float64)
+    model = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, class_weight="balanced",
+                          random_state=0)
+    model.fit(matrix, np.array([label != _NONE for label in labels]), sample_weight=sample_weight)
+    arrays = {"danger_weights": model.coef_.T.copy(), "danger_intercept": model.intercept_.copy()} | no_kinds
+    if len(set(labels[:n_danger])) >= 2:
+        kinds = SGDClassifier(loss="log_loss", alpha=_ALPHA, max_iter=_EPOCHS, tol=None, random_state=0)
+        kinds.fit(matrix[:n_danger], labels[:n_danger], sample_weight=sample_weight[:n_danger])
+        arrays |= {"kind_weights": kinds.coef_.T.copy(), "kind_intercept": kinds.intercept_.copy(),
+                   "kind_classes": pack_strings([str(c) for c in kinds.classes_])}
+    for name, vectoriser in (("word", words), ("char", chars)):
+        vocabulary = vectoriser.vocabulary_
+        arrays |= {f"{name}_terms": pack_strings(sorted(vocabulary, key=vocabulary.__getitem__)),
+                   f"{name}_idf": vectoriser.idf_.copy()}
+    return arrays
+
+
+def training_inputs(kb: KnowledgeBase) -> bytes:
+    """Everything of the knowledge base the models are trained from, as bytes to hash (the cache's key)."""
+    danger = kb.danger
+
+    def examples(groups: Sequence[tuple[str, Mapping[str, tuple[str, ...]]]]) -> list[object]:
+        return [[name, [[form, list(qs)] for form, qs in by_form.items()]] for name, by_form in groups]
+
+    return json.dumps([examples([(k.id, k.examples) for k in danger.kinds]), list(danger.guards),
+                       examples([("near misses", danger.near_misses)]), examples([(e.id, e.examples) for e in kb.entries]),
+                       examples([(g.id, g.examples) for g in kb.out_of_scope])], ensure_ascii=False).encode("utf-8")

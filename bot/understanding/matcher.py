@@ -40,6 +40,7 @@ from typing import Mapping
 
 import numpy as np
 
+from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex
 from bot.understanding.text import tokens
@@ -188,7 +189,7 @@ class Matcher:
         self.doc_entry = index["doc_class"]
         if len(self.doc_entry) != len(self.doc_text) or (len(self.doc_entry) and self.doc_entry.max() >= n_classes):
             raise ValueError("the index was built for another knowledge base")
-        features = _unjoin(index["features"])
+        features = unpack_strings(index["features"])
         self._column = {f: i for i, f in enumerate(features)}
         self._idf: np.ndarray = index["idf"]
         self.idf = dict(zip(features, self._idf.tolist()))
@@ -239,7 +240,7 @@ class Matcher:
         index = {
             "doc_kept": np.array(kept, dtype=bool),
             "doc_class": np.array(doc_class, dtype=np.int32),
-            "features": _join(list(df)),
+            "features": pack_strings(df),
             "idf": np.array(list(self.idf.values()), dtype=np.float64),
             "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
             "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
@@ -485,15 +486,6 @@ def index_inputs(kb: KnowledgeBase) -> bytes:
     ids = [e.id for e in kb.entries] + [g.id for g in kb.out_of_scope]
     return json.dumps([ids, _class_texts(kb), sorted((g, list(w)) for g, w in vocab.groups.items()), list(vocab.story)],
                       ensure_ascii=False).encode("utf-8")
-
-
-def _join(strings: list[str]) -> np.ndarray:
-    """Feature names as one UTF-8 array (features never hold a newline: they are made of tokens)."""
-    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
-
-
-def _unjoin(blob: np.ndarray) -> list[str]:
-    return blob.tobytes().decode("utf-8").split("\n") if len(blob) else []
 
 
 def _unit(vec: dict[str, float]) -> dict[str, float]:
