@@ -93,6 +93,26 @@ def test_first_message_gets_the_picker_and_its_answer_in_its_form(graph, bot, n,
     assert "recipient" not in answer and answer["to"] == who["phone"]
 
 
+@pytest.mark.parametrize(
+    "n, text, title",
+    [  # written for this test, one per form
+        (5, "FIRE in the factory, the exit door is locked and we cannot get out", "Get help now"),
+        (6, "میرا شوہر مجھے ابھی مار رہا ہے", "ابھی مدد لیں"),
+        (7, "ڪارخاني ۾ باهه لڳي آهي ۽ دروازو بند آهي", "هاڻي مدد وٺو"),
+        (8, "malik ne hamein factory ke andar band kar diya hai", "Abhi madad lein"),
+    ],
+)
+def test_a_first_message_in_danger_gets_the_emergency_numbers_before_the_picker(graph, bot, n, text, title):
+    who = user(n)
+    assert graph.text(who, text)[0] == 200
+    graph.wait(who, 2)
+    time.sleep(1)  # the answer after the emergency message, if any, and the picker
+    replies = graph.to(who)
+    first = text_of(replies[0])
+    assert title in first and "15" in first
+    assert [t for t, _ in options(replies[-1])] == ["English", "اردو", "سنڌي", "Roman Urdu"]  # the picker comes last
+
+
 def test_menus_work_when_tapped_and_stay_within_metas_limits(graph, bot):
     who = user(10)
     graph.text(who, "/start")

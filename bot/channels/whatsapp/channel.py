@@ -140,8 +140,11 @@ class WhatsAppChannel:
         first = chat not in self._greeted and await self.core.prefs.language(chat) is None
         self._greeted.remember(chat)
         answer = await conv.text(chat, chat, text, names=inbound.sender.names)
-        # A first message gets the language picker too: WhatsApp has no /start and tells no phone language.
-        return [conv.language_picker()] + answer if first else answer
+        # A first message gets the language picker too: WhatsApp has no /start and tells no phone language. A worker
+        # in danger gets the emergency message first, the picker after her replies.
+        if not first:
+            return answer
+        return answer + [conv.language_picker()] if answer and answer[0].danger else [conv.language_picker()] + answer
 
     # -- replies --------------------------------------------------------------------------------------
 
