@@ -118,6 +118,32 @@ async def test_alert_templates_are_paced_and_stop_at_the_daily_limit_until_it_fr
     assert await asyncio.wait_for(eleventh, 3) is False
 
 
+async def test_the_staff_desk_holds_whatsapp_followers_until_whatsapp_runs_and_fails_them_without_a_template():
+    from bot.channels.telegram.alerts import AlertDesk
+
+    follower, texts = Recipient("whatsapp", "wa:+923001110006", "ur"), {"en": "EN", "ur": "UR"}
+    got: list[str] = []
+
+    async def whatsapp(r: Recipient, t: dict[str, str]) -> str:
+        got.append(t[r.lang])
+        return "sent"
+
+    others: dict = {}
+    desk = AlertDesk(AlertStore(":memory:"), frozenset({STAFF}), others=others, expected=frozenset({"whatsapp"}))
+    held = asyncio.create_task(desk._elsewhere(follower, texts))  # Telegram starts first, and resumes alerts
+    await asyncio.sleep(0.3)
+    assert not held.done()
+    others["whatsapp"] = whatsapp  # WhatsApp has started
+    assert await asyncio.wait_for(held, 3) == "sent" and got == ["UR"]
+    del others["whatsapp"]  # WhatsApp stopped first, at a SIGTERM
+    held = asyncio.create_task(desk._elsewhere(follower, texts))
+    await asyncio.sleep(0.3)
+    desk.stopping.set()
+    assert await asyncio.wait_for(held, 3) == "waiting"  # given back to the outbox for the next start
+    no_template = AlertDesk(AlertStore(":memory:"), frozenset({STAFF}), others={})
+    assert await no_template._elsewhere(follower, texts) == "failed"  # counted, never waited for forever
+
+
 # -- end to end: main.py with Telegram (the staff chat) and WhatsApp, on the fake Bot API and the fake Graph API ----
 
 
@@ -181,6 +207,9 @@ def test_a_staff_send_reaches_every_whatsapp_follower_once_as_the_template_acros
         process, _url = start_bot(graph, data, **env)
         try:
             _until(lambda: any("finished" in t for t in _staff_texts(telegram)))
+            n = len(graph.to(worker))
+            graph.text(worker, "/forget")
+            graph.wait(worker, n + 1)
         finally:
             stop_bot(process)
     finally:
@@ -197,3 +226,6 @@ def test_a_staff_send_reaches_every_whatsapp_follower_once_as_the_template_acros
     assert {m["template"]["language"]["code"] for m in templates} == {"en", "ur"}
     with sqlite3.connect(data / "alerts.sqlite3") as db:  # done: no chat id left in the outbox
         assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    files = [f for f in data.rglob("*") if f.is_file()]  # after /forget, the worker's number is in no store
+    assert [f.name for f in files if worker["phone"].encode() in f.read_bytes()] == []
+    assert followers[0]["phone"].encode() in (data / "alerts.sqlite3").read_bytes()  # the scan sees a kept one
