@@ -190,6 +190,9 @@ def test_a_staff_send_reaches_every_whatsapp_follower_once_as_the_template_acros
             offer = next(i for _t, i in options(graph.wait(worker, 3)[-1]) if i.startswith("alert:"))
             graph.tap(worker, offer, kind="list_reply")
             assert "/alerts" in text_of(graph.wait(worker, 4)[-1])
+            graph.text(worker, "/alerts")  # typed: what they follow, each with a Stop row
+            listing = graph.wait(worker, 5)[-1]
+            assert len([i for _t, i in options(listing) if i.startswith("unalert:")]) == 7  # 6 wages, and all
             raise_wage(kb_copy)
             telegram.message(STAFF, "/reload")
             _until(lambda: any("bcast:send:" in str(m.get("reply_markup")) for m in telegram.sent(STAFF)))
@@ -215,6 +218,7 @@ def test_a_staff_send_reaches_every_whatsapp_follower_once_as_the_template_acros
     finally:
         graph.stop()
         telegram.stop()
+    assert graph.refused == [] and graph.dropped == []  # nothing Meta refuses
     templates = [m for m in graph.sent if m["type"] == "template"]
     assert sorted(m["user"] for m in templates) == sorted(f["phone"] for f in followers)  # everyone, once
     final = next(t for t in _staff_texts(telegram) if "finished" in t)
