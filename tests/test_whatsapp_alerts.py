@@ -118,6 +118,27 @@ async def test_alert_templates_are_paced_and_stop_at_the_daily_limit_until_it_fr
     assert await asyncio.wait_for(eleventh, 3) is False
 
 
+async def test_the_daily_limit_holds_across_a_restart_and_keeps_only_times(tmp_path):
+    store = AlertStore(tmp_path / "alerts.sqlite3")
+    await store.open()
+    try:
+        closed = asyncio.Event()
+        before = Pace(50, 3, store=store)  # the bot as it ran before a restart
+        assert all([await before.take(closed) for _ in range(3)])
+        after = Pace(50, 3, store=store)  # the next start: three already went out today
+        fourth = asyncio.create_task(after.take(closed))
+        await asyncio.sleep(0.3)
+        assert not fourth.done()
+        closed.set()
+        assert await asyncio.wait_for(fourth, 3) is False
+        rows = await store._rows("SELECT * FROM limited")
+        assert len(rows) == 3 and {channel for channel, _at in rows} == {"whatsapp"}  # when, and nothing of whom
+        assert await Pace(50, 3, clock=lambda: time.time() + DAY, store=store).take(asyncio.Event())  # a day on
+        assert len(await store._rows("SELECT * FROM limited")) == 1  # older times are deleted
+    finally:
+        await store.close()
+
+
 async def test_the_staff_desk_holds_whatsapp_followers_until_whatsapp_runs_and_fails_them_without_a_template():
     from bot.channels.telegram.alerts import AlertDesk
 

@@ -7,7 +7,8 @@ are offered alerts only when ``WHATSAPP_ALERT_TEMPLATE`` names one and a Telegra
 here (``core.alert_senders["whatsapp"]``): the template in English, or in Urdu for Urdu, Sindhi and Roman Urdu
 readers (Meta has no Sindhi templates), with the news (the new figure and its date, as answers write them) as its
 one parameter. At most :data:`PER_SECOND` a second, so replies to workers keep the number's throughput, and at most
-``WHATSAPP_ALERT_DAILY_LIMIT`` in any 24 hours; beyond that an alert waits for the limit to free.
+``WHATSAPP_ALERT_DAILY_LIMIT`` in any 24 hours (counted in the alert store, across restarts); beyond that an
+alert waits for the limit to free.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.channels.whatsapp.client import GraphClient, GraphError
 from bot.channels.whatsapp.webhook import Sender
 from bot.conversation.alerts import CLOSING
 from bot.conversation.i18n import gettext_for
-from bot.stores.alerts import Recipient
+from bot.stores.alerts import AlertStore, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -52,25 +53,34 @@ def payload(template: str, texts: dict[str, str], lang: str) -> dict[str, Any]:
 
 
 class Pace:
-    """At most ``per_second`` a second and ``per_day`` in any 24 hours, counted in memory since the start."""
+    """At most ``per_second`` a second and ``per_day`` in any 24 hours. With ``store``, the day's sends are kept
+    there (their times only), so a restart does not start the day's count again."""
 
-    def __init__(self, per_second: float, per_day: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, per_second: float, per_day: int, clock: Callable[[], float] = time.time,
+                 store: AlertStore | None = None, channel: str = "whatsapp"):
         self.gap, self.per_day, self.clock = 1.0 / per_second, max(per_day, 1), clock
+        self.store, self.channel = store, channel
         self._next = 0.0
-        self._day: deque[float] = deque()  # when each of the last 24 hours' sends went out
+        self._day: deque[float] | None = None if store is not None else deque()  # the last 24 hours' sends
         self._lock = asyncio.Lock()
 
     async def take(self, closed: asyncio.Event) -> bool:
         """Wait for a slot; False if ``closed`` is set first (the send is given back, for later)."""
         async with self._lock:
+            if self._day is None:
+                assert self.store is not None
+                self._day = deque(await self.store.limited_since(self.channel, self.clock() - DAY))
+            day = self._day
             while not closed.is_set():
                 now = self.clock()
-                while self._day and now - self._day[0] >= DAY:
-                    self._day.popleft()
-                wait = max(self._next - now, self._day[0] + DAY - now if len(self._day) >= self.per_day else 0.0)
+                while day and now - day[0] >= DAY:
+                    day.popleft()
+                wait = max(self._next - now, day[0] + DAY - now if len(day) >= self.per_day else 0.0)
                 if wait <= 0:
                     self._next = now + self.gap
-                    self._day.append(now)
+                    day.append(now)
+                    if self.store is not None:
+                        await self.store.limited_sent(self.channel, now, now - DAY)
                     return True
                 try:  # looked at again every second: a close is seen at once, the clock within a second
                     await asyncio.wait_for(closed.wait(), timeout=min(wait, 1.0))
@@ -116,7 +126,8 @@ def attach(core: Core, client: GraphClient) -> WhatsAppAlerts | None:
     settings = core.settings
     if not settings.whatsapp_alerts:
         return None
-    alerts = WhatsAppAlerts(client, settings.whatsapp_alert_template, settings.whatsapp_alert_daily_limit)
+    pace = Pace(PER_SECOND, settings.whatsapp_alert_daily_limit, store=core.alerts)  # the day's count kept
+    alerts = WhatsAppAlerts(client, settings.whatsapp_alert_template, settings.whatsapp_alert_daily_limit, pace)
     core.alert_senders["whatsapp"] = alerts.send
     return alerts
 
