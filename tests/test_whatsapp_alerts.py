@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bot.bootstrap import bootstrap
-from bot.channels.whatsapp.alerts import DAY, Pace, WhatsAppAlerts
+from bot.channels.whatsapp.alerts import DAY, PER_SECOND, Pace, WhatsAppAlerts
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import GraphClient
 from bot.config import Settings
@@ -64,7 +64,8 @@ async def test_whatsapp_workers_are_offered_alerts_only_with_a_template_and_a_st
 
 async def test_an_alert_goes_as_the_template_with_the_news_in_english_or_urdu(store, graph):
     texts = news_texts(store.kb)
-    sending = WhatsAppAlerts(GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID), "rights_update", 250)
+    sending = WhatsAppAlerts(GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID), "rights_update",
+                             Pace(PER_SECOND, 250))
     try:
         assert await sending.send(Recipient("whatsapp", "wa:+923001110001", "en"), texts) == "sent"
         assert await sending.send(Recipient("whatsapp", "wa:PK.5550001", "sd"), texts) == "sent"
@@ -89,7 +90,8 @@ async def test_an_alert_goes_as_the_template_with_the_news_in_english_or_urdu(st
 
 async def test_a_refused_template_fails_and_a_worker_who_stopped_such_messages_is_removed(store, graph):
     texts = news_texts(store.kb)
-    sending = WhatsAppAlerts(GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID, attempts=1), "t", 250)
+    sending = WhatsAppAlerts(GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID, attempts=1), "t",
+                             Pace(PER_SECOND, 250))
     graph.fail((400, 131026), (400, 131050))
     try:
         assert await sending.send(Recipient("whatsapp", "wa:+923001110004", "en"), texts) == "failed"

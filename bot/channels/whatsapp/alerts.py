@@ -92,9 +92,8 @@ class Pace:
 class WhatsAppAlerts:
     """The alert send for WhatsApp recipients (see the module's docstring); :meth:`close` before the client closes."""
 
-    def __init__(self, client: GraphClient, template: str, per_day: int, pace: Pace | None = None):
-        self.client, self.template = client, template
-        self.pace = pace or Pace(PER_SECOND, per_day)
+    def __init__(self, client: GraphClient, template: str, pace: Pace):
+        self.client, self.template, self.pace = client, template, pace
         self.closed = asyncio.Event()
         self._going: set[asyncio.Task] = set()
 
@@ -127,7 +126,7 @@ def attach(core: Core, client: GraphClient) -> WhatsAppAlerts | None:
     if not settings.whatsapp_alerts:
         return None
     pace = Pace(PER_SECOND, settings.whatsapp_alert_daily_limit, store=core.alerts)  # the day's count kept
-    alerts = WhatsAppAlerts(client, settings.whatsapp_alert_template, settings.whatsapp_alert_daily_limit, pace)
+    alerts = WhatsAppAlerts(client, settings.whatsapp_alert_template, pace)
     core.alert_senders["whatsapp"] = alerts.send
     return alerts
 
