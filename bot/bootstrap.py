@@ -10,12 +10,12 @@ stores (in memory, in a temporary folder) in place of the real ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 from bot.config import Settings
 from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
-from bot.stores.alerts import AlertStore
+from bot.stores.alerts import AlertStore, Recipient
 from bot.stores.preferences import Preferences
 from bot.stores.querylog import QueryLog
 from bot.stores.cases import CaseStore
@@ -33,6 +33,11 @@ def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:
     return topic
 
 
+# Sends one alert to a chat of another channel than the staff chat's: the recipient and the alert's text in each form
+# in, "sent", "failed", "removed" (the chat blocked the bot) or "waiting" (not sent: given back for later) out.
+AlertSend = Callable[[Recipient, dict[str, str]], Awaitable[str]]
+
+
 @dataclass
 class Core:
     """What every channel works with. :meth:`start` opens the stores, :meth:`close` flushes and closes them."""
@@ -46,6 +51,7 @@ class Core:
     desk: CaseDesk | None = None  # the case chat, once the channel that has it (Telegram) set it up
     outboxes: list[WorkerOutbox] = field(default_factory=list)  # staff replies to chats of other channels
     alerts: AlertStore | None = None  # who asked to be told when a fact changes
+    alert_senders: dict[str, AlertSend] = field(default_factory=dict)  # channel -> its alert send (WhatsApp's)
 
     def outbox_for(self, chat_id: str) -> WorkerOutbox | None:
         """The outbox that reaches ``chat_id``, if it is not a chat of the case chat's own channel."""

@@ -84,6 +84,8 @@ class Settings:
     whatsapp_verify_token: str = field(repr=False, default="")
     whatsapp_api_base_url: str = "https://graph.facebook.com/v25.0"  # the Graph API version is pinned here
     whatsapp_case_template: str = ""  # an approved utility template for case notices after 24 hours
+    whatsapp_alert_template: str = ""  # an approved template for alerts when a fact changes; none: not offered
+    whatsapp_alert_daily_limit: int = 250  # alert templates in any 24 hours: the number's messaging limit at Meta
     http_host: str = "0.0.0.0"  # the HTTP server of the WhatsApp webhook and /healthz
     http_port: int = 8080
     health_server: bool = False  # BOT_HTTP_PORT set: a Telegram bot without WhatsApp serves /healthz there too
@@ -120,6 +122,8 @@ class Settings:
             whatsapp_verify_token=e.get("WHATSAPP_VERIFY_TOKEN", ""),
             whatsapp_api_base_url=(e.get("WHATSAPP_API_BASE_URL", "").strip().rstrip("/") or cls.whatsapp_api_base_url),
             whatsapp_case_template=e.get("WHATSAPP_CASE_TEMPLATE", "").strip(),
+            whatsapp_alert_template=e.get("WHATSAPP_ALERT_TEMPLATE", "").strip(),
+            whatsapp_alert_daily_limit=_number(e, "WHATSAPP_ALERT_DAILY_LIMIT", cls.whatsapp_alert_daily_limit),
             http_host=e.get("BOT_HTTP_HOST", "").strip() or cls.http_host,
             http_port=_number(e, "BOT_HTTP_PORT", cls.http_port),
             health_server=bool(e.get("BOT_HTTP_PORT", "").strip()),
@@ -131,6 +135,12 @@ class Settings:
         """WhatsApp runs when its token, number id, app secret and verify token are all set."""
         return all((self.whatsapp_token, self.whatsapp_phone_number_id, self.whatsapp_app_secret,
                     self.whatsapp_verify_token))
+
+    @property
+    def whatsapp_alerts(self) -> bool:
+        """WhatsApp workers may follow a fact: WhatsApp runs, an approved alert template is set, and a Telegram
+        staff chat is there to press Send (WhatsApp only lets the bot start a conversation with a template)."""
+        return bool(self.whatsapp_configured and self.whatsapp_alert_template and self.token and self.staff_chat_ids)
 
     @property
     def whatsapp_missing(self) -> list[str]:

@@ -7,7 +7,8 @@ token, and refuses what Meta refuses, with Meta-shaped errors (HTTP 400, ``{"err
 * a text over 4,096 characters, reply buttons outside 1-3, a button title over 20 or twice the same, a button
   id over 256, a reply-button body over 1,024, a header over 60; a list with no rows or more than 10 across its
   sections, a row title over 24, a description over 72, a row id over 200, a list body over 4,096, a list button
-  label over 20 (code 131009, "Parameter value is not valid");
+  label over 20 (code 131009, "Parameter value is not valid"); a template without a name or language (132001), or
+  with a text parameter holding a line break, a tab or more than four spaces in a row (132018);
 * a free-form message to a user whose last message is more than 24 hours old by :attr:`FakeGraph.now` (131047);
   templates pass;
 * a BSUID in ``to``: answered 200 with a message id and silently dropped, as Meta does (kept in ``dropped``).
@@ -99,7 +100,16 @@ def check_limits(body: dict[str, Any]) -> None:
     elif kind == "audio":
         if not (body.get("audio") or {}).get("id"):
             raise Refused(131009, "audio needs a media id")
-    elif kind != "template":
+    elif kind == "template":
+        template = body.get("template") or {}
+        if not template.get("name") or not (template.get("language") or {}).get("code"):
+            raise Refused(132001, "Template name does not exist in the translation")
+        for component in template.get("components") or []:
+            for parameter in component.get("parameters") or []:
+                text = parameter.get("text", "") if parameter.get("type") == "text" else ""
+                if "\n" in text or "\t" in text or " " * 5 in text:
+                    raise Refused(132018, "Param text cannot have new-line/tab characters or more than 4 consecutive spaces")
+    else:
         raise Refused(131009, f"message type {kind!r}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -150,3 +151,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def raise_wage(kb_copy, value: int = 42000, write: bool = True) -> bytes:
+    """Staff's edit of facts.yaml: a new unskilled minimum wage from 1 July 2026 (``write``: saved in the knowledge
+    folder). Returns the new file."""
+    path = kb_copy / "facts.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(minimum_wage_unskilled:\n(?:    .*\n)*?)    value: \d+\n    effective: \S+",
+                  rf"\g<1>    value: {value}\n    effective: 2026-07-01", text, count=1)
+    assert f"value: {value}" in text
+    if write:
+        path.write_text(text, encoding="utf-8")
+    return text.encode()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversation.alerts import alert_facts, fact_name
 from bot.conversation.dialogue import Conversation
 from bot.conversation.i18n import LANGUAGES
 from bot.knowledge.store import KnowledgeStore
@@ -122,6 +123,26 @@ async def test_a_change_nobody_follows_offers_nothing_and_a_followed_one_is_prev
     text = preview(new, planned)
     assert "1 chat(s)" in text and all(f"[{form}]" in text for form in ("English", "Urdu", "Sindhi", "Roman Urdu"))
     assert (await alerts.alert(planned.alert_id)).state == "offered"  # waits for staff
+
+
+async def test_a_fact_staff_mark_alert_true_is_offered_named_by_its_answer_and_previewed_when_it_changes(store, alerts):
+    facts = dict(store.kb.facts)
+    facts["workers_compensation_death"] = dataclasses.replace(facts["workers_compensation_death"], alert=True)
+    marked = dataclasses.replace(store.kb, facts=facts)
+    entry = next(e for e in marked.entries if "{workers_compensation_death}" in e.answer["en"])
+    assert alert_facts(entry, store.kb) == () and alert_facts(entry, marked) == ("workers_compensation_death",)
+    assert all(fact_name(marked, "workers_compensation_death", lang) == entry.title[lang] for lang in LANGUAGES)
+    await alerts.subscribe("telegram", 1, ["workers_compensation_death"], "en")
+    planned = await plan(alerts, marked, raised(marked, workers_compensation_death=600000))
+    assert planned is not None and f"{entry.title['en']} is now Rs 600,000 from 1 July 2026." in planned.texts["en"]
+
+
+def test_alert_must_be_true_or_false_in_facts_yaml(fee, kb_copy, add_fact):
+    from bot.knowledge.loader import load_with_problems
+
+    add_fact("test_fee", fee + "alert: maybe\n")
+    _kb, problems = load_with_problems(kb_copy)
+    assert any("`alert:` must be true" in str(p) for p in problems)
 
 
 async def _approved(alerts: AlertStore, chats: int) -> int:

@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 import sqlite3
 import time
 
+from tests.helpers import raise_wage
 from tests.telegram_harness import STAFF_CHAT, buttons, choose, running, wait
 
 STAFF = STAFF_CHAT
 WAGE = "minimum-wage-amount"
 SLOW = 60.0  # a reload builds the index: seconds on a busy machine
-
-
-def raise_wage(kb_copy, value: int = 42000, write: bool = True) -> bytes:
-    """Staff's edit of facts.yaml: a new unskilled minimum wage from 1 July 2026 (``write``: saved in the knowledge
-    folder). Returns the new file."""
-    path = kb_copy / "facts.yaml"
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(minimum_wage_unskilled:\n(?:    .*\n)*?)    value: \d+\n    effective: \S+",
-                  rf"\g<1>    value: {value}\n    effective: 2026-07-01", text, count=1)
-    assert f"value: {value}" in text
-    if write:
-        path.write_text(text, encoding="utf-8")
-    return text.encode()
 
 
 async def opt_in(fake, chat: int, lang: str) -> None:

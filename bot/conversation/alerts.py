@@ -22,6 +22,7 @@ FACT_NAMES = {
     "minimum_wage_highly_skilled": N_("The Sindh minimum wage for highly skilled workers"),
     "eobi_minimum_pension": N_("The EOBI minimum pension"),
 }
+CLOSING = N_("Ask me about your rights.")  # the alert's last line (a WhatsApp template has its own)
 
 
 def alert_facts(entry: Entry, kb: KnowledgeBase) -> tuple[str, ...]:
@@ -62,5 +63,5 @@ def alert_text(kb: KnowledgeBase, facts: tuple[str, ...], lang: str) -> str:
             lines.append(_("{name} is now {value}.").format(name=name, value=value))
         if not fact.verified:
             lines.append(_("NOWCommunities staff are still checking this figure."))
-    lines.append(_("Ask me about your rights."))
+    lines.append(_(CLOSING))
     return "\n".join(lines)

@@ -15,6 +15,9 @@ and deleted when the alert is done; a row is ``claimed`` before its message goes
 out twice. A row still ``claimed`` at a restart (the process died mid-send, so whether it went out is unknown) is
 counted as failed rather than sent again.
 
+``limited`` keeps, for a channel with a daily limit (WhatsApp's messaging limit), the time of each alert message
+sent in the last day and nothing else, so the limit holds across a restart.
+
 For research, the ``weekly`` table counts new subscriptions per fact per week (by its Monday): counts only, no
 chat; done alerts keep their facts, day and counts (``main.py report``).
 """
@@ -64,6 +67,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (alert, channel, chat)
     );
     CREATE INDEX outbox_waiting ON outbox (alert, state);
+    """,
+    """
+    CREATE TABLE limited (
+        channel TEXT NOT NULL,  -- a channel with a daily limit on messages the bot starts (WhatsApp)
+        at REAL NOT NULL        -- when one alert message went out (Unix time); no chat: only a count over a day
+    );
+    CREATE INDEX limited_at ON limited (channel, at);
     """,
 ]
 
@@ -260,6 +270,20 @@ class AlertStore:
             await self.db.execute("DELETE FROM outbox WHERE alert = ?", (alert_id,))
             await self.db.commit()
         return await self.alert(alert_id)
+
+    # -- a channel's daily limit ------------------------------------------------------------------------
+
+    async def limited_since(self, channel: str, since: float) -> list[float]:
+        """When the channel's alert messages went out since ``since`` (Unix time), oldest first."""
+        return [r[0] for r in await self._rows("SELECT at FROM limited WHERE channel = ? AND at >= ? ORDER BY at",
+                                               (channel, since))]
+
+    async def limited_sent(self, channel: str, at: float, keep_after: float) -> None:
+        """One alert message went out on the channel at ``at``; times before ``keep_after`` are no longer needed."""
+        async with self._lock:
+            await self.db.execute("DELETE FROM limited WHERE channel = ? AND at < ?", (channel, keep_after))
+            await self.db.execute("INSERT INTO limited VALUES (?, ?)", (channel, at))
+            await self.db.commit()
 
     async def progress(self, alert_id: int) -> dict[str, int]:
         return dict(await self._rows("SELECT state, COUNT(*) FROM outbox WHERE alert = ? GROUP BY state", (alert_id,)))

@@ -4,7 +4,9 @@ The decisions are in :mod:`bot.staff.alerts` and the store in :mod:`bot.stores.a
 (``bcast:send:<id>``, ``bcast:cancel:<id>``, for staff chats only), the sending (through the Application's rate
 limiter as bulk messages, which give way to replies to workers), and Telegram's "blocked by the user", which
 unsubscribes that chat quietly. Alerts staff sent before a restart are resumed at start; at a stop, messages
-already going out finish and the rest wait for the next start.
+already going out finish and the rest wait for the next start. Recipients on another channel (WhatsApp, by its
+approved template) go through that channel's send in ``core.alert_senders``, once it runs (it starts after
+Telegram, and stops before).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot.bootstrap import AlertSend
 from bot.channels.telegram.ratelimit import BULK
 from bot.channels.telegram.services import answer_press
 from bot.knowledge.model import KnowledgeBase
@@ -30,9 +33,12 @@ CHANNEL = "telegram"
 class AlertDesk:
     """What the handlers share: the store, the staff chats, and the alerts being sent."""
 
-    def __init__(self, store: AlertStore, staff_chats: frozenset[int], batch: int = 20, concurrency: int = 4):
+    def __init__(self, store: AlertStore, staff_chats: frozenset[int], batch: int = 20, concurrency: int = 4,
+                 others: dict[str, AlertSend] | None = None, expected: frozenset[str] = frozenset()):
         self.store = store
         self.staff_chats = staff_chats
+        self.others = {} if others is None else others  # channel -> its send, while that channel runs
+        self.expected = expected  # channels that send alerts in this process: their recipients wait for them
         self.batch, self.concurrency = batch, concurrency
         self.stopping = asyncio.Event()
         self.tasks: dict[int, asyncio.Task] = {}
@@ -92,8 +98,14 @@ class AlertDesk:
             return
 
         paced = {"rate_limit_args": BULK} if app.bot.rate_limiter else {}  # PTB refuses the argument without one
+        texts: dict[str, str] = {}  # the alert in each form, for another channel's send (its template's language)
 
         async def send(r: Recipient, text: str) -> str:
+            if r.channel != CHANNEL:
+                if not texts:
+                    alert = await self.store.alert(alert_id)
+                    texts.update(alert.texts if alert else {})
+                return await self._elsewhere(r, texts)
             try:
                 await app.bot.send_message(int(r.chat), text, **paced)
                 return "sent"
@@ -114,6 +126,17 @@ class AlertDesk:
                 self.tasks.pop(alert_id, None)
 
         self.tasks[alert_id] = asyncio.create_task(run(), name=f"alert-{alert_id}")
+
+    async def _elsewhere(self, r: Recipient, texts: dict[str, str]) -> str:
+        """A recipient on another channel: through its send. Until that channel runs (at the start, at the stop), the
+        message waits; a channel that sends no alerts in this process (its template was removed) fails it."""
+        while (send := self.others.get(r.channel)) is None:
+            if r.channel not in self.expected:
+                return "failed"
+            if self.stopping.is_set():
+                return "waiting"
+            await asyncio.sleep(0.2)
+        return await send(r, texts)
 
     async def _tell_staff(self, app: Application, text: str) -> None:
         for chat_id in self.staff_chats:
@@ -137,10 +160,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(update.effective_chat.id, reply)
 
 
-def register(app: Application, store: AlertStore | None, staff_chats: frozenset[int]) -> AlertDesk | None:
-    """The Send and Cancel buttons (before the workers' button handler); None without a store or a staff chat."""
+def register(app: Application, store: AlertStore | None, staff_chats: frozenset[int],
+             others: dict[str, AlertSend] | None = None, expected: frozenset[str] = frozenset()) -> AlertDesk | None:
+    """The Send and Cancel buttons (before the workers' button handler); None without a store or a staff chat.
+    ``others``: other channels' alert sends (``core.alert_senders``); ``expected``: those that will run."""
     if store is None or not staff_chats:
         return None
-    app.bot_data["alerts"] = AlertDesk(store, staff_chats)
+    app.bot_data["alerts"] = AlertDesk(store, staff_chats, others=others, expected=expected)
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bcast:"))
     return app.bot_data["alerts"]

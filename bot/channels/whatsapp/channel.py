@@ -46,7 +46,7 @@ class _Bounded(OrderedDict):
 class WhatsAppChannel:
     def __init__(self, core: Core, client: GraphClient, *, clock=time.time):
         self.core = core
-        self.conversation = core.conversation("whatsapp")
+        self.conversation = core.conversation("whatsapp", sends_alerts=core.settings.whatsapp_alerts)  # by template
         self.client = client
         self.lanes = Lanes()
         settings = core.settings

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import Core
+from bot.channels.whatsapp import alerts
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import GraphClient
 from bot.channels.whatsapp.webhook import parse, signature_ok, verify
@@ -86,10 +87,12 @@ async def whatsapp_running(core: Core) -> AsyncIterator[WhatsAppChannel]:
     for handler in logging.getLogger().handlers:
         handler.addFilter(Redact(s.whatsapp_token, s.whatsapp_app_secret))
     channel = WhatsAppChannel(core, GraphClient(s.whatsapp_api_base_url, s.whatsapp_token, s.whatsapp_phone_number_id))
+    sending = alerts.attach(core, channel.client)  # alerts staff send from the Telegram staff chat
     try:
         async with serving(build_app(channel), s.http_host, s.http_port, "WhatsApp webhook"):
             yield channel
     finally:
+        await alerts.detach(core, sending)
         left = await channel.lanes.drain(s.stop_seconds)
         if left:
             log.warning("%d WhatsApp messages were still being answered at the stop; Meta does not resend them", left)
