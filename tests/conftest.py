@@ -9,7 +9,7 @@ import pytest
 
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore
 from bot.stores.cases import CaseStore
-from tests.helpers import CLOSURE_QUESTIONS, FIXTURES, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
+from tests.helpers import GAP_QUESTIONS, FIXTURES, UTC, WEEK1, WEEK2, Clock, CollectingLog, ask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -259,7 +259,7 @@ def data_dir(tmp_path, store, monkeypatch) -> Path:
 
 @pytest.fixture
 def gap_log(tmp_path, store, monkeypatch) -> Path:
-    """A query log holding the CLOSURE_QUESTIONS gap and a smaller one (cricket); BOT_DATA_DIR points at it."""
+    """A query log holding the GAP_QUESTIONS gap and a smaller one (cricket); BOT_DATA_DIR points at it."""
     from bot.stores.querylog import QueryLog
 
     data = tmp_path / "data"
@@ -268,7 +268,7 @@ def gap_log(tmp_path, store, monkeypatch) -> Path:
 
     async def fill() -> None:
         await log.start()
-        for text, n in CLOSURE_QUESTIONS:
+        for text, n in GAP_QUESTIONS:
             await ask(log, clock, WEEK1, n, text, None)
         await ask(log, clock, WEEK2, 2, "cricket match kab hai bhai", None)
         await log.close()

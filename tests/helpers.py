@@ -90,11 +90,12 @@ def heldout_shortfalls(result: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-# Questions about a factory closing, which the bundled knowledge base declines or is unsure of: the gap that
-# tests of the review turn into examples of final-dues-gratuity. The third gives a name: the query log keeps
-# it as "<name>", and no review may copy it.
-CLOSURE_QUESTIONS = [("factory band ho gayi ab kya hoga", 5), ("factory band ho gayi tankhwa ka kya", 3),
-                     ("company bandh ho gayi hamari pagar ka kya hoga", 2), ("mera naam Shabana hai factory band ho gayi", 1)]
+# Questions about an experience letter (the service certificate a worker is owed on leaving), which the bundled
+# knowledge base declines or answers with the wrong entry: the gap that tests of the review turn into examples of
+# termination-notice. (It was a factory closing until the entry workplace-closure answered those.) The fourth
+# gives a name: the query log keeps it as "<name>", and no review may copy it.
+GAP_QUESTIONS = [("experience letter nahi de rahe", 5), ("company experience letter kab degi", 3),
+                 ("naukri chhorne ke baad experience letter nahi mila", 2), ("mera naam Shabana hai experience letter chahiye", 1)]
 
 
 def start_bot(fake: FakeTelegram, data: Path, command: list[str], **env) -> subprocess.Popen:

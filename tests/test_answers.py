@@ -3,10 +3,17 @@
 import io
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from bot.cli import main
 from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def answer_text(conversation: Conversation, entry_id: str, lang: str) -> str:
@@ -73,6 +80,15 @@ def test_ask_json_has_the_documented_shape(capsys):
     assert 0 < data["confidence"] <= 1
     assert all({"entry_id", "confidence"} == a.keys() for a in data["alternatives"])
     assert "40,000" in data["answer"]
+
+
+@pytest.mark.slow
+def test_ask_json_for_an_english_question_is_json_and_nothing_else():
+    """QA G13: a catalog warning printed before the JSON made `ask --json` unreadable for English questions."""
+    done = subprocess.run([sys.executable, "main.py", "ask", "--json", "what is the minimum wage"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    data = json.loads(done.stdout)
+    assert data["reply_lang"] == "en" and data["entry_id"] == "minimum-wage-amount"
 
 
 def test_ask_json_when_declining(capsys):

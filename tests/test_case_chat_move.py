@@ -88,3 +88,25 @@ async def test_a_new_cases_topic_with_an_old_cases_topic_id_reaches_only_its_own
         got = (await wait(fake, OTHER, n2 + 1))[-1]
     assert "appointment letter" in got["text"] and second in got["text"]
     assert len(fake.sent(WORKER)) == n1
+
+
+async def test_a_case_chat_moved_to_a_plain_group_reaches_no_old_case_from_a_reply_to_an_old_message_id(
+        fake, case_settings):
+    """QA G3 part A: a new plain group (no topics); staff talk there, and a colleague's reply and /close to message
+    ids the old post also had reached the old case's worker."""
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "en", "what is the minimum wage", "my wage is below the minimum")
+        old_post = post_of(fake, number)
+    async with running(dataclasses.replace(case_settings, case_chat_id=NEW_CHAT)):
+        repost_id, repost = (await posts_containing(fake, NEW_CHAT, f"Case {number} (moved"))[0]
+        assert "my wage is below the minimum" in repost["text"]
+        n = len(fake.sent(WORKER))
+        fake.staff(NEW_CHAT, "Ayesha from Landhi called about her husband, I will visit her tomorrow")
+        fake.staff(NEW_CHAT, "Sure, I will come with you", reply_to=old_post)
+        fake.staff(NEW_CHAT, "/close", reply_to=old_post)
+        fake.staff(NEW_CHAT, "Please bring your payslips", reply_to=repost_id)
+        relayed = (await wait(fake, WORKER, n + 1))[-1]
+        assert "Please bring your payslips" in relayed["text"] and number in relayed["text"]
+        await asyncio.sleep(0.3)
+    got = texts(fake.sent(WORKER)[n:])
+    assert not any("Sure, I will come" in t or "Landhi" in t or "closed your case" in t for t in got), got

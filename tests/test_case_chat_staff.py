@@ -26,6 +26,14 @@ async def test_an_edited_staff_reply_reaches_the_worker_as_a_correction(fake, ca
     assert "correct" in told["text"] and number in told["text"]
 
 
+async def test_a_roman_urdu_case_is_called_roman_urdu_in_the_case_chat(fake, case_settings):
+    async with running(case_settings):
+        number = await open_case(fake, WORKER, "ur-Latn", "kam se kam tankhwa kitni hai", "meri tankhwa minimum se kam hai")
+        heading = (await wait(fake, CASE_CHAT, 1))[0]
+    assert number in heading["text"] and "Language: Roman Urdu" in heading["text"]  # G16: it said "ur-Latn"
+    assert "ur-Latn" not in heading["text"]
+
+
 async def test_cases_lists_every_open_case_within_telegrams_limit(fake, case_settings):
     store = CaseStore(case_settings.cases_path)
     await store.open()

@@ -140,7 +140,9 @@ async def test_with_a_case_open_a_typed_question_is_answered_and_only_add_to_my_
     assert any(a.startswith("padd") for a in _actions(added[0]))  # she may add more, one message a press
     again = (await conversation.text(10, 10, "how many days of annual leave"))[-1]
     assert "Added to your case" not in again.text
-    await conversation.voice(10, "voice-file-1")  # a voice note cannot be a question: straight to the case
+    voiced = await conversation.voice(10, "voice-file-1")  # a voice note cannot be a question: straight to the case
+    assert number in voiced[0].text
+    assert not any(a.startswith("topic:") for r in voiced for a in _actions(r))  # no menu inviting a question (G22)
     await referral.settle()
     assert desk.posts == [(number, "my salary is three months late", None),
                           (number, "the owner also cut my overtime pay", None), (number, None, "voice-file-1")]

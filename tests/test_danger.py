@@ -46,6 +46,22 @@ async def test_a_danger_message_gets_the_emergency_message_first_in_its_own_form
     assert "still being checked" not in first.text
 
 
+# QA 2026-12, G1: typed as an ordinary question by a worker whose phone says English, these got a decline or "Did you
+# mean" (only the one after /person got the numbers). The QA's own words, from danger.yaml's vocabulary.
+@pytest.mark.parametrize("lang, text", [
+    ("en", "he is beating me"),
+    ("ur-Latn", "mujhe maar raha hai"),
+    ("ur-Latn", "malik mujhe mar raha hai"),
+    ("ur", "وہ مجھے مار رہا ہے"),
+    ("sd", "مالڪ مون کي ماري ٿو"),
+])
+async def test_danger_typed_as_a_question_on_an_english_phone_gets_the_emergency_message_first(conversation, lang, text):
+    replies = await conversation.text(f"g1-{text}", 1, text, hint="en")
+    first = replies[0]
+    assert first.danger and first.title == conversation.knowledge.kb.danger.title[lang], first.text[:80]
+    assert "15" in first.text and "1122" in first.text
+
+
 @pytest.mark.parametrize("text", NEAR_MISSES)
 async def test_a_message_that_only_looks_alarming_gets_no_emergency_message(conversation, text):
     replies = await conversation.text(f"n-{text}", 1, text)

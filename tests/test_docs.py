@@ -53,6 +53,15 @@ def test_every_setting_is_in_the_readmes_table():
     assert not missing, f"settings missing from the README's table (or cut off from it by a paragraph): {missing}"
 
 
+def test_every_database_the_bot_keeps_is_named_in_the_data_dir_row():
+    """QA G25: the BOT_DATA_DIR row left out cases.sqlite3."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+    databases = sorted(set(re.findall(r'"([a-z_-]+\.sqlite3)"', source)))
+    assert "cases.sqlite3" in databases  # the search found them
+    row = next(line for line in _settings_table().splitlines() if line.startswith("| `BOT_DATA_DIR`"))
+    assert [d for d in databases if f"`{d}`" not in row] == []
+
+
 def _settings_table() -> str:
     """The README's settings table as Markdown renders it: from its header to the first line that is not a row (a
     row after a paragraph is plain text to a reader, though it looks like a row in the file)."""

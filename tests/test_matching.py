@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from bot.conversation.answers import respond
+from bot.conversation.replies import answer_text
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,26 @@ def test_a_question_about_what_pakistan_law_says_is_matched_on_its_subject(store
     reply = respond(store, text)
     assert reply.match.outcome in ("answered", "suggested")
     assert reply.entry_id == entry
+
+
+# QA 2026-12, G12: "the factory closed" was answered with what can happen to a harasser, sent to the family court
+# (Roman Urdu) or to the BISP office (Urdu). In every form it now gets the answer about wages and dues on closure.
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("the factory closed what happens to my wages", "en"),
+        ("The owner shut the factory and ran away, what about our wages and dues?", "en"),
+        ("فیکٹری بند ہو گئی اب میرے پیسوں کا کیا ہوگا", "ur"),
+        ("مالک فیکٹری بند کر کے بھاگ گیا، ہماری تنخواہ اور واجبات کا کیا ہوگا", "ur"),
+        ("اسان جي فيڪٽري بند ٿي وئي، اسان جي پگهار ۽ واجبات جو ڇا ٿيندو", "sd"),
+        ("مالڪ ڪارخانو بند ڪري ڀڄي ويو، اسان جي پگهار ۽ واجبات جو ڇا ٿيندو", "sd"),
+        ("factory band ho gayi", "ur-Latn"),
+        ("mill band ho gayi", "ur-Latn"),
+        ("malik factory band karke bhag gaya, hamari tankhwa aur wajibat ka kya", "ur-Latn"),
+    ],
+)
+def test_a_factory_closing_is_answered_about_wages_and_dues_not_harassment_or_family_court(store, text, lang):
+    reply = respond(store, text)
+    assert (reply.match.outcome, reply.entry_id, reply.reply_lang) == ("answered", "workplace-closure", lang)
+    answer = answer_text(store.kb, store.kb.entry("workplace-closure"), lang)
+    assert "14" in answer and "2" in answer and "021-34325500" in answer  # lay-off days, dues deadline, NOWCommunities

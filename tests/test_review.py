@@ -16,7 +16,7 @@ from bot.staff.changes import KnowledgeEditor
 from bot.knowledge.store import KnowledgeStore
 from bot.research.reports import Filters
 from bot.staff.review import groups_to_review, looks_personal, review_in_terminal
-from tests.helpers import CLOSURE_QUESTIONS, UTC, heldout_shortfalls
+from tests.helpers import GAP_QUESTIONS, UTC, heldout_shortfalls
 
 HELDOUT = Path(__file__).parent / "eval" / "heldout.yaml"
 NOW = dt.datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -55,24 +55,24 @@ async def remaining(kb: Path, data: Path) -> list[str]:
 async def test_a_reviewed_group_becomes_examples_that_make_its_questions_match(kb_copy, gap_log, store):
     before = KnowledgeStore(kb_copy).matcher
     old_lines = (kb_copy / "entries" / "employment.yaml").read_text(encoding="utf-8").splitlines()
-    closure = [text for text, _ in CLOSURE_QUESTIONS[:3]]
-    assert all(before.match(t).entry_id != "final-dues-gratuity" or before.match(t).outcome != "answered" for t in closure)
+    letters = [text for text, _ in GAP_QUESTIONS[:3]]
+    assert all(before.match(t).entry_id != "termination-notice" or before.match(t).outcome != "answered" for t in letters)
 
-    # The closure group comes first (most asked): find the entry by its title, then skip the cricket group for good.
-    out, reviewed = await review(kb_copy, gap_log, "s", "final dues", "1", "k")
+    # The letter group comes first (most asked): find the entry by its title, then skip the cricket group for good.
+    out, reviewed = await review(kb_copy, gap_log, "s", "dismissal", "1", "k")
 
-    assert "factory band ho gayi ab kya hoga" in out and "final-dues-gratuity" in out
+    assert "experience letter nahi de rahe" in out and "termination-notice" in out
     assert "Applied to entries/employment.yaml" in out, out
     fresh = KnowledgeStore(kb_copy)
-    for text in closure:
+    for text in letters:
         match = fresh.matcher.match(text)
-        assert (match.outcome, match.entry_id) == ("answered", "final-dues-gratuity"), text
-    assert reviewed.kb.entry("final-dues-gratuity").examples["ur-Latn"][-3:] == tuple(closure)  # reloaded as it went
+        assert (match.outcome, match.entry_id) == ("answered", "termination-notice"), text
+    assert reviewed.kb.entry("termination-notice").examples["ur-Latn"][-3:] == tuple(letters)  # reloaded as it went
     written = (kb_copy / "entries" / "employment.yaml").read_text(encoding="utf-8")
-    assert "        - factory band ho gayi ab kya hoga  # added 2026-11-28\n" in written
+    assert "        - experience letter nahi de rahe  # added 2026-11-28\n" in written
     assert "<name>" not in written and "Shabana" not in written
     changed = [d for d in difflib.ndiff(old_lines, written.splitlines()) if d[:2] in ("+ ", "- ")]
-    assert changed == [f"+         - {text}  # added 2026-11-28" for text in closure]  # nothing else moved
+    assert changed == [f"+         - {text}  # added 2026-11-28" for text in letters]  # nothing else moved
     assert await remaining(kb_copy, gap_log) == []  # both groups are remembered
     # Understanding elsewhere holds: every held-out bar but right-first still passes, and right-first moves by at
     # most one question (new examples retrain the classifier: one question either way is the measure's noise).
@@ -86,14 +86,14 @@ async def test_a_reviewed_group_becomes_examples_that_make_its_questions_match(k
 async def test_later_leaves_a_group_to_be_offered_again_and_quit_stops(kb_copy, gap_log):
     out, _ = await review(kb_copy, gap_log, "", "q")
     assert "Group 1 of 2" in out and "Group 2 of 2" in out and "0 change(s) applied" in out
-    assert len(await remaining(kb_copy, gap_log)) == len(CLOSURE_QUESTIONS) + 1
+    assert len(await remaining(kb_copy, gap_log)) == len(GAP_QUESTIONS) + 1
 
 
 async def test_a_question_that_still_looks_personal_is_shown_flagged_and_never_copied(kb_copy, gap_log):
-    assert looks_personal("mera naam <name> hai factory band ho gayi")
+    assert looks_personal("mera naam <name> hai experience letter chahiye")
     assert looks_personal("call me on 0300 1234567 about overtime")
-    assert not looks_personal("factory band ho gayi ab kya hoga")
-    out, _ = await review(kb_copy, gap_log, "s", "final dues", "1", "q")
+    assert not looks_personal("experience letter nahi de rahe")
+    out, _ = await review(kb_copy, gap_log, "s", "dismissal", "1", "q")
     assert "[looks personal: never copied]" in out
     assert "Left out: 1 looked personal" in out
 
@@ -125,24 +125,24 @@ def test_kb_history_shows_the_change_as_a_role_with_its_diff_and_kb_undo_puts_th
 
     path = kb_copy / "entries" / "employment.yaml"
     old = path.read_text(encoding="utf-8")
-    asyncio.run(review(kb_copy, gap_log, "s", "final dues", "1", "q"))
+    asyncio.run(review(kb_copy, gap_log, "s", "dismissal", "1", "q"))
     assert main(["--knowledge", str(kb_copy), "kb", "history"]) == 0
     shown = capsys.readouterr().out
-    assert "content reviewer: entries/employment.yaml: 3 example(s) added to final-dues-gratuity" in shown
-    assert "+        - factory band ho gayi ab kya hoga  # added 2026-11-28" in shown
+    assert "content reviewer: entries/employment.yaml: 3 example(s) added to termination-notice" in shown
+    assert "+        - experience letter nahi de rahe  # added 2026-11-28" in shown
     assert main(["--knowledge", str(kb_copy), "kb", "undo"]) == 0
     assert path.read_text(encoding="utf-8") == old
     assert main(["--knowledge", str(kb_copy), "kb", "history", "--no-diff"]) == 0
     lines = capsys.readouterr().out
     assert "staff (terminal): entries/employment.yaml: undo of #1" in lines and "(undone by #2)" in lines
-    assert len(asyncio.run(remaining(kb_copy, gap_log))) == len(CLOSURE_QUESTIONS) + 1  # the undone group is offered again
+    assert len(asyncio.run(remaining(kb_copy, gap_log))) == len(GAP_QUESTIONS) + 1  # the undone group is offered again
 
 
 @pytest.mark.parametrize("answers", [["x", "99", "s", "zzzz nothing", "q"], ["o", "nope", "q"]])
 async def test_unknown_answers_ask_again_and_change_nothing(kb_copy, gap_log, answers):
     out, _ = await review(kb_copy, gap_log, *answers)
     assert "0 change(s) applied" in out
-    assert len(await remaining(kb_copy, gap_log)) == len(CLOSURE_QUESTIONS) + 1
+    assert len(await remaining(kb_copy, gap_log)) == len(GAP_QUESTIONS) + 1
 
 
 def test_kb_history_and_undo_without_a_change_log_say_so_and_make_nothing(tmp_path, monkeypatch, capsys):

@@ -52,7 +52,7 @@ async def test_gaps_buttons_add_examples_reload_and_undo_puts_the_file_back(fake
     async with running(settings) as app:
         intro, *offers = await says(fake, STAFF, "/gaps", replies=3)
         assert "the 2 biggest group(s)" in intro["text"]
-        assert "factory band ho gayi ab kya hoga" in offers[0]["text"]  # most asked first
+        assert "experience letter nahi de rahe" in offers[0]["text"]  # most asked first
         cricket = offers[1]
         assert "cricket match kab hai bhai" in cricket["text"]
         assert all(len(data.encode()) <= 64 for offer in offers for _, data in buttons(offer))
@@ -79,19 +79,19 @@ async def test_addto_finds_an_entry_by_title_and_a_review_failing_kb_check_is_re
         fake, settings, kb_copy, gap_log):
     path = kb_copy / "entries" / "employment.yaml"
     async with running(settings):
-        _, closure, _ = await says(fake, STAFF, "/gaps", replies=3)
-        token = re.search(r"/addto (\w+)", closure["text"])[1]
+        _, letters, _ = await says(fake, STAFF, "/gaps", replies=3)
+        token = re.search(r"/addto (\w+)", letters["text"])[1]
         # Meanwhile someone adds one of the questions to another entry by hand (the bot has not reloaded yet).
         original = path.read_text(encoding="utf-8")
-        by_hand = add_examples(original, "termination-notice", "ur-Latn",
-                               ["factory band ho gayi ab kya hoga"], dt.date(2026, 11, 28))
+        by_hand = add_examples(original, "appointment-letter", "ur-Latn",
+                               ["experience letter nahi de rahe"], dt.date(2026, 11, 28))
         path.write_text(by_hand, encoding="utf-8")
 
-        (found,) = await says(fake, STAFF, f"/addto {token} final dues")
-        choice = dict(buttons(found))["➕ Final dues and gratuity"]
+        (found,) = await says(fake, STAFF, f"/addto {token} dismissal")
+        choice = dict(buttons(found))["➕ Dismissal and notice"]
         reply = await press(fake, STAFF, choice)
         assert "Refused" in reply["text"]
-        assert re.search(r"knowledge/entries/employment\.yaml:\d+: error: example 'factory band ho gayi ab kya hoga'",
+        assert re.search(r"knowledge/entries/employment\.yaml:\d+: error: example 'experience letter nahi de rahe'",
                          reply["text"]), reply["text"]
         assert path.read_text(encoding="utf-8") == by_hand
 
@@ -211,7 +211,7 @@ async def test_a_skipped_group_is_not_offered_again(fake, settings, gap_log):
         _, _, cricket = await says(fake, STAFF, "/gaps", replies=3)
         reply = await press(fake, STAFF, dict(buttons(cricket))["Skip: nothing to learn"])
         assert "will not be offered again" in reply["text"]
-        intro, closure = await says(fake, STAFF, "/gaps", replies=2)
-        assert "the 1 biggest group(s)" in intro["text"] and "factory band ho gayi" in closure["text"]
+        intro, letters = await says(fake, STAFF, "/gaps", replies=2)
+        assert "the 1 biggest group(s)" in intro["text"] and "experience letter nahi de rahe" in letters["text"]
         await asyncio.sleep(0.3)
         assert "cricket" not in fake.sent(STAFF)[-1]["text"]
