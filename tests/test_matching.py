@@ -112,3 +112,18 @@ def test_a_factory_closing_is_answered_about_wages_and_dues_not_harassment_or_fa
     assert (reply.match.outcome, reply.entry_id, reply.reply_lang) == ("answered", "workplace-closure", lang)
     answer = answer_text(store.kb, store.kb.entry("workplace-closure"), lang)
     assert "14" in answer and "2" in answer and "021-34325500" in answer  # lay-off days, dues deadline, NOWCommunities
+
+
+# "band" (closed, stopped) alone must not bring the closure answer: a salary stopped is a wage not paid.
+@pytest.mark.parametrize(
+    "text, entry",
+    [
+        ("tankhwa band ho gayi", "wages-late-or-unpaid"),
+        ("میری تنخواہ بند ہو گئی", "wages-late-or-unpaid"),
+        ("منهنجي پگهار بند ٿي وئي", "wages-late-or-unpaid"),
+        ("my salary has stopped", "wages-late-or-unpaid"),
+    ],
+)
+def test_a_stopped_salary_is_answered_as_wages_not_paid_not_as_a_factory_closing(store, text, entry):
+    reply = respond(store, text)
+    assert reply.entry_id == entry
