@@ -15,7 +15,7 @@ token, and refuses what Meta refuses, with Meta-shaped errors (HTTP 400, ``{"err
 :meth:`FakeGraph.fail` injects errors for the next calls (130429, 131056, 131047, or HTTP 5xx). Every call is
 recorded in :attr:`FakeGraph.calls`; every message delivered in :attr:`FakeGraph.sent`. The user's side sends
 webhooks to the bot, signed with X-Hub-Signature-256 over the exact bytes posted: :meth:`text`, :meth:`tap`,
-:meth:`voice`, :meth:`send` (any message body), :meth:`status`.
+:meth:`voice`, :meth:`file` (a photo or document), :meth:`send` (any message body), :meth:`status`.
 """
 
 from __future__ import annotations
@@ -198,6 +198,16 @@ class FakeGraph:
         with self._lock:
             self.media[media_id] = (data, "audio/ogg; codecs=opus")
         return self.send(user, "audio", {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": True})
+
+    def file(self, user: dict[str, str], kind: str, data: bytes, mime_type: str, caption: str = "",
+             filename: str = "") -> tuple[int, str]:
+        """A photo (``image``) or ``document`` the user sends, served for download under a new media id."""
+        media_id = f"media-in-{next(self._ids)}"
+        with self._lock:
+            self.media[media_id] = (data, mime_type)
+        content = {"id": media_id, "mime_type": mime_type, **({"caption": caption} if caption else {}),
+                   **({"filename": filename} if filename else {})}
+        return self.send(user, kind, content)
 
     def status(self, message_id: str, status: str, codes: tuple[int, ...] = ()) -> int:
         st: dict[str, Any] = {"id": message_id, "status": status, "timestamp": str(int(self.now)), "recipient_id": "0"}

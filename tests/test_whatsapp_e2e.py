@@ -427,3 +427,62 @@ def test_a_half_configured_whatsapp_stops_with_what_is_missing(tmp_path):
     assert done.returncode == 2
     assert "WHATSAPP_APP_SECRET" in done.stderr and "WHATSAPP_VERIFY_TOKEN" in done.stderr
     assert "EAA-secret-token" not in done.stderr
+
+
+def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path):
+    """Meta's media ids expire: the bot downloads each file at once and uploads its bytes to the case chat."""
+    from tests.fake_telegram import FakeTelegram
+    from tests.telegram_harness import CASE_CHAT
+
+    graph, telegram = FakeGraph().start(), FakeTelegram().start()
+    who, other = user(92), user(93, bsuid="PK.31415926535")
+    data = tmp_path / "data"
+    try:
+        process, url = start_bot(graph, data, TELEGRAM_BOT_TOKEN=telegram.token,
+                                 TELEGRAM_API_BASE_URL=telegram.base_url, BOT_CASE_CHAT_ID=str(CASE_CHAT))
+        try:
+            number, post = open_whatsapp_case(graph, telegram, who, "No")
+            graph.voice(who, b"OggS the worker speaks")
+            voiced = graph.wait(who, 7)[-1]
+            assert f"Added to your case {number}" in text_of(voiced)
+            graph.file(who, "image", b"\xff\xd8 a payslip photo", "image/jpeg", caption="My payslip for May")
+            assert f"Added to your case {number}" in text_of(graph.wait(who, 8)[-1])
+            graph.file(who, "document", b"%PDF- a contract", "application/pdf", filename="contract.pdf")
+            assert f"Added to your case {number}" in text_of(graph.wait(who, 9)[-1])
+            telegram.wait_sent(CASE_CHAT, 4)  # the case, then a line before each file
+            deadline = time.monotonic() + 10
+            while len(telegram.documents) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            voices = [p for _, p in telegram.posts(CASE_CHAT, methods=("sendVoice",))]
+            assert [telegram.voices[p["voice"]] for p in voices] == [b"OggS the worker speaks"]
+            photo, document = telegram.documents
+            assert (photo["method"], photo["content"], photo["caption"]) == ("sendPhoto", b"\xff\xd8 a payslip photo",
+                                                                            f"Case {number}: photo")
+            assert (document["method"], document["filename"], document["content"]) == (
+                "sendDocument", "contract.pdf", b"%PDF- a contract")
+            lines = [p["text"] for p in telegram.sent(CASE_CHAT)]
+            assert any("adds a photo" in t and "My payslip for May" in t for t in lines)
+            assert len([c for c in graph.calls if c[0] == "GET" and "/download/" not in c[1]]) == 3  # each fetched once
+
+            # No case open: the same offer as on Telegram, and the voice note becomes a case when she agrees.
+            graph.text(other, "/language")
+            graph.tap(other, "lang:en", kind="list_reply")
+            graph.voice(other, b"OggS please help me")
+            offer = graph.wait(other, 3)[2]
+            assert "cannot listen" in text_of(offer)
+            graph.tap(other, dict((t, i) for t, i in options(offer))["Send it to staff"])
+            opened = graph.wait(other, 5)[4]  # after the offer and the topics
+            assert re.search(r"K-\d+", text_of(opened))
+            deadline = time.monotonic() + 10
+            while len(telegram.posts(CASE_CHAT, methods=("sendVoice",))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            last = telegram.posts(CASE_CHAT, methods=("sendVoice",))[-1][1]
+            assert telegram.voices[last["voice"]] == b"OggS please help me"
+        finally:
+            stop_bot(process)
+    finally:
+        graph.stop()
+        telegram.stop()
+    with sqlite3.connect(data / "cases.sqlite3") as db:  # the case keeps the case chat's file ids, not the handles
+        bodies = [b for (b,) in db.execute("SELECT body FROM case_messages WHERE kind != 'text'")]
+    assert len(bodies) == 4 and not any(b.startswith("held:") for b in bodies)

@@ -152,7 +152,8 @@ def test_parse_keys_on_the_bsuid_and_answers_it_at_recipient():
     assert a == Inbound("w1", Sender("PK.1", "923001234567", "Amina"), "text", text="hi", timestamp=1)
     assert a.sender.key == "wa:PK.1" and a.sender.address == {"recipient": "PK.1"}
     assert b.kind == "action" and b.action == "topic:wages~ur" and b.sender.address == {"recipient": "PK.2"}
-    assert c.kind == "text" and c.text == "is this legal?" and c.sender.address == {"to": "923009999999"}
+    assert (c.kind, c.media_kind, c.media_id, c.text) == ("media", "photo", "m", "is this legal?")
+    assert c.sender.address == {"to": "923009999999"}
     assert (d.kind, d.media_id) == ("voice", "m2") and e.kind == "other" and f.action == "caseshow:1~ur"
     assert status == Status("wamid.9", "failed", (131047,))
 
@@ -219,3 +220,18 @@ def test_settings_need_all_four_whatsapp_values():
     shown = repr(Settings.from_env(full))
     assert not any(secret in shown for secret in ("EAAtoken", "appsecret", "verifytoken"))
     assert Settings.from_env({}).whatsapp_api_base_url == "https://graph.facebook.com/v25.0"
+
+
+def test_a_held_file_is_kept_only_for_its_minutes_and_only_the_latest_files():
+    from bot.conversation.files import HOLD_FILES, HOLD_SECONDS, HeldFiles, is_held
+
+    now = [0.0]
+    files = HeldFiles(clock=lambda: now[0])
+    handle = files.hold(b"OggS", "audio/ogg", "voice.ogg")
+    assert is_held(handle) and files.get(handle) is not None and files.get(handle).data == b"OggS"
+    now[0] = HOLD_SECONDS + 1  # a restart or a long wait: gone, never posted half
+    assert files.get(handle) is None
+    handles = [files.hold(bytes([i % 256]), "image/jpeg", "photo.jpg") for i in range(HOLD_FILES + 1)]
+    assert files.get(handles[0]) is None and files.get(handles[-1]) is not None
+    files.release(handles[-1])
+    assert files.get(handles[-1]) is None

@@ -88,7 +88,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
         app.add_handler(CommandHandler("stats", on_stats, filters=staff))
         staff_tools.register(app, staff, reload_knowledge)  # /gaps, /undo, /kbfile, uploads, the weekly digest
         alerts.register(app, core.alerts, settings.staff_chat_ids)  # an alert's Send and Cancel when a fact changes
-    desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
+    desk = cases.register(app, core.cases, settings.case_chat_id, core.files)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
         conversation.referral.notify = lambda chat, text: cases.tell(app, chat, text)

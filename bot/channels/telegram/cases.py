@@ -17,13 +17,14 @@ import datetime as dt
 import functools
 import logging
 
-from telegram import Message as TgMessage, ReplyKeyboardRemove, Update
+from telegram import InputFile, Message as TgMessage, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.stores.cases import Case, CaseStore
 from bot.conversation.dialogue import Message
+from bot.conversation.files import HeldFiles, is_held
 from bot.conversation.i18n import gettext_for
 from bot.channels.telegram.outbox import FOLLOW_UP, NEW_CASE, STAFF, Outbox
 from bot.channels.telegram.render import split_text, to_html
@@ -51,8 +52,9 @@ class TelegramDesk:
     reaches a worker any more.
     """
 
-    def __init__(self, app: Application, chat_id: int, store: CaseStore):
+    def __init__(self, app: Application, chat_id: int, store: CaseStore, files: HeldFiles | None = None):
         self.app, self.chat_id, self.store = app, chat_id, store
+        self.files = files or HeldFiles()  # what other channels' workers sent for their cases, until posted here
         self.outbox = Outbox()
         self._forum: bool | None = None
         self._restoring: asyncio.Task | None = None
@@ -107,9 +109,7 @@ class TelegramDesk:
             sent = await self.app.bot.send_message(self.chat_id, piece, message_thread_id=thread)
             await self.store.link_post(case.number, self.chat_id, sent.message_id)
         if voice:
-            sent = await self.app.bot.send_voice(self.chat_id, voice, caption=f"Case {case.number}: voice note",
-                                                 message_thread_id=thread)
-            await self.store.link_post(case.number, self.chat_id, sent.message_id)
+            await self._send_file(case, "voice", voice)
 
     async def _topic(self, case: Case) -> Case:
         """In a forum, the case's own topic in this chat (opened if it has none here yet)."""
@@ -162,11 +162,29 @@ class TelegramDesk:
         await self.outbox.run(FOLLOW_UP, post)
 
     async def _send_file(self, case: Case, kind: str, file_id: str) -> None:
-        """A photo, document or voice note the worker sent, by its Telegram file id, linked to the case."""
-        send = {"photo": self.app.bot.send_photo, "document": self.app.bot.send_document}.get(kind, self.app.bot.send_voice)
-        sent = await send(self.chat_id, file_id, caption=f"Case {case.number}: {kind}",
-                          message_thread_id=case.thread_in(self.chat_id))
+        """A photo, document or voice note the worker sent, linked to the case: by its Telegram file id, or uploaded
+        from the bytes another channel holds for it (bot/conversation/files.py), whose handle the case then keeps
+        as the file id Telegram gives the upload."""
+        held = self.files.get(file_id) if is_held(file_id) else None
+        label = "voice note" if kind == "voice" else kind
+        if is_held(file_id) and held is None:
+            await self._post(case, f"Case {case.number}: a {label} the worker sent on WhatsApp was lost in a restart "
+                                   "before it reached this chat. Please ask them to send it again.")
+            return
+        if kind == "photo":
+            send = self.app.bot.send_photo
+        elif kind == "voice" and (held is None or "ogg" in held.mime_type):
+            send = self.app.bot.send_voice
+        else:  # a document, or a WhatsApp audio file that is no OGG voice note (Telegram would refuse it as one)
+            send = self.app.bot.send_document
+        sent = await send(self.chat_id, InputFile(held.data, filename=held.name) if held else file_id,
+                          caption=f"Case {case.number}: {label}", message_thread_id=case.thread_in(self.chat_id))
         await self.store.link_post(case.number, self.chat_id, sent.message_id)
+        if held is not None:
+            posted = sent.voice or sent.document or (sent.photo[-1] if sent.photo else None)
+            if posted is not None:
+                await self.store.replace_file(case.number, file_id, posted.file_id)
+            self.files.release(file_id)
 
     async def contact(self, case: Case, name: str, phone: str) -> None:
         await self.outbox.run(FOLLOW_UP, lambda: self._post(
@@ -253,7 +271,8 @@ def language_name(lang: str) -> str:
     return LANGUAGE_NAMES.get(lang, lang)
 
 
-def register(app: Application, store: CaseStore | None, chat_id: int | None) -> TelegramDesk | None:
+def register(app: Application, store: CaseStore | None, chat_id: int | None,
+             files: HeldFiles | None = None) -> TelegramDesk | None:
     """Voice notes from workers; with a case chat, its handlers and the worker's shared contact.
 
     Call before the general handlers: the first handler that takes an update wins.
@@ -262,7 +281,7 @@ def register(app: Application, store: CaseStore | None, chat_id: int | None) -> 
     app.add_handler(MessageHandler(private & (filters.VOICE | filters.AUDIO), on_voice))
     if store is None or chat_id is None:
         return None
-    desk = TelegramDesk(app, chat_id, store)
+    desk = TelegramDesk(app, chat_id, store, files)
     app.bot_data["case_desk"] = desk
     case_chat = filters.Chat(chat_id=chat_id)
     app.add_handler(MessageHandler(case_chat & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_case_chat))

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import mimetypes
 import time
 from functools import partial
 from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Any, Hashable
+
+import httpx
 
 from bot.bootstrap import Core
 from bot.channels.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
@@ -121,12 +124,19 @@ class WhatsAppChannel:
             if pressed.kind == "caseshow":
                 return []  # the notice's button: the kept replies were sent just before (see handle)
             return await conv.action(chat, chat, inbound.action)
+        cases_on = conv.referral is not None and conv.referral.enabled
         if inbound.kind == "voice":
-            if conv.referral is not None and conv.referral.enabled:
-                return await conv.unsupported(chat, "voice")  # not yet relayed to cases: Meta's media ids expire
-            return await conv.voice(chat, inbound.media_id)
-        if inbound.kind != "text":
-            return await conv.unsupported(chat, inbound.kind)
+            if not cases_on:
+                return await conv.voice(chat, inbound.media_id)  # no case chat: "I cannot listen", nothing kept
+            held = await self._download(inbound)  # for her case, or for the offer to send it as one
+            return await conv.voice(chat, held) if held else await conv.unsupported(chat, "voice")
+        if inbound.kind == "media" and cases_on and await self._open_case(chat) is not None:
+            held = await self._download(inbound)
+            taken = await conv.attachment(chat, inbound.media_kind, held, inbound.text or None) if held else None
+            if taken is not None:  # staff get the file itself, with its caption; she is told it was added
+                return taken
+        if inbound.kind != "text" and not (inbound.kind == "media" and inbound.text):
+            return await conv.unsupported(chat, inbound.kind)  # a caption alone is a question
         text = inbound.text.strip()
         if text.startswith("/") and len(text) > 1:
             name = text[1:].split()[0].lower()
@@ -145,6 +155,19 @@ class WhatsAppChannel:
         if not first:
             return answer
         return answer + [conv.language_picker()] if answer and answer[0].danger else [conv.language_picker()] + answer
+
+    async def _download(self, inbound: Inbound) -> str | None:
+        """A worker's voice note, photo or document for a case, fetched at once (Meta's media ids expire within days,
+        their download links within minutes) and held for the case chat: the handle to pass as its file id. None
+        if Meta would not give it."""
+        try:
+            data, mime_type = await self.client.download(inbound.media_id)
+        except (GraphError, httpx.HTTPError) as e:
+            log.warning("a worker's file could not be downloaded from the Graph API: %s", e)
+            return None
+        name = inbound.filename or (inbound.media_kind or "voice") + (mimetypes.guess_extension(
+            mime_type.split(";")[0].strip()) or "")
+        return self.core.files.hold(data, mime_type, name)
 
     # -- replies --------------------------------------------------------------------------------------
 
