@@ -65,6 +65,10 @@ def run(delay_ms: float, chats: int, questions: list[str], titles: list[str], ti
             err = stop_bot(bot)
             fake.stop()
     problems = [line for line in err.splitlines() if " ERROR " in line or " WARNING " in line]
+    if problems:  # the whole log, tracebacks and all, for a look
+        log_file = Path(tempfile.mkdtemp(prefix="whatsapp-load-")) / "bot.log"
+        log_file.write_text(err, encoding="utf-8")
+        problems.append(f"the bot's whole log: {log_file}")
     waits, out_of_order, missing, answers, last = [], 0, 0, 0, start
     for user in users:
         got = [m for m in fake.sent if m["user"] == user["phone"]][1:]  # the language picker first

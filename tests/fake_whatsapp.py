@@ -103,6 +103,11 @@ def check_limits(body: dict[str, Any]) -> None:
         raise Refused(131009, f"message type {kind!r}")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # Meta takes many connections at once; the standard library's 5 resets some under load
+
+
 class FakeGraph:
     def __init__(self, app_secret: str = "test-app-secret", token: str = "test-access-token", delay: float = 0.0):
         self.app_secret, self.token, self.delay = app_secret, token, delay
@@ -118,8 +123,7 @@ class FakeGraph:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.cond = threading.Condition(self._lock)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

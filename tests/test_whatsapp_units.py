@@ -189,6 +189,26 @@ async def test_client_retries_throttling_and_5xx_then_delivers(graph):
     await client.close()
 
 
+async def test_client_sends_again_when_the_connection_is_cut_before_meta_answers():
+    import httpx
+
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.ReadError("Connection reset by peer", request=request)
+        return httpx.Response(200, json={"messages": [{"id": "wamid.2"}]})
+
+    async def sleep(seconds: float) -> None: ...
+
+    client = GraphClient("https://graph.test/v25.0", "t", PHONE_NUMBER_ID, sleep=sleep,
+                         http=httpx.AsyncClient(transport=httpx.MockTransport(answer)))
+    assert await client.send({"to": "923001234567"}, {"type": "text", "text": {"body": "hi"}}) == "wamid.2"
+    assert len(calls) == 2 and client.retried == 1
+    await client.close()
+
+
 async def test_client_does_not_retry_a_closed_window(graph):
     client = GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID)
     graph.last_inbound["923001234567"] = graph.now - 25 * 3600
