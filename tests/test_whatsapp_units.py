@@ -255,3 +255,94 @@ def test_a_held_file_is_kept_only_for_its_minutes_and_only_the_latest_files():
     assert files.get(handles[0]) is None and files.get(handles[-1]) is not None
     files.release(handles[-1])
     assert files.get(handles[-1]) is None
+
+
+# -- the channel on a stand-in Graph client -------------------------------------------------------------------
+
+
+class StandIn:
+    """A Graph client that records sends and uploads; ``refuse``: the Meta code every free-form send gets."""
+
+    retried = 0
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.sent: list[tuple[dict, dict]] = []
+        self.uploads = 0
+        self.refuse = refuse
+
+    async def send(self, address: dict, payload: dict) -> str:
+        if self.refuse and payload["type"] != "template":
+            raise GraphError(self.refuse, 400, "refused")
+        self.sent.append((address, payload))
+        return "wamid.1"
+
+    async def upload(self, path, mime_type: str) -> str:
+        self.uploads += 1
+        return f"media-{self.uploads}"
+
+
+def whatsapp(store, prefs, tmp_path, client, cases=None, clock=None, **settings):
+    from bot.bootstrap import Core
+    from bot.channels.whatsapp.channel import WhatsAppChannel
+    from bot.config import Settings
+
+    core = Core(Settings(data_dir=tmp_path, **settings), store, prefs, None, cases)
+    return WhatsAppChannel(core, client, **({"clock": clock} if clock else {}))
+
+
+async def test_a_recorded_answer_is_uploaded_again_before_metas_30_days_run_out(store, prefs, tmp_path):
+    now = [0.0]
+    client = StandIn()
+    channel = whatsapp(store, prefs, tmp_path, client, clock=lambda: now[0])
+    recording = tmp_path / "overtime.ur.ogg"
+    recording.write_bytes(b"OggS answer")
+    worker = Sender(None, "923001234567")
+    for day in (0, 24, 26):  # Meta keeps an uploaded file's id 30 days; the bot renews it after 25
+        now[0] = day * 24 * 3600
+        await channel.send_replies(worker, [Message("Overtime", voice=recording)])
+    voices = [p["audio"]["id"] for _, p in client.sent if p["type"] == "audio"]
+    assert voices == ["media-1", "media-1", "media-2"] and client.uploads == 2
+
+
+async def test_a_throttled_chat_waits_alone_and_keeps_its_order(graph, store, prefs, tmp_path):
+    import asyncio
+    from functools import partial
+
+    gate = asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        await gate.wait()  # the back-off lasts until the test says so
+
+    channel = whatsapp(store, prefs, tmp_path, GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID, sleep=pause))
+    slow, other = Sender(None, "923000000001"), Sender(None, "923000000002")
+    for who in (slow, other):
+        graph.last_inbound[who.phone] = graph.now
+    graph.fail((400, 131056))  # the pair rate limit: too many messages to this one user
+    for text in ("first", "second"):
+        channel.lanes.submit(slow.key, partial(channel.send_replies, slow, [Message(text)]))
+    while not graph.refused:
+        await asyncio.sleep(0.01)
+    await channel.lanes.submit(other.key, partial(channel.send_replies, other, [Message("meanwhile")]))
+    assert [m["text"]["body"] for m in graph.sent] == ["meanwhile"]  # another chat is not held up
+    gate.set()
+    await channel.lanes.drain(5)
+    assert [m["text"]["body"] for m in graph.sent] == ["meanwhile", "first", "second"]
+    await channel.client.close()
+
+
+@pytest.mark.parametrize("lang, template_lang", [("sd", "ur"), ("ur-Latn", "ur"), ("ur", "ur"), ("en", "en")])
+async def test_a_case_notice_after_24_hours_uses_a_language_meta_has_templates_in(store, prefs, tmp_path, lang,
+                                                                                   template_lang):
+    cases = CaseStore(tmp_path / "cases.sqlite3", 90)
+    await cases.open()
+    case = await cases.open_case("wa:+923001234567", lang, None)
+    await cases.set_followup(case.number, True)
+    client = StandIn(refuse=131047)  # the 24-hour window is closed
+    channel = whatsapp(store, prefs, tmp_path, client, cases, whatsapp_case_template="case_answer_ready")
+    assert await channel.deliver(case, "Staff answer one") == "notified"
+    assert await channel.deliver(case, "Staff answer two") == "waiting"  # one notice, never one per reply
+    [(address, notice)] = client.sent
+    assert address == {"to": "923001234567"} and notice["template"]["language"]["code"] == template_lang
+    assert "Staff answer" not in str(notice)
+    assert [body for _, body in await cases.take_pending("wa:+923001234567")] == ["Staff answer one", "Staff answer two"]
+    await cases.close()
