@@ -477,6 +477,11 @@ def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path)
             lines = [p["text"] for p in telegram.sent(CASE_CHAT)]
             assert any("adds a photo" in t and "My payslip for May" in t for t in lines)
             assert len([c for c in graph.calls if c[0] == "GET" and "/download/" not in c[1]]) == 3  # each fetched once
+            telegram.fail("sendPhoto", 400, chat_id=CASE_CHAT, description="Bad Request: wrong file")
+            graph.file(who, "image", b"\xff\xd8 refused", "image/jpeg")
+            added, sorry = graph.wait(who, 11)[-2:]
+            assert f"Added to your case {number}" in text_of(added)
+            assert "could not reach NOWCommunities staff" in text_of(sorry)  # told, as on Telegram
 
             # No case open: the same offer as on Telegram, and the voice note becomes a case when she agrees.
             graph.text(other, "/language")
@@ -499,4 +504,4 @@ def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path)
         telegram.stop()
     with sqlite3.connect(data / "cases.sqlite3") as db:  # the case keeps the case chat's file ids, not the handles
         bodies = [b for (b,) in db.execute("SELECT body FROM case_messages WHERE kind != 'text'")]
-    assert len(bodies) == 4 and not any(b.startswith("held:") for b in bodies)
+    assert len(bodies) == 5 and sum(b.startswith("held:") for b in bodies) == 1  # the refused photo: never posted

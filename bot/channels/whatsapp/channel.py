@@ -65,6 +65,7 @@ class WhatsAppChannel:
         # through this channel's outbox (:meth:`deliver`).
         if core.desk is not None and self.conversation.referral is not None:
             self.conversation.referral.desk = core.desk
+            self.conversation.referral.notify = self._tell
             core.outboxes.append(self)
 
     # -- from the webhook ------------------------------------------------------------------------
@@ -285,6 +286,11 @@ class WhatsAppChannel:
         kept = await self.core.cases.take_pending(sender.key)
         if kept:
             await self.send_replies(sender, [Message(body) for _number, body in kept])
+
+    async def _tell(self, chat: int | str, text: str) -> None:
+        """A late word to the worker (the referral's ``notify``): her message did not reach staff. In her lane."""
+        sender = Sender.of_key(str(chat))
+        await self.lanes.submit(sender.key, partial(self.send_replies, sender, [Message(text)]))
 
     def health(self) -> dict[str, Any]:
         kb = self.core.knowledge.kb
