@@ -96,9 +96,9 @@ def check_limits(body: dict[str, Any]) -> None:
                 raise Refused(131009, "list body too long")
         else:
             raise Refused(131009, f"interactive type {inter.get('type')!r}")
-    elif kind == "audio":
-        if not (body.get("audio") or {}).get("id"):
-            raise Refused(131009, "audio needs a media id")
+    elif kind in ("audio", "image", "document"):
+        if not (body.get(kind) or {}).get("id"):
+            raise Refused(131009, f"{kind} needs a media id")
     elif kind != "template":
         raise Refused(131009, f"message type {kind!r}")
 

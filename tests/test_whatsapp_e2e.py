@@ -327,6 +327,10 @@ def test_a_recorded_answer_is_uploaded_once_and_sent_as_a_voice_note(tmp_path, k
     assert len(uploads) == 1 and graph.media[voice["audio"]["id"]][0].startswith(b"OggS")
 
 
+def texts_in(telegram, chat: int) -> list[str]:
+    return [p.get("text", "") for p in telegram.sent(chat)]
+
+
 def open_whatsapp_case(graph: FakeGraph, telegram, who: dict[str, str], consent: str) -> tuple[str, int]:
     """The worker asks a person on WhatsApp, writes their case and answers the notice question (``Yes``/``No``);
     returns the case number and the case chat's post to reply to. The worker has received 6 messages."""
@@ -443,7 +447,7 @@ def test_a_half_configured_whatsapp_stops_with_what_is_missing(tmp_path):
     assert "EAA-secret-token" not in done.stderr
 
 
-def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path):
+def test_files_go_both_ways_between_a_whatsapp_worker_and_the_case_chat(tmp_path):
     """Meta's media ids expire: the bot downloads each file at once and uploads its bytes to the case chat."""
     from tests.fake_telegram import FakeTelegram
     from tests.telegram_harness import CASE_CHAT
@@ -483,6 +487,21 @@ def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path)
             assert f"Added to your case {number}" in text_of(added)
             assert "could not reach NOWCommunities staff" in text_of(sorry)  # told, as on Telegram
 
+            # Staff answer with a voice note and a document: fetched from Telegram, uploaded to WhatsApp, sent.
+            telegram.files["AwACstaffvoice"] = b"OggS staff speaks"
+            telegram.files["BQACletter"] = b"%PDF- the employer's letter"
+            telegram.staff(CASE_CHAT, None, reply_to=post, voice={"file_id": "AwACstaffvoice", "file_unique_id": "usv",
+                                                                  "duration": 4, "mime_type": "audio/ogg"})
+            label, voice = graph.wait(who, 13)[-2:]
+            assert number in text_of(label) and voice["type"] == "audio" and voice["audio"]["voice"] is True
+            assert graph.media[voice["audio"]["id"]][0] == b"OggS staff speaks"
+            telegram.staff(CASE_CHAT, None, reply_to=post, document={
+                "file_id": "BQACletter", "file_unique_id": "ul", "file_name": "letter.pdf", "mime_type": "application/pdf"})
+            letter = graph.wait(who, 15)[-1]
+            assert letter["type"] == "document" and letter["document"]["filename"] == "letter.pdf"
+            assert graph.media[letter["document"]["id"]] == (b"%PDF- the employer's letter", "application/pdf")
+            assert not any("not" in t and "deliver" in t for t in texts_in(telegram, CASE_CHAT))
+
             # No case open: the same offer as on Telegram, and the voice note becomes a case when she agrees.
             graph.text(other, "/language")
             graph.tap(other, "lang:en", kind="list_reply")
@@ -503,5 +522,5 @@ def test_voice_notes_photos_and_documents_reach_the_case_chat_as_files(tmp_path)
         graph.stop()
         telegram.stop()
     with sqlite3.connect(data / "cases.sqlite3") as db:  # the case keeps the case chat's file ids, not the handles
-        bodies = [b for (b,) in db.execute("SELECT body FROM case_messages WHERE kind != 'text'")]
+        bodies = [b for (b,) in db.execute("SELECT body FROM case_messages WHERE kind != 'text' AND sender = 'worker'")]
     assert len(bodies) == 5 and sum(b.startswith("held:") for b in bodies) == 1  # the refused photo: never posted

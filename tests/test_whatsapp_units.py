@@ -280,6 +280,10 @@ class StandIn:
         self.uploads += 1
         return f"media-{self.uploads}"
 
+    async def upload_bytes(self, data: bytes, name: str, mime_type: str) -> str:
+        self.uploads += 1
+        return f"media-{self.uploads}"
+
 
 def whatsapp(store, prefs, tmp_path, client, cases=None, clock=None, **settings):
     from bot.bootstrap import Core
@@ -345,4 +349,26 @@ async def test_a_case_notice_after_24_hours_uses_a_language_meta_has_templates_i
     assert address == {"to": "923001234567"} and notice["template"]["language"]["code"] == template_lang
     assert "Staff answer" not in str(notice)
     assert [body for _, body in await cases.take_pending("wa:+923001234567")] == ["Staff answer one", "Staff answer two"]
+    await cases.close()
+
+
+async def test_a_staff_file_goes_as_whatsapp_plays_it_and_after_24_hours_is_refused_once_not_kept(store, prefs,
+                                                                                                   tmp_path):
+    cases = CaseStore(tmp_path / "cases.sqlite3", 90)
+    await cases.open()
+    case = await cases.open_case("wa:PK.42", "ur", None)
+    client = StandIn()
+    channel = whatsapp(store, prefs, tmp_path, client, cases)
+    assert await channel.deliver_file(case, "voice", b"OggS", "audio/ogg", "voice.ogg") == "sent"
+    assert await channel.deliver_file(case, "voice", b"ID3", "audio/mpeg", "answer.mp3") == "sent"  # not OGG: a file
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg") == "sent"
+    assert [(a, p["type"]) for a, p in client.sent] == [({"recipient": "PK.42"}, "audio"),
+                                                        ({"recipient": "PK.42"}, "document"),
+                                                        ({"recipient": "PK.42"}, "image")]
+    assert client.sent[0][1]["audio"] == {"id": "media-1", "voice": True}
+    assert client.sent[1][1]["document"] == {"id": "media-2", "filename": "answer.mp3"}
+    closed = StandIn(refuse=131047)
+    channel = whatsapp(store, prefs, tmp_path, closed, cases)
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg") == "failed"
+    assert closed.sent == [] and await cases.take_pending("wa:PK.42") == []  # staff are told; nothing waits
     await cases.close()

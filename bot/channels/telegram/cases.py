@@ -25,6 +25,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 from bot.stores.cases import Case, CaseStore
 from bot.conversation.dialogue import Message
 from bot.conversation.files import HeldFiles, is_held
+from bot.conversation.outbox import WorkerOutbox
 from bot.conversation.i18n import gettext_for
 from bot.channels.telegram.outbox import FOLLOW_UP, NEW_CASE, STAFF, Outbox
 from bot.channels.telegram.render import split_text, to_html
@@ -439,14 +440,32 @@ async def tell(app: Application, chat: int | str, text: str) -> None:
 
 
 async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) -> bool:
-    if services(context).core.outbox_for(case.chat_id) is not None:
-        return False  # voice notes and files do not reach WhatsApp workers yet: staff are told it was not delivered
+    if (outbox := services(context).core.outbox_for(case.chat_id)) is not None:
+        return await _pass_file(outbox, case, msg)
     try:
         await context.bot.copy_message(int(case.chat_id), msg.chat_id, msg.message_id)
     except TelegramError as e:
         log.info("could not copy a staff message to a worker's chat (%s)", e)
         return False
     return True
+
+
+async def _pass_file(outbox: WorkerOutbox, case: Case, msg: TgMessage) -> bool:
+    """A staff voice note, photo or document for a worker on another channel (WhatsApp): its bytes fetched here and
+    sent there. Anything else (a sticker, a video note) is not passed on, and staff are told."""
+    photo = msg.photo[-1] if msg.photo else None
+    media = msg.voice or photo or msg.document or msg.audio
+    if media is None:
+        return False
+    kind = "voice" if msg.voice else "photo" if photo else "document"
+    try:
+        data = bytes(await (await media.get_file()).download_as_bytearray())
+    except TelegramError as e:
+        log.info("could not fetch a staff file for a worker on another channel (%s)", e)
+        return False
+    mime_type = getattr(media, "mime_type", None) or ("image/jpeg" if photo else "application/octet-stream")
+    name = getattr(media, "file_name", None) or {"voice": "voice.ogg", "photo": "photo.jpg"}.get(kind, "file")
+    return await outbox.deliver_file(case, kind, data, mime_type, name) == "sent"
 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

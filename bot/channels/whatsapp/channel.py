@@ -237,6 +237,30 @@ class WhatsAppChannel:
         await self.lanes.submit(case.chat_id, send)
         return outcome[0]
 
+    async def deliver_file(self, case: Case, kind: str, data: bytes, mime_type: str, name: str) -> Delivery:
+        """A staff voice note, photo or document, uploaded and sent in the worker's lane. Not kept after Meta's 24-hour
+        window: staff are told it was not delivered, and send it again once the worker writes."""
+        sender = Sender.of_key(case.chat_id)
+        outcome: list[Delivery] = ["failed"]
+        kind = {"voice": "audio", "photo": "image"}.get(kind, "document")
+        if kind == "audio" and "ogg" not in mime_type:
+            kind = "document"  # WhatsApp plays only OGG/Opus as a voice note
+
+        async def send() -> None:
+            try:
+                media: dict[str, Any] = {"id": await self.client.upload_bytes(data, name, mime_type)}
+                if kind == "audio":
+                    media["voice"] = True
+                elif kind == "document":
+                    media["filename"] = name
+                await self.client.send(sender.address, {"type": kind, kind: media})
+                outcome[0] = "sent"
+            except GraphError as e:
+                log.warning("a staff file could not be sent on WhatsApp: %s", e)
+
+        await self.lanes.submit(case.chat_id, send)
+        return outcome[0]
+
     async def _keep(self, case: Case, sender: Sender, body: str) -> Delivery:
         """A staff reply after the 24-hour window: kept; with the worker's opt-in and an approved template, one
         notice without any case content is sent for the first reply kept (never one per reply)."""

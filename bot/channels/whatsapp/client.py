@@ -54,9 +54,13 @@ class GraphClient:
 
     async def upload(self, path: Path, mime_type: str) -> str:
         """A file for later sends (a recorded answer); returns its media id, valid 30 days."""
-        files = {"file": (path.name, path.read_bytes(), mime_type)}
-        data = {"messaging_product": "whatsapp", "type": mime_type}
-        answer = await self._call("POST", f"/{self.phone_number_id}/media", data=data, files=files)
+        return await self.upload_bytes(path.read_bytes(), path.name, mime_type)
+
+    async def upload_bytes(self, data: bytes, name: str, mime_type: str) -> str:
+        """The same from bytes (a staff member's file from the case chat)."""
+        form = {"messaging_product": "whatsapp", "type": mime_type}
+        answer = await self._call("POST", f"/{self.phone_number_id}/media", data=form,
+                                  files={"file": (name, data, mime_type)})
         return str(answer["id"])
 
     async def download(self, media_id: str) -> tuple[bytes, str]:
