@@ -379,6 +379,12 @@ def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
             time.sleep(0.5)
             assert [code for code, _ in graph.refused] == [131047]  # tried once, never again meanwhile
             assert len(graph.to(who)) == 7  # no notice: the worker said no
+            telegram.files["AwACtoolate"] = b"OggS late"
+            telegram.staff(CASE_CHAT, None, reply_to=post, voice={"file_id": "AwACtoolate", "file_unique_id": "ut",
+                                                                  "duration": 3, "mime_type": "audio/ogg"})
+            late = telegram.wait_sent(CASE_CHAT, 3)[-1]  # nothing kept: no label waiting without its file
+            assert "could not be delivered" in late["text"] and "within 24 hours" in late["text"]
+            assert len(graph.to(who)) == 7
 
             graph.text(who, "Thank you!")  # the window opens again: the kept reply first, then the usual answer
             kept, usual = graph.wait(who, 9)[-2:]
@@ -389,7 +395,7 @@ def test_a_case_from_whatsapp_across_the_24_hour_line(tmp_path):
             graph.text(who, "Thank you!")
             added = graph.wait(who, 11)[-1]
             assert number in text_of(added) and "Added" in text_of(added)
-            assert "Thank you!" in telegram.wait_sent(CASE_CHAT, 3)[-1]["text"]
+            assert "Thank you!" in telegram.wait_sent(CASE_CHAT, 4)[-1]["text"]
         finally:
             stop_bot(process)
     finally:

@@ -359,16 +359,15 @@ async def test_a_staff_file_goes_as_whatsapp_plays_it_and_after_24_hours_is_refu
     case = await cases.open_case("wa:PK.42", "ur", None)
     client = StandIn()
     channel = whatsapp(store, prefs, tmp_path, client, cases)
-    assert await channel.deliver_file(case, "voice", b"OggS", "audio/ogg", "voice.ogg") == "sent"
-    assert await channel.deliver_file(case, "voice", b"ID3", "audio/mpeg", "answer.mp3") == "sent"  # not OGG: a file
-    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg") == "sent"
-    assert [(a, p["type"]) for a, p in client.sent] == [({"recipient": "PK.42"}, "audio"),
-                                                        ({"recipient": "PK.42"}, "document"),
-                                                        ({"recipient": "PK.42"}, "image")]
-    assert client.sent[0][1]["audio"] == {"id": "media-1", "voice": True}
-    assert client.sent[1][1]["document"] == {"id": "media-2", "filename": "answer.mp3"}
+    assert await channel.deliver_file(case, "voice", b"OggS", "audio/ogg", "voice.ogg", "Reply (case K-1):") == "sent"
+    assert await channel.deliver_file(case, "voice", b"ID3", "audio/mpeg", "answer.mp3", "Reply (case K-1):") == "sent"  # not OGG: a file
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg", "Reply (case K-1):") == "sent"
+    assert [p["type"] for _, p in client.sent] == ["text", "audio", "text", "document", "text", "image"]
+    assert {a["recipient"] for a, _ in client.sent} == {"PK.42"}
+    assert client.sent[1][1]["audio"] == {"id": "media-1", "voice": True}
+    assert client.sent[3][1]["document"] == {"id": "media-2", "filename": "answer.mp3"}
     closed = StandIn(refuse=131047)
     channel = whatsapp(store, prefs, tmp_path, closed, cases)
-    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg") == "failed"
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg", "Reply (case K-1):") == "failed"
     assert closed.sent == [] and await cases.take_pending("wa:PK.42") == []  # staff are told; nothing waits
     await cases.close()

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 WAITING = ("Case {number}: the worker wrote on WhatsApp more than 24 hours ago, so WhatsApp does not let the bot send "
            "this now. It is kept and goes to the worker as soon as they write again.")
+FILE_WINDOW = ("WhatsApp lets the bot send a worker a file only within 24 hours of their last message, and a file is not "
+               "kept: send it again once they write")
 NOTIFIED = " The worker agreed to a notice, so one short WhatsApp notice (with nothing of the case) was sent."
 
 
@@ -382,7 +384,9 @@ async def on_case_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if await relay(context, case, msg):
         await store.delivered(kept)
     else:
-        await say(f"Case {case.number}: the reply could not be delivered (the worker may have blocked the bot).")
+        why = (FILE_WINDOW if not msg.text and services(context).core.outbox_for(case.chat_id) is not None
+               else "the worker may have blocked the bot")
+        await say(f"Case {case.number}: the reply could not be delivered ({why}).")
 
 
 async def relay(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage, correction: bool = False) -> bool:
@@ -392,6 +396,8 @@ async def relay(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage, 
              else _("Reply from NOWCommunities (case {number}):")).format(number=case.number)
     if msg.text:
         return await _tell_worker(context, case, msg.text, title=label)
+    if (outbox := services(context).core.outbox_for(case.chat_id)) is not None:
+        return await _pass_file(outbox, case, msg, label)  # the label with the file, or neither: nothing kept
     return await _tell_worker(context, case, label) and await _copy(context, case, msg)
 
 
@@ -440,8 +446,6 @@ async def tell(app: Application, chat: int | str, text: str) -> None:
 
 
 async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) -> bool:
-    if (outbox := services(context).core.outbox_for(case.chat_id)) is not None:
-        return await _pass_file(outbox, case, msg)
     try:
         await context.bot.copy_message(int(case.chat_id), msg.chat_id, msg.message_id)
     except TelegramError as e:
@@ -450,7 +454,7 @@ async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) 
     return True
 
 
-async def _pass_file(outbox: WorkerOutbox, case: Case, msg: TgMessage) -> bool:
+async def _pass_file(outbox: WorkerOutbox, case: Case, msg: TgMessage, label: str) -> bool:
     """A staff voice note, photo or document for a worker on another channel (WhatsApp): its bytes fetched here and
     sent there. Anything else (a sticker, a video note) is not passed on, and staff are told."""
     photo = msg.photo[-1] if msg.photo else None
@@ -465,7 +469,7 @@ async def _pass_file(outbox: WorkerOutbox, case: Case, msg: TgMessage) -> bool:
         return False
     mime_type = getattr(media, "mime_type", None) or ("image/jpeg" if photo else "application/octet-stream")
     name = getattr(media, "file_name", None) or {"voice": "voice.ogg", "photo": "photo.jpg"}.get(kind, "file")
-    return await outbox.deliver_file(case, kind, data, mime_type, name) == "sent"
+    return await outbox.deliver_file(case, kind, data, mime_type, name, label) == "sent"
 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -237,9 +237,10 @@ class WhatsAppChannel:
         await self.lanes.submit(case.chat_id, send)
         return outcome[0]
 
-    async def deliver_file(self, case: Case, kind: str, data: bytes, mime_type: str, name: str) -> Delivery:
-        """A staff voice note, photo or document, uploaded and sent in the worker's lane. Not kept after Meta's 24-hour
-        window: staff are told it was not delivered, and send it again once the worker writes."""
+    async def deliver_file(self, case: Case, kind: str, data: bytes, mime_type: str, name: str,
+                           label: str) -> Delivery:
+        """A staff voice note, photo or document after its label, uploaded and sent in the worker's lane. Neither is
+        kept after Meta's 24-hour window: staff are told it was not delivered, and send it again once she writes."""
         sender = Sender.of_key(case.chat_id)
         outcome: list[Delivery] = ["failed"]
         kind = {"voice": "audio", "photo": "image"}.get(kind, "document")
@@ -248,6 +249,7 @@ class WhatsAppChannel:
 
         async def send() -> None:
             try:
+                await self.client.send(sender.address, {"type": "text", "text": {"body": label}})
                 media: dict[str, Any] = {"id": await self.client.upload_bytes(data, name, mime_type)}
                 if kind == "audio":
                     media["voice"] = True
