@@ -62,8 +62,13 @@ def run(delay_ms: float, chats: int, questions: list[str], titles: list[str], ti
             while len(fake.sent) < total and time.monotonic() < deadline and bot.poll() is None:
                 time.sleep(0.05)
         finally:
-            stop_bot(bot)
+            err = stop_bot(bot)
             fake.stop()
+    problems = [line for line in err.splitlines() if " ERROR " in line or " WARNING " in line]
+    if problems:  # the whole log, tracebacks and all, for a look
+        log_file = Path(tempfile.mkdtemp(prefix="whatsapp-load-")) / "bot.log"
+        log_file.write_text(err, encoding="utf-8")
+        problems.append(f"the bot's whole log: {log_file}")
     waits, out_of_order, missing, answers, last = [], 0, 0, 0, start
     for user in users:
         got = [m for m in fake.sent if m["user"] == user["phone"]][1:]  # the language picker first
@@ -78,7 +83,8 @@ def run(delay_ms: float, chats: int, questions: list[str], titles: list[str], ti
             "out_of_order": out_of_order, "seconds": last - start,
             "per_s": answers / (last - start) if last > start else 0.0,
             "median_wait": statistics.median(waits) if waits else float("nan"),
-            "worst_wait": max(waits, default=float("nan")), "refused": refused, "messages": len(fake.sent)}
+            "worst_wait": max(waits, default=float("nan")), "refused": refused, "messages": len(fake.sent),
+            "problems": problems}
 
 
 def main() -> int:
@@ -99,6 +105,8 @@ def main() -> int:
               f"the pickers) in {r['seconds']:.1f} s = {r['per_s']:.1f} answers/s; wait median {r['median_wait']:.2f} s, "
               f"worst {r['worst_wait']:.2f} s; users out of order {r['out_of_order']}; missing {r['missing']}; "
               f"refused calls {len(r['refused'])}")
+        for line in r["problems"][:5]:  # what the bot itself logged as going wrong
+            print("  bot:", line)
         ok &= r["missing"] == 0 and r["out_of_order"] == 0 and not r["refused"]
     print("every user got every answer, in the order asked" if ok else "FAILED: answers missing, refused or out of order")
     return 0 if ok else 1

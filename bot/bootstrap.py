@@ -19,6 +19,7 @@ from bot.stores.alerts import AlertStore, Recipient
 from bot.stores.preferences import Preferences
 from bot.stores.querylog import QueryLog
 from bot.stores.cases import CaseStore
+from bot.conversation.files import HeldFiles
 from bot.conversation.outbox import WorkerOutbox
 from bot.conversation.referral import CaseDesk, Referral
 
@@ -52,6 +53,7 @@ class Core:
     outboxes: list[WorkerOutbox] = field(default_factory=list)  # staff replies to chats of other channels
     alerts: AlertStore | None = None  # who asked to be told when a fact changes
     alert_senders: dict[str, AlertSend] = field(default_factory=dict)  # channel -> its alert send (WhatsApp's)
+    files: HeldFiles = field(default_factory=HeldFiles)  # WhatsApp workers' files for the case chat, until posted
 
     def outbox_for(self, chat_id: str) -> WorkerOutbox | None:
         """The outbox that reaches ``chat_id``, if it is not a chat of the case chat's own channel."""

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Tests that build a knowledge base from files, run the bot against the fake Bot API, start processes or a
 # browser, or score whole question sets take seconds each; `uv run pytest -m "not slow"` leaves them out.
 SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir", "gap_log"}
-SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli", "test_whatsapp_e2e"}
+SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli", "test_whatsapp_e2e",
+                "test_whatsapp_agreement"}
 # (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
 
 

@@ -14,8 +14,8 @@ can finish in any order; :meth:`FakeTelegram.fail` makes chosen calls fail the w
 does: 429 with ``retry_after``, 403 (blocked by the user), 502.
 
 Files: :meth:`FakeTelegram.document` sends the bot a document as a user would; ``getFile`` and the
-``/file/bot<token>/<path>`` download route serve it back; ``sendDocument`` (multipart, as the bot uploads)
-is kept in :attr:`FakeTelegram.documents`; ``sendPhoto`` and ``sendDocument`` with a file id (a file a user sent,
+``/file/bot<token>/<path>`` download route serve it back; ``sendDocument`` and ``sendPhoto`` uploaded (multipart)
+are kept in :attr:`FakeTelegram.documents`; ``sendPhoto`` and ``sendDocument`` with a file id (a file a user sent,
 passed on) are accepted as posts. :meth:`FakeTelegram.photo` sends the bot a photo.
 """
 
@@ -81,7 +81,7 @@ class FakeTelegram:
         self.profiles: dict[int, dict] = {}  # user id -> first_name, last_name, username to use instead of the defaults
         self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and the download route
         self.undeclared: set[str] = set()  # files whose size Telegram does not state
-        self.documents: list[dict] = []  # documents the bot sent: chat_id, filename, content, caption
+        self.documents: list[dict] = []  # documents and photos the bot uploaded: chat_id, filename, content, caption, method
         self.voices: dict[str, bytes] = {}  # file_id -> the OGG file uploaded with sendVoice
         self.posted: list[tuple[int, str, dict]] = []  # (message id, method, parameters) of each message sent
         self.forums: set[int] = set()  # supergroups with topics: getChat says is_forum, createForumTopic works
@@ -342,16 +342,20 @@ class FakeTelegram:
             self.posted.append((message_id, method, p))
             return ok({"message_id": message_id, "date": int(time.time()), "from": BOT,
                        "chat": self._chat(int(p["chat_id"]), int(p["chat_id"]) < 0), "caption": p.get("caption", "")})
-        if method == "sendDocument":
-            upload = p.get("document")
+        if method in ("sendDocument", "sendPhoto"):
+            field = method[4:].lower()
+            upload = p.get(field)
             if not isinstance(upload, dict):
-                return self._error(method, "Bad Request: there is no document in the request")
-            self.documents.append({"chat_id": int(p["chat_id"]), "filename": upload["filename"],
+                return self._error(method, f"Bad Request: there is no {field} in the request")
+            self.documents.append({"chat_id": int(p["chat_id"]), "filename": upload["filename"], "method": method,
                                    "content": upload["content"], "caption": p.get("caption")})
-            return ok({"message_id": next(self._message_ids), "date": int(time.time()),
+            file = {"file_id": f"SENT{len(self.documents)}", "file_unique_id": f"s{len(self.documents)}"}
+            message_id = next(self._message_ids)
+            self.posted.append((message_id, method, {**p, field: file["file_id"]}))
+            return ok({"message_id": message_id, "date": int(time.time()),
                        "chat": {"id": int(p["chat_id"]), "type": "private"}, "from": BOT,
-                       "document": {"file_id": f"SENT{len(self.documents)}", "file_unique_id": f"s{len(self.documents)}",
-                                    "file_name": upload["filename"]}})
+                       field: {**file, "file_name": upload["filename"]} if field == "document"
+                       else [{**file, "width": 800, "height": 600}]})
         if method in ("sendMessage", "editMessageText"):
             text = str(p.get("text", ""))
             try:

@@ -16,7 +16,7 @@ token, and refuses what Meta refuses, with Meta-shaped errors (HTTP 400, ``{"err
 :meth:`FakeGraph.fail` injects errors for the next calls (130429, 131056, 131047, or HTTP 5xx). Every call is
 recorded in :attr:`FakeGraph.calls`; every message delivered in :attr:`FakeGraph.sent`. The user's side sends
 webhooks to the bot, signed with X-Hub-Signature-256 over the exact bytes posted: :meth:`text`, :meth:`tap`,
-:meth:`voice`, :meth:`send` (any message body), :meth:`status`.
+:meth:`voice`, :meth:`file` (a photo or document), :meth:`send` (any message body), :meth:`status`.
 """
 
 from __future__ import annotations
@@ -97,9 +97,9 @@ def check_limits(body: dict[str, Any]) -> None:
                 raise Refused(131009, "list body too long")
         else:
             raise Refused(131009, f"interactive type {inter.get('type')!r}")
-    elif kind == "audio":
-        if not (body.get("audio") or {}).get("id"):
-            raise Refused(131009, "audio needs a media id")
+    elif kind in ("audio", "image", "document"):
+        if not (body.get(kind) or {}).get("id"):
+            raise Refused(131009, f"{kind} needs a media id")
     elif kind == "template":
         template = body.get("template") or {}
         if not template.get("name") or not (template.get("language") or {}).get("code"):
@@ -111,6 +111,11 @@ def check_limits(body: dict[str, Any]) -> None:
                     raise Refused(132018, "Param text cannot have new-line/tab characters or more than 4 consecutive spaces")
     else:
         raise Refused(131009, f"message type {kind!r}")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # Meta takes many connections at once; the standard library's 5 resets some under load
 
 
 class FakeGraph:
@@ -128,8 +133,7 @@ class FakeGraph:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.cond = threading.Condition(self._lock)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -208,6 +212,16 @@ class FakeGraph:
         with self._lock:
             self.media[media_id] = (data, "audio/ogg; codecs=opus")
         return self.send(user, "audio", {"id": media_id, "mime_type": "audio/ogg; codecs=opus", "voice": True})
+
+    def file(self, user: dict[str, str], kind: str, data: bytes, mime_type: str, caption: str = "",
+             filename: str = "") -> tuple[int, str]:
+        """A photo (``image``) or ``document`` the user sends, served for download under a new media id."""
+        media_id = f"media-in-{next(self._ids)}"
+        with self._lock:
+            self.media[media_id] = (data, mime_type)
+        content = {"id": media_id, "mime_type": mime_type, **({"caption": caption} if caption else {}),
+                   **({"filename": filename} if filename else {})}
+        return self.send(user, kind, content)
 
     def status(self, message_id: str, status: str, codes: tuple[int, ...] = ()) -> int:
         st: dict[str, Any] = {"id": message_id, "status": status, "timestamp": str(int(self.now)), "recipient_id": "0"}

@@ -150,3 +150,22 @@ async def test_a_message_typed_after_ask_a_person_reaches_staff_across_a_restart
         fake.message(WORKER, "/topics")  # going elsewhere ends the wait, as before
         await wait(fake, WORKER, 5)
     assert any("my wages are two months late" in t for t in texts(fake.sent(CASE_CHAT)))
+
+
+async def test_a_whatsapp_workers_file_lost_in_a_restart_is_asked_for_again(fake, case_settings):
+    store = CaseStore(case_settings.cases_path)
+    await store.open()
+    case = await store.open_case("wa:+923001234567", "ur", None)
+    await store.add_message(case.number, "worker", "text", "my payslip follows")
+    await store.add_message(case.number, "worker", "photo", "held:0123abcd", delivered=False)  # only ever in memory
+    await store.close()
+    async with running(case_settings):
+        for _ in range(100):
+            if any("was lost in a restart" in t for t in texts(fake.sent(CASE_CHAT))):
+                break
+            await asyncio.sleep(0.1)
+    posted = texts(fake.sent(CASE_CHAT))
+    assert any(case.number in t and "my payslip follows" in t for t in posted)
+    assert any(case.number in t and "photo the worker sent on WhatsApp was lost in a restart" in t and "send it again" in t
+               for t in posted)
+    assert not fake.documents and not any(method == "sendPhoto" for _, method, _ in fake.posted)

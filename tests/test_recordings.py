@@ -45,6 +45,17 @@ def test_an_oversized_recording_is_an_error(kb_copy, add_recording):
     assert any("audio/overtime.ur.ogg" in e and "under 1 MB" in e for e in errors), errors
 
 
+def test_a_recording_whatsapp_would_show_as_a_download_is_a_warning(kb_copy, add_recording, monkeypatch):
+    from bot.knowledge import recordings
+
+    path = add_recording("overtime", "ur")
+    assert inspect(path) == []
+    monkeypatch.setattr(recordings, "WHATSAPP_PLAY_BYTES", path.stat().st_size - 1)  # as if it were over 512 KB
+    result = check(kb_copy, self_test=False)
+    assert result.ok and any("audio/overtime.ur.ogg" in w and "WhatsApp plays a voice note only up to" in w
+                             for w in _messages(result, "warning")), _messages(result, "warning")
+
+
 @pytest.mark.parametrize("content, name", [
     (b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(200), "overtime.ur.ogg"),  # a WAV named .ogg
     (b"\x00\x00\x00\x20ftypM4A " + bytes(200), "overtime.ur.m4a"),    # a phone's M4A, not converted

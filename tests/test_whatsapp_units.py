@@ -152,7 +152,8 @@ def test_parse_keys_on_the_bsuid_and_answers_it_at_recipient():
     assert a == Inbound("w1", Sender("PK.1", "923001234567", "Amina"), "text", text="hi", timestamp=1)
     assert a.sender.key == "wa:PK.1" and a.sender.address == {"recipient": "PK.1"}
     assert b.kind == "action" and b.action == "topic:wages~ur" and b.sender.address == {"recipient": "PK.2"}
-    assert c.kind == "text" and c.text == "is this legal?" and c.sender.address == {"to": "923009999999"}
+    assert (c.kind, c.media_kind, c.media_id, c.text) == ("media", "photo", "m", "is this legal?")
+    assert c.sender.address == {"to": "923009999999"}
     assert (d.kind, d.media_id) == ("voice", "m2") and e.kind == "other" and f.action == "caseshow:1~ur"
     assert status == Status("wamid.9", "failed", (131047,))
 
@@ -188,6 +189,26 @@ async def test_client_retries_throttling_and_5xx_then_delivers(graph):
     await client.close()
 
 
+async def test_client_sends_again_when_the_connection_is_cut_before_meta_answers():
+    import httpx
+
+    calls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) == 1:
+            raise httpx.ReadError("Connection reset by peer", request=request)
+        return httpx.Response(200, json={"messages": [{"id": "wamid.2"}]})
+
+    async def sleep(seconds: float) -> None: ...
+
+    client = GraphClient("https://graph.test/v25.0", "t", PHONE_NUMBER_ID, sleep=sleep,
+                         http=httpx.AsyncClient(transport=httpx.MockTransport(answer)))
+    assert await client.send({"to": "923001234567"}, {"type": "text", "text": {"body": "hi"}}) == "wamid.2"
+    assert len(calls) == 2 and client.retried == 1
+    await client.close()
+
+
 async def test_client_does_not_retry_a_closed_window(graph):
     client = GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID)
     graph.last_inbound["923001234567"] = graph.now - 25 * 3600
@@ -219,3 +240,134 @@ def test_settings_need_all_four_whatsapp_values():
     shown = repr(Settings.from_env(full))
     assert not any(secret in shown for secret in ("EAAtoken", "appsecret", "verifytoken"))
     assert Settings.from_env({}).whatsapp_api_base_url == "https://graph.facebook.com/v25.0"
+
+
+def test_a_held_file_is_kept_only_for_its_minutes_and_only_the_latest_files():
+    from bot.conversation.files import HOLD_FILES, HOLD_SECONDS, HeldFiles, is_held
+
+    now = [0.0]
+    files = HeldFiles(clock=lambda: now[0])
+    handle = files.hold(b"OggS", "audio/ogg", "voice.ogg")
+    assert is_held(handle) and files.get(handle) is not None and files.get(handle).data == b"OggS"
+    now[0] = HOLD_SECONDS + 1  # a restart or a long wait: gone, never posted half
+    assert files.get(handle) is None
+    handles = [files.hold(bytes([i % 256]), "image/jpeg", "photo.jpg") for i in range(HOLD_FILES + 1)]
+    assert files.get(handles[0]) is None and files.get(handles[-1]) is not None
+    files.release(handles[-1])
+    assert files.get(handles[-1]) is None
+
+
+# -- the channel on a stand-in Graph client -------------------------------------------------------------------
+
+
+class StandIn:
+    """A Graph client that records sends and uploads; ``refuse``: the Meta code every free-form send gets."""
+
+    retried = 0
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.sent: list[tuple[dict, dict]] = []
+        self.uploads = 0
+        self.refuse = refuse
+
+    async def send(self, address: dict, payload: dict) -> str:
+        if self.refuse and payload["type"] != "template":
+            raise GraphError(self.refuse, 400, "refused")
+        self.sent.append((address, payload))
+        return "wamid.1"
+
+    async def upload(self, path, mime_type: str) -> str:
+        self.uploads += 1
+        return f"media-{self.uploads}"
+
+    async def upload_bytes(self, data: bytes, name: str, mime_type: str) -> str:
+        self.uploads += 1
+        return f"media-{self.uploads}"
+
+
+def whatsapp(store, prefs, tmp_path, client, cases=None, clock=None, **settings):
+    from bot.bootstrap import Core
+    from bot.channels.whatsapp.channel import WhatsAppChannel
+    from bot.config import Settings
+
+    core = Core(Settings(data_dir=tmp_path, **settings), store, prefs, None, cases)
+    return WhatsAppChannel(core, client, **({"clock": clock} if clock else {}))
+
+
+async def test_a_recorded_answer_is_uploaded_again_before_metas_30_days_run_out(store, prefs, tmp_path):
+    now = [0.0]
+    client = StandIn()
+    channel = whatsapp(store, prefs, tmp_path, client, clock=lambda: now[0])
+    recording = tmp_path / "overtime.ur.ogg"
+    recording.write_bytes(b"OggS answer")
+    worker = Sender(None, "923001234567")
+    for day in (0, 24, 26):  # Meta keeps an uploaded file's id 30 days; the bot renews it after 25
+        now[0] = day * 24 * 3600
+        await channel.send_replies(worker, [Message("Overtime", voice=recording)])
+    voices = [p["audio"]["id"] for _, p in client.sent if p["type"] == "audio"]
+    assert voices == ["media-1", "media-1", "media-2"] and client.uploads == 2
+
+
+async def test_a_throttled_chat_waits_alone_and_keeps_its_order(graph, store, prefs, tmp_path):
+    import asyncio
+    from functools import partial
+
+    gate = asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        await gate.wait()  # the back-off lasts until the test says so
+
+    channel = whatsapp(store, prefs, tmp_path, GraphClient(graph.base_url, graph.token, PHONE_NUMBER_ID, sleep=pause))
+    slow, other = Sender(None, "923000000001"), Sender(None, "923000000002")
+    for who in (slow, other):
+        graph.last_inbound[who.phone] = graph.now
+    graph.fail((400, 131056))  # the pair rate limit: too many messages to this one user
+    for text in ("first", "second"):
+        channel.lanes.submit(slow.key, partial(channel.send_replies, slow, [Message(text)]))
+    while not graph.refused:
+        await asyncio.sleep(0.01)
+    await channel.lanes.submit(other.key, partial(channel.send_replies, other, [Message("meanwhile")]))
+    assert [m["text"]["body"] for m in graph.sent] == ["meanwhile"]  # another chat is not held up
+    gate.set()
+    await channel.lanes.drain(5)
+    assert [m["text"]["body"] for m in graph.sent] == ["meanwhile", "first", "second"]
+    await channel.client.close()
+
+
+@pytest.mark.parametrize("lang, template_lang", [("sd", "ur"), ("ur-Latn", "ur"), ("ur", "ur"), ("en", "en")])
+async def test_a_case_notice_after_24_hours_uses_a_language_meta_has_templates_in(store, prefs, tmp_path, lang,
+                                                                                   template_lang):
+    cases = CaseStore(tmp_path / "cases.sqlite3", 90)
+    await cases.open()
+    case = await cases.open_case("wa:+923001234567", lang, None)
+    await cases.set_followup(case.number, True)
+    client = StandIn(refuse=131047)  # the 24-hour window is closed
+    channel = whatsapp(store, prefs, tmp_path, client, cases, whatsapp_case_template="case_answer_ready")
+    assert await channel.deliver(case, "Staff answer one") == "notified"
+    assert await channel.deliver(case, "Staff answer two") == "waiting"  # one notice, never one per reply
+    [(address, notice)] = client.sent
+    assert address == {"to": "923001234567"} and notice["template"]["language"]["code"] == template_lang
+    assert "Staff answer" not in str(notice)
+    assert [body for _, body in await cases.take_pending("wa:+923001234567")] == ["Staff answer one", "Staff answer two"]
+    await cases.close()
+
+
+async def test_a_staff_file_goes_as_whatsapp_plays_it_and_after_24_hours_is_refused_once_not_kept(store, prefs,
+                                                                                                   tmp_path):
+    cases = CaseStore(tmp_path / "cases.sqlite3", 90)
+    await cases.open()
+    case = await cases.open_case("wa:PK.42", "ur", None)
+    client = StandIn()
+    channel = whatsapp(store, prefs, tmp_path, client, cases)
+    assert await channel.deliver_file(case, "voice", b"OggS", "audio/ogg", "voice.ogg", "Reply (case K-1):") == "sent"
+    assert await channel.deliver_file(case, "voice", b"ID3", "audio/mpeg", "answer.mp3", "Reply (case K-1):") == "sent"  # not OGG: a file
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg", "Reply (case K-1):") == "sent"
+    assert [p["type"] for _, p in client.sent] == ["text", "audio", "text", "document", "text", "image"]
+    assert {a["recipient"] for a, _ in client.sent} == {"PK.42"}
+    assert client.sent[1][1]["audio"] == {"id": "media-1", "voice": True}
+    assert client.sent[3][1]["document"] == {"id": "media-2", "filename": "answer.mp3"}
+    closed = StandIn(refuse=131047)
+    channel = whatsapp(store, prefs, tmp_path, closed, cases)
+    assert await channel.deliver_file(case, "photo", b"\xff\xd8", "image/jpeg", "photo.jpg", "Reply (case K-1):") == "failed"
+    assert closed.sent == [] and await cases.take_pending("wa:PK.42") == []  # staff are told; nothing waits
+    await cases.close()

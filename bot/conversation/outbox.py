@@ -20,3 +20,9 @@ class WorkerOutbox(Protocol):
         ...
 
     async def deliver(self, case: Case, text: str, title: str | None = None) -> Delivery: ...
+
+    async def deliver_file(self, case: Case, kind: str, data: bytes, mime_type: str, name: str,
+                           label: str) -> Delivery:
+        """A staff voice note, photo or document (``kind``), from its bytes, after ``label`` (who sends it): sent, or
+        failed (never kept)."""
+        ...

@@ -345,7 +345,7 @@ class Referral:
             return [Reply(text + "\n\n" + call_nowcommunities(self.knowledge, lang))]
         self._voice.put(chat, file_id)
         text += "\n\n" + _("I can send your voice note to NOWCommunities staff as a case. They will hear it, but will "
-                           "not see your Telegram name, username or number. Their answer comes here; /forget ends the case.")
+                           "not see your name, username or number. Their answer comes here; /forget ends the case.")
         return [Reply(text, buttons=(((_("Send it to staff"), "pvoice"),), ((_("Cancel"), "pcancel"),)))]
 
     async def shared_contact(self, chat: int | str, own: bool, lang: str) -> tuple[Case | None, list[Reply]]:

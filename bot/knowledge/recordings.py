@@ -27,6 +27,9 @@ from bot.knowledge.yamlfile import LineMap, Problem
 # Telegram shows a voice note up to 1 MB as a playable waveform; a longer answer is not listened to.
 MAX_BYTES = 1024 * 1024
 MAX_SECONDS = 180
+# WhatsApp shows a voice note up to 512 KB with a play button; a larger one only as a file to download (Meta's
+# audio-messages page). At the 24 kbit/s of CONVERT that is about 170 seconds.
+WHATSAPP_PLAY_BYTES = 512 * 1024
 CONVERT = "ffmpeg -i recording.m4a -c:a libopus -b:a 24k -ac 1 answer.ogg"
 
 
@@ -79,7 +82,7 @@ def _recording(spec: object) -> Recording | None:
 
 
 def inspect(path: Path) -> list[tuple[str, str]]:
-    """What is wrong with the file at ``path`` as a Telegram voice note: (severity, message) pairs."""
+    """What is wrong with the file at ``path`` as a Telegram or WhatsApp voice note: (severity, message) pairs."""
     if not path.is_file():
         return [("error", "the file is missing; put it there or remove the line")]
     size = path.stat().st_size
@@ -93,6 +96,10 @@ def inspect(path: Path) -> list[tuple[str, str]]:
                           f"Convert it: {CONVERT}")]
     if length > MAX_SECONDS:
         return [("error", f"{length / 60:.1f} minutes long; keep it under {MAX_SECONDS // 60} minutes")]
+    if size > WHATSAPP_PLAY_BYTES:
+        return [("warning", f"{size // 1024} KB: WhatsApp plays a voice note only up to {WHATSAPP_PLAY_BYTES // 1024} "
+                            "KB and shows a larger one as a file to download; record a shorter answer, or convert it "
+                            "at 24 kbit/s: " + CONVERT)]
     return []
 
 

@@ -318,6 +318,12 @@ class CaseStore:
                               (self._now(), message))
         await self.db.commit()
 
+    async def replace_file(self, number: str, old: str, new: str) -> None:
+        """A file of the case now known by another id (a WhatsApp worker's file, once posted to the case chat)."""
+        await self.db.execute("UPDATE case_messages SET body = ? WHERE number = ? AND body = ? AND kind != 'text'",
+                              (new, number, old))
+        await self.db.commit()
+
     async def messages(self, number: str) -> list[tuple[str, str, str]]:
         """The case's messages in order: (sender, kind, body)."""
         rows = await (await self.db.execute("SELECT sender, kind, body FROM case_messages WHERE number = ? ORDER BY id",

@@ -89,7 +89,7 @@ def build_application(core: Core, request=None, rate_limit: bool = True) -> Appl
         staff_tools.register(app, staff, reload_knowledge)  # /gaps, /undo, /kbfile, uploads, the weekly digest
         alerts.register(app, core.alerts, settings.staff_chat_ids, core.alert_senders,  # Send and Cancel
                         frozenset({"whatsapp"}) if settings.whatsapp_alerts else frozenset())
-    desk = cases.register(app, core.cases, settings.case_chat_id)  # "Ask a person": the case chat, voice notes
+    desk = cases.register(app, core.cases, settings.case_chat_id, core.files)  # "Ask a person": the case chat, voice notes
     if desk is not None and conversation.referral is not None:
         conversation.referral.desk = desk
         conversation.referral.notify = lambda chat, text: cases.tell(app, chat, text)

@@ -17,13 +17,15 @@ import datetime as dt
 import functools
 import logging
 
-from telegram import Message as TgMessage, ReplyKeyboardRemove, Update
+from telegram import InputFile, Message as TgMessage, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.stores.cases import Case, CaseStore
 from bot.conversation.dialogue import Message
+from bot.conversation.files import HeldFiles, is_held
+from bot.conversation.outbox import WorkerOutbox
 from bot.conversation.i18n import gettext_for
 from bot.channels.telegram.outbox import FOLLOW_UP, NEW_CASE, STAFF, Outbox
 from bot.channels.telegram.render import split_text, to_html
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
 WAITING = ("Case {number}: the worker wrote on WhatsApp more than 24 hours ago, so WhatsApp does not let the bot send "
            "this now. It is kept and goes to the worker as soon as they write again.")
+FILE_WINDOW = ("WhatsApp lets the bot send a worker a file only within 24 hours of their last message, and a file is not "
+               "kept: send it again once they write")
 NOTIFIED = " The worker agreed to a notice, so one short WhatsApp notice (with nothing of the case) was sent."
 
 
@@ -51,8 +55,9 @@ class TelegramDesk:
     reaches a worker any more.
     """
 
-    def __init__(self, app: Application, chat_id: int, store: CaseStore):
+    def __init__(self, app: Application, chat_id: int, store: CaseStore, files: HeldFiles | None = None):
         self.app, self.chat_id, self.store = app, chat_id, store
+        self.files = files or HeldFiles()  # what other channels' workers sent for their cases, until posted here
         self.outbox = Outbox()
         self._forum: bool | None = None
         self._restoring: asyncio.Task | None = None
@@ -107,9 +112,7 @@ class TelegramDesk:
             sent = await self.app.bot.send_message(self.chat_id, piece, message_thread_id=thread)
             await self.store.link_post(case.number, self.chat_id, sent.message_id)
         if voice:
-            sent = await self.app.bot.send_voice(self.chat_id, voice, caption=f"Case {case.number}: voice note",
-                                                 message_thread_id=thread)
-            await self.store.link_post(case.number, self.chat_id, sent.message_id)
+            await self._send_file(case, "voice", voice)
 
     async def _topic(self, case: Case) -> Case:
         """In a forum, the case's own topic in this chat (opened if it has none here yet)."""
@@ -162,11 +165,29 @@ class TelegramDesk:
         await self.outbox.run(FOLLOW_UP, post)
 
     async def _send_file(self, case: Case, kind: str, file_id: str) -> None:
-        """A photo, document or voice note the worker sent, by its Telegram file id, linked to the case."""
-        send = {"photo": self.app.bot.send_photo, "document": self.app.bot.send_document}.get(kind, self.app.bot.send_voice)
-        sent = await send(self.chat_id, file_id, caption=f"Case {case.number}: {kind}",
-                          message_thread_id=case.thread_in(self.chat_id))
+        """A photo, document or voice note the worker sent, linked to the case: by its Telegram file id, or uploaded
+        from the bytes another channel holds for it (bot/conversation/files.py), whose handle the case then keeps
+        as the file id Telegram gives the upload."""
+        held = self.files.get(file_id) if is_held(file_id) else None
+        label = "voice note" if kind == "voice" else kind
+        if is_held(file_id) and held is None:
+            await self._post(case, f"Case {case.number}: a {label} the worker sent on WhatsApp was lost in a restart "
+                                   "before it reached this chat. Please ask them to send it again.")
+            return
+        if kind == "photo":
+            send = self.app.bot.send_photo
+        elif kind == "voice" and (held is None or "ogg" in held.mime_type):
+            send = self.app.bot.send_voice
+        else:  # a document, or a WhatsApp audio file that is no OGG voice note (Telegram would refuse it as one)
+            send = self.app.bot.send_document
+        sent = await send(self.chat_id, InputFile(held.data, filename=held.name) if held else file_id,
+                          caption=f"Case {case.number}: {label}", message_thread_id=case.thread_in(self.chat_id))
         await self.store.link_post(case.number, self.chat_id, sent.message_id)
+        if held is not None:
+            posted = sent.voice or sent.document or (sent.photo[-1] if sent.photo else None)
+            if posted is not None:
+                await self.store.replace_file(case.number, file_id, posted.file_id)
+            self.files.release(file_id)
 
     async def contact(self, case: Case, name: str, phone: str) -> None:
         await self.outbox.run(FOLLOW_UP, lambda: self._post(
@@ -253,7 +274,8 @@ def language_name(lang: str) -> str:
     return LANGUAGE_NAMES.get(lang, lang)
 
 
-def register(app: Application, store: CaseStore | None, chat_id: int | None) -> TelegramDesk | None:
+def register(app: Application, store: CaseStore | None, chat_id: int | None,
+             files: HeldFiles | None = None) -> TelegramDesk | None:
     """Voice notes from workers; with a case chat, its handlers and the worker's shared contact.
 
     Call before the general handlers: the first handler that takes an update wins.
@@ -262,7 +284,7 @@ def register(app: Application, store: CaseStore | None, chat_id: int | None) -> 
     app.add_handler(MessageHandler(private & (filters.VOICE | filters.AUDIO), on_voice))
     if store is None or chat_id is None:
         return None
-    desk = TelegramDesk(app, chat_id, store)
+    desk = TelegramDesk(app, chat_id, store, files)
     app.bot_data["case_desk"] = desk
     case_chat = filters.Chat(chat_id=chat_id)
     app.add_handler(MessageHandler(case_chat & filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, on_case_chat))
@@ -362,7 +384,9 @@ async def on_case_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if await relay(context, case, msg):
         await store.delivered(kept)
     else:
-        await say(f"Case {case.number}: the reply could not be delivered (the worker may have blocked the bot).")
+        why = (FILE_WINDOW if not msg.text and services(context).core.outbox_for(case.chat_id) is not None
+               else "the worker may have blocked the bot")
+        await say(f"Case {case.number}: the reply could not be delivered ({why}).")
 
 
 async def relay(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage, correction: bool = False) -> bool:
@@ -372,6 +396,8 @@ async def relay(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage, 
              else _("Reply from NOWCommunities (case {number}):")).format(number=case.number)
     if msg.text:
         return await _tell_worker(context, case, msg.text, title=label)
+    if (outbox := services(context).core.outbox_for(case.chat_id)) is not None:
+        return await _pass_file(outbox, case, msg, label)  # the label with the file, or neither: nothing kept
     return await _tell_worker(context, case, label) and await _copy(context, case, msg)
 
 
@@ -420,14 +446,30 @@ async def tell(app: Application, chat: int | str, text: str) -> None:
 
 
 async def _copy(context: ContextTypes.DEFAULT_TYPE, case: Case, msg: TgMessage) -> bool:
-    if services(context).core.outbox_for(case.chat_id) is not None:
-        return False  # voice notes and files do not reach WhatsApp workers yet: staff are told it was not delivered
     try:
         await context.bot.copy_message(int(case.chat_id), msg.chat_id, msg.message_id)
     except TelegramError as e:
         log.info("could not copy a staff message to a worker's chat (%s)", e)
         return False
     return True
+
+
+async def _pass_file(outbox: WorkerOutbox, case: Case, msg: TgMessage, label: str) -> bool:
+    """A staff voice note, photo or document for a worker on another channel (WhatsApp): its bytes fetched here and
+    sent there. Anything else (a sticker, a video note) is not passed on, and staff are told."""
+    photo = msg.photo[-1] if msg.photo else None
+    media = msg.voice or photo or msg.document or msg.audio
+    if media is None:
+        return False
+    kind = "voice" if msg.voice else "photo" if photo else "document"
+    try:
+        data = bytes(await (await media.get_file()).download_as_bytearray())
+    except TelegramError as e:
+        log.info("could not fetch a staff file for a worker on another channel (%s)", e)
+        return False
+    mime_type = getattr(media, "mime_type", None) or ("image/jpeg" if photo else "application/octet-stream")
+    name = getattr(media, "file_name", None) or {"voice": "voice.ogg", "photo": "photo.jpg"}.get(kind, "file")
+    return await outbox.deliver_file(case, kind, data, mime_type, name, label) == "sent"
 
 
 async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

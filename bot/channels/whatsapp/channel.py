@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import mimetypes
 import time
 from functools import partial
 from collections import Counter, OrderedDict
 from pathlib import Path
 from typing import Any, Hashable
+
+import httpx
 
 from bot.bootstrap import Core
 from bot.channels.whatsapp.client import WINDOW_CLOSED, GraphClient, GraphError
@@ -62,6 +65,7 @@ class WhatsAppChannel:
         # through this channel's outbox (:meth:`deliver`).
         if core.desk is not None and self.conversation.referral is not None:
             self.conversation.referral.desk = core.desk
+            self.conversation.referral.notify = self._tell
             core.outboxes.append(self)
 
     # -- from the webhook ------------------------------------------------------------------------
@@ -121,12 +125,19 @@ class WhatsAppChannel:
             if pressed.kind == "caseshow":
                 return []  # the notice's button: the kept replies were sent just before (see handle)
             return await conv.action(chat, chat, inbound.action)
+        cases_on = conv.referral is not None and conv.referral.enabled
         if inbound.kind == "voice":
-            if conv.referral is not None and conv.referral.enabled:
-                return await conv.unsupported(chat, "voice")  # not yet relayed to cases: Meta's media ids expire
-            return await conv.voice(chat, inbound.media_id)
-        if inbound.kind != "text":
-            return await conv.unsupported(chat, inbound.kind)
+            if not cases_on:
+                return await conv.voice(chat, inbound.media_id)  # no case chat: "I cannot listen", nothing kept
+            held = await self._download(inbound)  # for her case, or for the offer to send it as one
+            return await conv.voice(chat, held) if held else await conv.unsupported(chat, "voice")
+        if inbound.kind == "media" and cases_on and await self._open_case(chat) is not None:
+            held = await self._download(inbound)
+            taken = await conv.attachment(chat, inbound.media_kind, held, inbound.text or None) if held else None
+            if taken is not None:  # staff get the file itself, with its caption; she is told it was added
+                return taken
+        if inbound.kind != "text" and not (inbound.kind == "media" and inbound.text):
+            return await conv.unsupported(chat, inbound.kind)  # a caption alone is a question
         text = inbound.text.strip()
         if text.startswith("/") and len(text) > 1:
             name = text[1:].split()[0].lower()
@@ -145,6 +156,19 @@ class WhatsAppChannel:
         if not first:
             return answer
         return answer + [conv.language_picker()] if answer and answer[0].danger else [conv.language_picker()] + answer
+
+    async def _download(self, inbound: Inbound) -> str | None:
+        """A worker's voice note, photo or document for a case, fetched at once (Meta's media ids expire within days,
+        their download links within minutes) and held for the case chat: the handle to pass as its file id. None
+        if Meta would not give it."""
+        try:
+            data, mime_type = await self.client.download(inbound.media_id)
+        except (GraphError, httpx.HTTPError) as e:
+            log.warning("a worker's file could not be downloaded from the Graph API: %s", e)
+            return None
+        name = inbound.filename or (inbound.media_kind or "voice") + (mimetypes.guess_extension(
+            mime_type.split(";")[0].strip()) or "")
+        return self.core.files.hold(data, mime_type, name)
 
     # -- replies --------------------------------------------------------------------------------------
 
@@ -213,6 +237,32 @@ class WhatsAppChannel:
         await self.lanes.submit(case.chat_id, send)
         return outcome[0]
 
+    async def deliver_file(self, case: Case, kind: str, data: bytes, mime_type: str, name: str,
+                           label: str) -> Delivery:
+        """A staff voice note, photo or document after its label, uploaded and sent in the worker's lane. Neither is
+        kept after Meta's 24-hour window: staff are told it was not delivered, and send it again once she writes."""
+        sender = Sender.of_key(case.chat_id)
+        outcome: list[Delivery] = ["failed"]
+        kind = {"voice": "audio", "photo": "image"}.get(kind, "document")
+        if kind == "audio" and "ogg" not in mime_type:
+            kind = "document"  # WhatsApp plays only OGG/Opus as a voice note
+
+        async def send() -> None:
+            try:
+                await self.client.send(sender.address, {"type": "text", "text": {"body": label}})
+                media: dict[str, Any] = {"id": await self.client.upload_bytes(data, name, mime_type)}
+                if kind == "audio":
+                    media["voice"] = True
+                elif kind == "document":
+                    media["filename"] = name
+                await self.client.send(sender.address, {"type": kind, kind: media})
+                outcome[0] = "sent"
+            except GraphError as e:
+                log.warning("a staff file could not be sent on WhatsApp: %s", e)
+
+        await self.lanes.submit(case.chat_id, send)
+        return outcome[0]
+
     async def _keep(self, case: Case, sender: Sender, body: str) -> Delivery:
         """A staff reply after the 24-hour window: kept; with the worker's opt-in and an approved template, one
         notice without any case content is sent for the first reply kept (never one per reply)."""
@@ -262,6 +312,11 @@ class WhatsAppChannel:
         kept = await self.core.cases.take_pending(sender.key)
         if kept:
             await self.send_replies(sender, [Message(body) for _number, body in kept])
+
+    async def _tell(self, chat: int | str, text: str) -> None:
+        """A late word to the worker (the referral's ``notify``): her message did not reach staff. In her lane."""
+        sender = Sender.of_key(str(chat))
+        await self.lanes.submit(sender.key, partial(self.send_replies, sender, [Message(text)]))
 
     def health(self) -> dict[str, Any]:
         kb = self.core.knowledge.kb

@@ -1,9 +1,9 @@
 """The Graph API calls the bot makes, on httpx: messages, media upload and download.
 
 Throughput errors (130429 for the number, 131056 for one recipient, and the other codes courier treats as
-throttling) and server errors (5xx) are retried after a growing pause. The caller sends each chat's messages
-one after another in that chat's lane, so a pause holds back only the chat it concerns. Anything else Meta
-refuses raises :class:`GraphError` with Meta's code (131047: the 24-hour window is closed).
+throttling), server errors (5xx) and connections that fail or are cut before Meta answers are retried after a
+growing pause. The caller sends each chat's messages one after another in that chat's lane, so a pause holds
+back only the chat it concerns. Anything else Meta refuses raises :class:`GraphError` with Meta's code (131047: the 24-hour window is closed).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 THROTTLED = frozenset({4, 80007, 130429, 131048, 131056, 133016})
 WINDOW_CLOSED = 131047
+LOST = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
+        httpx.PoolTimeout)
 
 
 class GraphError(Exception):
@@ -52,9 +54,13 @@ class GraphClient:
 
     async def upload(self, path: Path, mime_type: str) -> str:
         """A file for later sends (a recorded answer); returns its media id, valid 30 days."""
-        files = {"file": (path.name, path.read_bytes(), mime_type)}
-        data = {"messaging_product": "whatsapp", "type": mime_type}
-        answer = await self._call("POST", f"/{self.phone_number_id}/media", data=data, files=files)
+        return await self.upload_bytes(path.read_bytes(), path.name, mime_type)
+
+    async def upload_bytes(self, data: bytes, name: str, mime_type: str) -> str:
+        """The same from bytes (a staff member's file from the case chat)."""
+        form = {"messaging_product": "whatsapp", "type": mime_type}
+        answer = await self._call("POST", f"/{self.phone_number_id}/media", data=form,
+                                  files={"file": (name, data, mime_type)})
         return str(answer["id"])
 
     async def download(self, media_id: str) -> tuple[bytes, str]:
@@ -67,12 +73,18 @@ class GraphClient:
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         pause = self.first_pause
         for attempt in range(1, self.attempts + 1):
-            response = await self.http.request(method, self.base_url + path, headers=self._headers, **kwargs)
-            if response.status_code < 400:
-                return response.json()
-            error = _error(response)
-            if attempt == self.attempts or not (error.code in THROTTLED or response.status_code >= 500):
-                raise error
+            try:
+                response = await self.http.request(method, self.base_url + path, headers=self._headers, **kwargs)
+            except LOST as e:  # the connection failed or was cut before Meta answered: a lost reply is worse than
+                if attempt == self.attempts:  # the rare one sent twice (a slow answer, ReadTimeout, is not retried)
+                    raise GraphError(0, 0, f"connection failed: {e!r}") from e
+                error = GraphError(0, 0, f"connection failed: {e!r}")
+            else:
+                if response.status_code < 400:
+                    return response.json()
+                error = _error(response)
+                if attempt == self.attempts or not (error.code in THROTTLED or response.status_code >= 500):
+                    raise error
             log.info("Graph API %s (attempt %d): trying again in %.1f s", error, attempt, pause)
             self.retried += 1
             await self.sleep(pause)

@@ -64,7 +64,8 @@ class Sender:
 
 @dataclass(frozen=True)
 class Inbound:
-    """A worker's message. ``kind``: text, action (a tapped button or row), voice, media (no caption), reaction, other."""
+    """A worker's message. ``kind``: text, action (a tapped button or row), voice, media (a photo or document, its
+    caption in ``text``), reaction, other. ``media_kind``: ``photo`` or ``document``, as the case chat posts them."""
 
     id: str
     sender: Sender
@@ -72,6 +73,8 @@ class Inbound:
     text: str = ""
     action: str = ""
     media_id: str = ""
+    media_kind: str = ""
+    filename: str = ""
     timestamp: int = 0
 
 
@@ -144,8 +147,9 @@ def _message(message: dict, names: dict[str, str]) -> Inbound | None:
     if kind in ("audio", "voice"):
         return replace(inbound, kind="voice", media_id=str(body.get("id", "")))
     if kind in ("image", "document", "video"):
-        caption = str(body.get("caption") or "").strip()  # a payslip with "is this legal?" is a question
-        return replace(inbound, kind="text", text=caption) if caption else replace(inbound, kind="media")
+        caption = str(body.get("caption") or "").strip()  # a payslip with "is this legal?" is a question, or for a case
+        return replace(inbound, kind="media", text=caption, media_id=str(body.get("id", "")),
+                       media_kind="photo" if kind == "image" else "document", filename=str(body.get("filename") or ""))
     if kind == "reaction":
         return replace(inbound, kind="reaction")
     return inbound  # sticker, location, contacts, unsupported, anything new
