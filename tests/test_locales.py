@@ -51,3 +51,15 @@ def test_a_catalog_entry_without_its_msgstr_is_caught(tmp_path):
     broken.write_text('msgid "Yes"\nmsgid "No"\nmsgstr ""\n', encoding="utf-8")
     with broken.open("rb") as f, pytest.raises(PoFileError):
         read_po(f, locale="en", abort_invalid=True)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_what_the_bot_says_of_privacy_and_cases_names_no_channel(lang):
+    """WhatsApp workers read /privacy and the case texts too: "your Telegram id" would be wrong for them."""
+    from bot.conversation.dialogue import PRIVACY, PRIVACY_ALERTS
+    from bot.conversation.i18n import gettext_for
+    from bot.conversation.referral import EXPLAIN, PRIVACY_CASES
+
+    _ = gettext_for(lang)
+    for message in (PRIVACY, PRIVACY_ALERTS, PRIVACY_CASES, EXPLAIN):
+        assert not re.search(r"Telegram|ٹیلیگرام|ٽيليگرام", _(message)), _(message)

@@ -556,7 +556,7 @@ PRIVACY = N_(
     "What we keep, and why:\n"
     "• Your chosen language, so the bot remembers it, and the day you chose it. It is filed under a code made "
     "from your chat with a secret key kept apart from these records. /forget deletes it.\n"
-    "• Each question, without your name, number, username or Telegram id, so NOWCommunities can see what "
+    "• Each question, without your name, number, username or account id, so NOWCommunities can see what "
     "workers ask and what the bot cannot answer yet, as evidence to improve workers' rights. Phone numbers, "
     "ID card numbers, emails and links in a question are removed before it is kept, and the text itself is "
     "deleted after {days} days; only the counts stay.\n"

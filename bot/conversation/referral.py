@@ -60,7 +60,7 @@ MAX_CASE_CHARS = 3_000  # of the last question kept for "Send this question" (a 
 ASK_A_PERSON = N_("Ask a person")
 PRIVACY_CASES = N_(
     "• If you ask a person (/person): your case, its messages and the chat number needed to send you staff "
-    "replies, kept apart from everything else. Staff see what you write, never your Telegram name, username or "
+    "replies, kept apart from everything else. Staff see what you write, never your name, username or "
     "number unless you share them. A closed case is deleted {days} days after it closes; /forget closes and "
     "deletes your cases at once."
 )
@@ -472,7 +472,7 @@ OPENED = N_(
 # A worker with a deadline or in danger must not wait for a case reply (content review 2026-12, N7).
 URGENT = N_("If it is urgent, call NOWCommunities on {phone}. If you are in danger, call the police on {police}.")
 EXPLAIN = N_(
-    "Your message will go to NOWCommunities staff. They will see what you write, but not your Telegram name, "
+    "Your message will go to NOWCommunities staff. They will see what you write, but not your name, "
     "username or phone number, unless you choose to share them. Staff usually answer {time}; their answer comes "
     "here, in this chat. /forget ends the case and deletes it.\n\n"
     "Type your message now, or send a voice note."
