@@ -1,15 +1,18 @@
 """The trained index is built once and loaded on later starts: same decisions, never a stale or broken file."""
 
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.knowledge.indexcache import IndexCache
+from bot.knowledge.loader import load_with_problems
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded
 from bot.research import evaluation
 from bot.research.danger_eval import load_danger_items
@@ -179,3 +182,39 @@ def test_translation_findings_read_from_the_cache_are_the_checks_own(kb_copy, ad
     assert any("does not say the same as the English" in p for p in first)
     monkeypatch.setattr(translation, "compare", lambda entry: pytest.fail("compared again"))
     assert [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems] == first
+
+
+def same_values(a: object, b: object, where: str = "kb") -> None:
+    """``a`` and ``b`` equal, and of the same types all the way down (a tuple is not a list, a read-only mapping
+    not a dict): code that relies on either behaves the same."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            same_values(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, Mapping) and isinstance(b, Mapping):
+        assert list(a) == list(b), where
+        for key in a:
+            same_values(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            same_values(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+def test_a_cached_knowledge_base_is_exactly_the_one_its_files_give(kb_copy, tmp_path, monkeypatch):
+    """A start with unchanged files reads the loaded knowledge base and its findings instead of the YAML: the
+    same values, of the same types; an edit is read from the files again."""
+    from bot.knowledge import loader
+
+    loaded = load_with_problems(kb_copy)
+    load_with_problems(kb_copy, IndexCache(tmp_path))  # saved
+    with monkeypatch.context() as m:
+        m.setattr(loader, "_read", no_build)
+        cached = load_with_problems(kb_copy, IndexCache(tmp_path))
+    same_values(cached, loaded)
+    facts = kb_copy / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 41000", 1), encoding="utf-8")
+    kb, _ = load_with_problems(kb_copy, IndexCache(tmp_path))
+    assert kb is not None and kb.facts["minimum_wage_unskilled"].value == 41000
