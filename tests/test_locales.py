@@ -51,3 +51,23 @@ def test_a_catalog_entry_without_its_msgstr_is_caught(tmp_path):
     broken.write_text('msgid "Yes"\nmsgid "No"\nmsgstr ""\n', encoding="utf-8")
     with broken.open("rb") as f, pytest.raises(PoFileError):
         read_po(f, locale="en", abort_invalid=True)
+
+
+def test_a_compiled_catalog_is_read_from_the_cache_and_an_edited_one_compiled_again(tmp_path, monkeypatch):
+    """A start with an unchanged .po reads the compiled catalog; an edit to the .po is seen on the next start."""
+    from bot.conversation import i18n
+
+    monkeypatch.setenv("BOT_CACHE_DIR", str(tmp_path / "cache"))
+    po = tmp_path / "locales" / "ur" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes((LOCALES_DIR / "ur" / "LC_MESSAGES" / "messages.po").read_bytes())
+    fresh = i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:")
+    assert fresh != "Sources" and len(list((tmp_path / "cache").glob("messages-ur-*.mo"))) == 1
+    i18n.translations.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(i18n, "compile_po", lambda source, folder: pytest.fail("compiled again"))
+        assert i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:") == fresh
+    po.write_text(po.read_text(encoding="utf-8").replace(f'msgstr "{fresh}"', 'msgstr "کیا آپ کا مطلب:"', 1), encoding="utf-8")
+    i18n.translations.cache_clear()
+    assert i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:") == "کیا آپ کا مطلب:"
+    i18n.translations.cache_clear()

@@ -7,7 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from bot import doctor
 from bot.config import Settings
 from bot.stores import backup as store_backup
 from bot.stores.runlock import AlreadyRunning
@@ -67,6 +66,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot import doctor  # its checks import most of the bot: only for this command
+
     report = doctor.diagnose(os.environ, self_test=not args.quick, knowledge_dir=Path(args.knowledge))
     print(f"Checking the settings in this environment, the data folder {report.settings.data_dir} and the knowledge "
           f"base {report.settings.knowledge_dir}:")
