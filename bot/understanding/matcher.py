@@ -192,7 +192,7 @@ class Matcher:
         features = unpack_strings(index["features"])
         self._column = {f: i for i, f in enumerate(features)}
         self._idf: np.ndarray = index["idf"]
-        self.idf = dict(zip(features, self._idf.tolist()))
+        self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
         words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
         self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
@@ -223,9 +223,9 @@ class Matcher:
         for words, chars in raw:
             df.update(words.keys())
             df.update(chars.keys())
-        self.idf = {f: math.log((1 + n_docs) / (1 + d)) + 1 for f, d in df.items()}
+        self._idf_list = [math.log((1 + n_docs) / (1 + d)) + 1 for d in df.values()]
         self._unseen_idf = math.log(1 + n_docs) + 1
-        column = {f: i for i, f in enumerate(df)}
+        self._column = column = {f: i for i, f in enumerate(df)}
 
         class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
@@ -241,7 +241,7 @@ class Matcher:
             "doc_kept": np.array(kept, dtype=bool),
             "doc_class": np.array(doc_class, dtype=np.int32),
             "features": pack_strings(df),
-            "idf": np.array(list(self.idf.values()), dtype=np.float64),
+            "idf": np.array(self._idf_list, dtype=np.float64),
             "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
             "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
         }
@@ -279,7 +279,7 @@ class Matcher:
         every entry of the same wide subject.
         """
         toks, found = self._content(text)
-        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self.idf]
+        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self._column]
         words, chars = _features(toks, concepts)
         return words, chars, bool(found)
 
@@ -287,7 +287,8 @@ class Matcher:
         # A feature the knowledge base never uses gets the highest weight: words
         # like "biryani" or "passport" say the message is about something else,
         # and must lower its similarity to every entry.
-        return _unit({f: (1 + math.log(c)) * self.idf.get(f, self._unseen_idf) for f, c in feats.items()})
+        column, idf, unseen = self._column, self._idf_list, self._unseen_idf
+        return _unit({f: (1 + math.log(c)) * (idf[column[f]] if f in column else unseen) for f, c in feats.items()})
 
     def _vector(self, words: Counter[str], chars: Counter[str]) -> dict[str, float]:
         vec = {f: w * _WORDS for f, w in self._block(words).items()}
