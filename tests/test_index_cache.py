@@ -51,9 +51,24 @@ def alarms(detector: DangerDetector, texts: list[str]) -> list[tuple]:
     return [(detector.check(text), detector.score(text)) for text in texts]
 
 
+@pytest.fixture(scope="module")
+def trained(store) -> dict[str, dict[str, np.ndarray]]:
+    """The matcher's index and the danger detector's models, trained afresh once for this module's tests."""
+    return {"matcher": Matcher(store.kb).index, "danger": DangerDetector(store.kb).models}
+
+
+def rebuilt_as_trained(monkeypatch, trained) -> list[str]:
+    """Training (of either component) gives ``trained``'s arrays, as a fresh training would; returns the list of
+    components trained, for the test to check what was rebuilt."""
+    calls: list[str] = []
+    monkeypatch.setattr(Matcher, "_build", lambda self, texts: calls.append("matcher") or dict(trained["matcher"]))
+    monkeypatch.setattr(DangerDetector, "_train", lambda self, kb: calls.append("danger") or dict(trained["danger"]))
+    return calls
+
+
 @pytest.mark.slow
-def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store):
-    fresh = Matcher(store.kb)  # trained here
+def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store, trained):
+    fresh = Matcher(store.kb, index=trained["matcher"])  # as trained
     cache = IndexCache(tmp_path)
     cache.load_or_build("matcher", b"kb", b"code", build=lambda: fresh.index, use=lambda index: None)  # saved
     cached = cache.load_or_build("matcher", b"kb", b"code", build=no_build,
@@ -70,8 +85,8 @@ def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store
 
 
 @pytest.mark.slow
-def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_path, store):
-    fresh = DangerDetector(store.kb)  # trained here
+def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_path, store, trained):
+    fresh = DangerDetector(store.kb, models=trained["danger"])  # as trained
     cache = IndexCache(tmp_path)
     cache.load_or_build("danger", b"kb", b"code", build=lambda: fresh.models, use=lambda models: None)  # saved
     cached = cache.load_or_build("danger", b"kb", b"code", build=no_build,
@@ -99,11 +114,14 @@ def test_the_cache_file_holds_plain_arrays_only(store):
 
 
 @pytest.mark.slow
-def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch):
+def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch, trained):
     for path in session_cache_copy(tmp_path).glob("*.npz"):
         whole = path.read_bytes()
         path.write_bytes(whole[: len(whole) // 2])  # cut off, as by a full disk
-    rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    with monkeypatch.context() as m:
+        built = rebuilt_as_trained(m, trained)
+        rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    assert built == ["matcher", "danger"]
     texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
     assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
@@ -115,7 +133,7 @@ def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatc
 
 
 @pytest.mark.slow
-def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store):
+def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store, monkeypatch, trained):
     """A file whose arrays belong to another knowledge base (renamed by hand) is never used."""
     spoil = {"matcher": ("doc_class", lambda a: a[:10]), "danger": ("char_idf", lambda a: a[:10])}
     for component, (name, cut) in spoil.items():
@@ -124,7 +142,9 @@ def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store):
                 arrays = {name: data[name] for name in data.files}
             arrays[name] = cut(arrays[name])
             np.savez(tmp_path / source.name, **arrays)
+    built = rebuilt_as_trained(monkeypatch, trained)
     rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    assert built == ["matcher", "danger"]
     texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
     assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
