@@ -548,23 +548,24 @@ class _Postings:
         """Each query's (columns, weights) product with every row: one row of the result a query.
 
         Every selected column's postings are gathered in query order, each multiplied by its query weight, and
-        summed into their rows in that order (into reused arrays)."""
+        each query's summed into its rows in that order (into reused arrays)."""
         cols = np.concatenate([c for c, _ in queries])
         qweights = np.concatenate([w for _, w in queries])
-        which = np.repeat(np.arange(len(queries)) * self.n, [len(c) for c, _ in queries])  # each column's row offset
         starts = self.indptr[cols]
         lengths = self.indptr[cols + 1] - starts
-        total = int(lengths.sum())
-        if not total:
-            return np.zeros((len(queries), self.n))
+        bounds = np.concatenate([[0], np.cumsum(lengths)])  # column j's postings: [bounds[j], bounds[j + 1])
+        total = int(bounds[-1])
         scratch = self._scratch
         positions, rows = scratch.array("positions", total, np.int64), scratch.array("rows", total, np.int64)
         weights = scratch.array("weights", total, np.float64)
         # each posting's position: its column's start, counting up inside the column
-        np.add(np.repeat(starts - (np.cumsum(lengths) - lengths), lengths), scratch.counting(total), out=positions)
+        np.add(np.repeat(starts - bounds[:-1], lengths), scratch.counting(total), out=positions)
         np.take(self.weights, positions, out=weights, mode="clip")
         np.multiply(weights, np.repeat(qweights, lengths), out=weights)
         np.take(self.rows, positions, out=rows, mode="clip")
-        if len(queries) > 1:  # query i's products land in row i
-            np.add(rows, np.repeat(which, lengths), out=rows)
-        return np.bincount(rows, weights=weights, minlength=self.n * len(queries)).reshape(len(queries), self.n)
+        # query i's postings: [edges[i], edges[i + 1])
+        edges = bounds[np.cumsum([0] + [len(c) for c, _ in queries])].tolist()
+        out = np.empty((len(queries), self.n))
+        for i, (a, b) in enumerate(zip(edges, edges[1:])):
+            out[i] = np.bincount(rows[a:b], weights=weights[a:b], minlength=self.n)
+        return out
