@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from bot.stores import backup as store_backup
 from bot.stores.runlock import AlreadyRunning
 
 
@@ -28,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.stores import backup as store_backup  # (shutil, bz2, lzma): only for backup and restore
+
     settings = Settings.from_env()
     try:
         folder = store_backup.backup(settings.data_dir, args.to, keep=args.keep)
@@ -48,6 +49,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.stores import backup as store_backup
+
     settings = Settings.from_env()
     try:
         aside = store_backup.restore(args.folder, settings.data_dir)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import zipfile
 import importlib.util
 from pathlib import Path
@@ -58,6 +57,8 @@ def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """``write`` into a temporary file beside ``path``, then rename it: a reader sees the whole file or none."""
+    import tempfile  # (and the random module it imports) only when a file is written, not on a cached start
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
