@@ -20,15 +20,30 @@ SLOW_FIXTURES = {"kb_copy", "fake", "settings", "data_dir", "gap_log"}
 SLOW_MODULES = {"test_telegram_shutdown", "test_report_in_browser", "test_eval", "test_cli", "test_whatsapp_e2e",
                 "test_whatsapp_agreement"}
 # (A test taking capsys runs a CLI command, which loads the knowledge base from files.)
+# The run's index cache folder, passed to the worker processes.
+_RUN_CACHE = "BOT_TEST_RUN_CACHE_DIR"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """One index cache for the whole run (and the processes tests start, through the environment): every
     store built from an unchanged copy of the knowledge base loads the index trained by the first, instead of
-    training its own. The developer's own cache (BOT_CACHE_DIR, data/cache) is never touched."""
-    cache = tempfile.mkdtemp(prefix="bot-test-index-cache-")
+    training its own. The developer's own cache (BOT_CACHE_DIR, data/cache) is never touched. The tests run in
+    parallel processes (pytest-xdist, ``-n`` in pyproject.toml): the first process makes the folder, and the
+    workers it starts inherit it."""
+    cache = os.environ.get(_RUN_CACHE) if os.environ.get("PYTEST_XDIST_WORKER") else None
+    if cache is None:
+        cache = tempfile.mkdtemp(prefix="bot-test-index-cache-")
+        os.environ[_RUN_CACHE] = cache
+        config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
     os.environ["BOT_CACHE_DIR"] = cache
-    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With workers, the first process trains the bundled knowledge base's index before starting them, so that
+    they all load it instead of each training its own at once."""
+    if getattr(session.config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        KnowledgeStore(DEFAULT_ROOT)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

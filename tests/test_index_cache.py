@@ -1,15 +1,18 @@
 """The trained index is built once and loaded on later starts: same decisions, never a stale or broken file."""
 
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.knowledge.indexcache import IndexCache
+from bot.knowledge.loader import load_with_problems
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded
 from bot.research import evaluation
 from bot.research.danger_eval import load_danger_items
@@ -48,9 +51,24 @@ def alarms(detector: DangerDetector, texts: list[str]) -> list[tuple]:
     return [(detector.check(text), detector.score(text)) for text in texts]
 
 
+@pytest.fixture(scope="module")
+def trained(store) -> dict[str, dict[str, np.ndarray]]:
+    """The matcher's index and the danger detector's models, trained afresh once for this module's tests."""
+    return {"matcher": Matcher(store.kb).index, "danger": DangerDetector(store.kb).models}
+
+
+def rebuilt_as_trained(monkeypatch, trained) -> list[str]:
+    """Training (of either component) gives ``trained``'s arrays, as a fresh training would; returns the list of
+    components trained, for the test to check what was rebuilt."""
+    calls: list[str] = []
+    monkeypatch.setattr(Matcher, "_build", lambda self, texts: calls.append("matcher") or dict(trained["matcher"]))
+    monkeypatch.setattr(DangerDetector, "_train", lambda self, kb: calls.append("danger") or dict(trained["danger"]))
+    return calls
+
+
 @pytest.mark.slow
-def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store):
-    fresh = Matcher(store.kb)  # trained here
+def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store, trained):
+    fresh = Matcher(store.kb, index=trained["matcher"])  # as trained
     cache = IndexCache(tmp_path)
     cache.load_or_build("matcher", b"kb", b"code", build=lambda: fresh.index, use=lambda index: None)  # saved
     cached = cache.load_or_build("matcher", b"kb", b"code", build=no_build,
@@ -67,8 +85,8 @@ def test_a_cached_index_gives_exactly_the_fresh_builds_decisions(tmp_path, store
 
 
 @pytest.mark.slow
-def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_path, store):
-    fresh = DangerDetector(store.kb)  # trained here
+def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_path, store, trained):
+    fresh = DangerDetector(store.kb, models=trained["danger"])  # as trained
     cache = IndexCache(tmp_path)
     cache.load_or_build("danger", b"kb", b"code", build=lambda: fresh.models, use=lambda models: None)  # saved
     cached = cache.load_or_build("danger", b"kb", b"code", build=no_build,
@@ -79,16 +97,22 @@ def test_a_cached_danger_detector_decides_exactly_as_a_freshly_trained_one(tmp_p
 
 
 def session_cache_copy(into: Path) -> Path:
-    """The indexes trained so far in this run, copied (a test that spoils or prunes them must not spoil the run's)."""
+    """The indexes trained so far in this run, copied (a test that spoils or prunes them must not spoil the run's).
+    Another worker process may prune one of them meanwhile: it is not copied."""
+    into.mkdir(parents=True, exist_ok=True)
     for path in Path(os.environ["BOT_CACHE_DIR"]).glob("*.npz"):
-        (into / path.name).write_bytes(path.read_bytes())
+        try:
+            (into / path.name).write_bytes(path.read_bytes())
+        except FileNotFoundError:
+            continue
     return into
 
 
-def test_the_cache_file_holds_plain_arrays_only(store):
+def test_the_cache_file_holds_plain_arrays_only(store, tmp_path):
     """A cache file can never run code when loaded: no pickled objects in it."""
+    session_cache_copy(tmp_path)
     for component in ("matcher", "danger"):
-        files = list(Path(os.environ["BOT_CACHE_DIR"]).glob(f"{component}-*.npz"))
+        files = list(tmp_path.glob(f"{component}-*.npz"))
         assert files, f"the session's store saved its {component} index"
         with np.load(files[0], allow_pickle=False) as data:
             for name in data.files:
@@ -96,11 +120,14 @@ def test_the_cache_file_holds_plain_arrays_only(store):
 
 
 @pytest.mark.slow
-def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch):
+def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch, trained):
     for path in session_cache_copy(tmp_path).glob("*.npz"):
         whole = path.read_bytes()
         path.write_bytes(whole[: len(whole) // 2])  # cut off, as by a full disk
-    rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    with monkeypatch.context() as m:
+        built = rebuilt_as_trained(m, trained)
+        rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    assert built == ["matcher", "danger"]
     texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
     assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
@@ -112,16 +139,19 @@ def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatc
 
 
 @pytest.mark.slow
-def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store):
+def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store, monkeypatch, trained):
     """A file whose arrays belong to another knowledge base (renamed by hand) is never used."""
     spoil = {"matcher": ("doc_class", lambda a: a[:10]), "danger": ("char_idf", lambda a: a[:10])}
+    session = session_cache_copy(tmp_path / "session")
     for component, (name, cut) in spoil.items():
-        for source in Path(os.environ["BOT_CACHE_DIR"]).glob(f"{component}-*.npz"):
+        for source in session.glob(f"{component}-*.npz"):
             with np.load(source, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
             arrays[name] = cut(arrays[name])
             np.savez(tmp_path / source.name, **arrays)
+    built = rebuilt_as_trained(monkeypatch, trained)
     rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
+    assert built == ["matcher", "danger"]
     texts, dangers = question_texts(store)[:40], danger_texts(store)[::8]
     assert decisions(rebuilt.matcher, texts) == decisions(store.matcher, texts)
     assert alarms(rebuilt.danger, dangers) == alarms(store.danger, dangers)
@@ -179,3 +209,39 @@ def test_translation_findings_read_from_the_cache_are_the_checks_own(kb_copy, ad
     assert any("does not say the same as the English" in p for p in first)
     monkeypatch.setattr(translation, "compare", lambda entry: pytest.fail("compared again"))
     assert [str(p) for p in check(kb_copy, self_test=False, cache=IndexCache(tmp_path)).problems] == first
+
+
+def same_values(a: object, b: object, where: str = "kb") -> None:
+    """``a`` and ``b`` equal, and of the same types all the way down (a tuple is not a list, a read-only mapping
+    not a dict): code that relies on either behaves the same."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} != {type(b).__name__}"
+    if dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            same_values(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, Mapping) and isinstance(b, Mapping):
+        assert list(a) == list(b), where
+        for key in a:
+            same_values(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            same_values(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+def test_a_cached_knowledge_base_is_exactly_the_one_its_files_give(kb_copy, tmp_path, monkeypatch):
+    """A start with unchanged files reads the loaded knowledge base and its findings instead of the YAML: the
+    same values, of the same types; an edit is read from the files again."""
+    from bot.knowledge import loader
+
+    loaded = load_with_problems(kb_copy)
+    load_with_problems(kb_copy, IndexCache(tmp_path))  # saved
+    with monkeypatch.context() as m:
+        m.setattr(loader, "_read", no_build)
+        cached = load_with_problems(kb_copy, IndexCache(tmp_path))
+    same_values(cached, loaded)
+    facts = kb_copy / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 41000", 1), encoding="utf-8")
+    kb, _ = load_with_problems(kb_copy, IndexCache(tmp_path))
+    assert kb is not None and kb.facts["minimum_wage_unskilled"].value == 41000

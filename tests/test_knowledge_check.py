@@ -214,7 +214,7 @@ def test_the_longest_ids_allowed_still_fit_in_button_data(kb_copy):
     _rename(kb_copy, "wage-deductions-fines", entry)
     _rename(kb_copy, "id: wages\n", f"id: {topic}\n")
     _rename(kb_copy, "topic: wages\n", f"topic: {topic}\n")
-    assert check(kb_copy).ok
+    assert check(kb_copy, self_test=False).ok  # (the self-test only ever warns)
     data = _all_button_data(kb_copy)
     assert any(entry in d for d in data) and any(topic in d for d in data)
     assert max(len(d.encode()) for d in data) <= 64

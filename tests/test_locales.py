@@ -63,3 +63,23 @@ def test_what_the_bot_says_of_privacy_and_cases_names_no_channel(lang):
     _ = gettext_for(lang)
     for message in (PRIVACY, PRIVACY_ALERTS, PRIVACY_CASES, EXPLAIN):
         assert not re.search(r"Telegram|ٹیلیگرام|ٽيليگرام", _(message)), _(message)
+
+
+def test_a_compiled_catalog_is_read_from_the_cache_and_an_edited_one_compiled_again(tmp_path, monkeypatch):
+    """A start with an unchanged .po reads the compiled catalog; an edit to the .po is seen on the next start."""
+    from bot.conversation import i18n
+
+    monkeypatch.setenv("BOT_CACHE_DIR", str(tmp_path / "cache"))
+    po = tmp_path / "locales" / "ur" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes((LOCALES_DIR / "ur" / "LC_MESSAGES" / "messages.po").read_bytes())
+    fresh = i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:")
+    assert fresh != "Sources" and len(list((tmp_path / "cache").glob("messages-ur-*.mo"))) == 1
+    i18n.translations.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(i18n, "compile_po", lambda source, folder: pytest.fail("compiled again"))
+        assert i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:") == fresh
+    po.write_text(po.read_text(encoding="utf-8").replace(f'msgstr "{fresh}"', 'msgstr "کیا آپ کا مطلب:"', 1), encoding="utf-8")
+    i18n.translations.cache_clear()
+    assert i18n.translations("ur", tmp_path / "locales").gettext("Did you mean:") == "کیا آپ کا مطلب:"
+    i18n.translations.cache_clear()

@@ -129,3 +129,37 @@ def test_a_stopped_salary_is_answered_as_wages_not_paid_not_as_a_factory_closing
     match = respond(store, text).match
     assert not (match.outcome == "answered" and match.entry_id == "workplace-closure")
     assert entry in [c.entry_id for c in match.candidates]  # answered, or offered among "Did you mean"
+
+
+def test_a_story_is_scored_clause_by_clause_as_the_plain_products_say(store):
+    """The index's sparse products (a whole message and its clauses in one pass, some of them with no known
+    word) are the dense vector products they stand for."""
+    import numpy as np
+
+    matcher = store.matcher
+    story = ("My husband works in a factory. The owner has not paid him for three months, and yesterday he said "
+             "he will not pay overtime either; what can we do, where do we complain?")
+    queries = [matcher._lookup(*matcher._query(part)[:2]) for part in [story, *story.split(",")]]
+    queries.insert(1, (np.zeros(0, dtype=np.int64), np.zeros(0)))  # a clause the knowledge base has no word of
+    for postings in (matcher._doc_index, matcher._centroid_index):
+        expected = np.zeros((len(queries), postings.n))
+        for row, (cols, weights) in zip(expected, queries):
+            for col, weight in zip(cols.tolist(), weights.tolist()):  # each column of the matrix, scaled, added
+                at = slice(postings.indptr[col], postings.indptr[col + 1])
+                np.add.at(row, postings.rows[at], weight * postings.weights[at])
+        got = postings.dot(queries)
+        assert np.allclose(got, expected, rtol=1e-12, atol=1e-15)
+        assert not got[1].any() and got[0].max() > 0
+
+
+def test_matching_in_several_threads_at_once_gives_each_its_own_answer(store):
+    """The matcher reuses work arrays between messages, one set per thread: threads never see each other's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["meri salary teen mahine se nahi mili, malik kehta hai agle mahine dega, kya karun?",
+             "How long is maternity leave? My employer says I must come back after two weeks, is that right?",
+             "مجھے اوور ٹائم کے پیسے نہیں ملتے، سیٹھ کہتا ہے یہ تنخواہ میں شامل ہے، کہاں شکایت کروں؟"] * 20
+    alone = [store.matcher.match(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(store.matcher.match, texts))
+    assert together == alone

@@ -193,6 +193,25 @@ async def test_the_weekly_digest_reaches_the_staff_chat_at_the_set_hour_with_cou
 
 
 async def test_a_change_from_the_chat_is_reloaded_once_not_again_by_the_file_watcher(fake, settings, kb_copy):
+    await _reloaded_once(fake, settings, kb_copy)
+
+
+async def test_a_change_logged_slowly_is_still_reloaded_once(fake, settings, kb_copy, monkeypatch):
+    """On a busy disk the change's log entry takes a while after the file is written: the watcher, which sees the
+    file at once, leaves the reload to the change."""
+    import aiosqlite
+
+    commit = aiosqlite.Connection.commit
+
+    async def slow_commit(self):
+        await asyncio.sleep(0.5)  # five rounds of the watcher
+        return await commit(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", slow_commit)
+    await _reloaded_once(fake, settings, kb_copy)
+
+
+async def _reloaded_once(fake, settings, kb_copy) -> None:
     path = kb_copy / "entries" / "wages.yaml"
     good = path.read_bytes().replace(b"en: The minimum wage in Sindh", b"en: Minimum wage in Sindh", 1)
     async with running(dataclasses.replace(settings, watch_seconds=0.1)):

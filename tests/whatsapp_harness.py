@@ -24,7 +24,9 @@ def start_bot(fake: FakeGraph, data: Path, **env: str) -> tuple[subprocess.Popen
     """``main.py`` in its own process group with WhatsApp configured; returns it and its base URL once /healthz
     answers 200. ``fake.bot_url`` is set to its webhook."""
     port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_", "BOT_"))}
+    # The session's index cache (tests/conftest.py) stays: a bot that trained its own index would take seconds to start.
+    environ = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TELEGRAM_", "WHATSAPP_", "BOT_")) or k == "BOT_CACHE_DIR"}
     environ.update({"WHATSAPP_ACCESS_TOKEN": fake.token, "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                     "WHATSAPP_APP_SECRET": fake.app_secret, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
                     "WHATSAPP_API_BASE_URL": fake.base_url, "BOT_HTTP_HOST": "127.0.0.1", "BOT_HTTP_PORT": str(port),

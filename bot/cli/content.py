@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import yaml
 
 from bot.cli.common import knowledge_base, knowledge_store, settings_for
-from bot.knowledge import check as kb_check
 from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.stores.alerts import AlertStore
@@ -158,6 +157,7 @@ def _eval_danger(args: argparse.Namespace, store) -> int:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     from bot.conversation.replies import sent_length
+    from bot.knowledge import check as kb_check
 
     result = kb_check.check(Path(args.knowledge), cache=IndexCache(settings_for(args).index_cache_dir),
                             reply_length=sent_length)

@@ -7,9 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot import doctor
 from bot.config import Settings
-from bot.stores import backup as store_backup
 from bot.stores.runlock import AlreadyRunning
 
 
@@ -29,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.stores import backup as store_backup  # (shutil, bz2, lzma): only for backup and restore
+
     settings = Settings.from_env()
     try:
         folder = store_backup.backup(settings.data_dir, args.to, keep=args.keep)
@@ -49,6 +49,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.stores import backup as store_backup
+
     settings = Settings.from_env()
     try:
         aside = store_backup.restore(args.folder, settings.data_dir)
@@ -67,6 +69,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot import doctor  # its checks import most of the bot: only for this command
+
     report = doctor.diagnose(os.environ, self_test=not args.quick, knowledge_dir=Path(args.knowledge))
     print(f"Checking the settings in this environment, the data folder {report.settings.data_dir} and the knowledge "
           f"base {report.settings.knowledge_dir}:")

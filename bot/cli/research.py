@@ -7,11 +7,12 @@ import asyncio
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.common import knowledge_base, knowledge_store, log_db, settings_for
 from bot.config import Settings
-from bot.stores.querylog import QueryLog
-from bot.research.reports import WORKER_CHANNELS, Filters
+if TYPE_CHECKING:  # imported by the commands that use them: `main.py ask` imports none of this group
+    from bot.research.reports import Filters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _filters(args: argparse.Namespace) -> Filters:
+    from bot.research.reports import WORKER_CHANNELS, Filters
+
     if args.start and args.end and args.start > args.end:
         raise SystemExit(f"--from {args.start} is after --to {args.end}: nothing could match.")
     if args.topic:
@@ -136,6 +139,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     log_db(settings).close()  # says where it looked when there is no log, instead of making an empty one
 
     async def purge() -> int:
+        from bot.stores.querylog import QueryLog
+
         log = QueryLog(settings.log_path, retention_days=settings.retention_days)
         await log.start()
         try:

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import zipfile
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
+from typing import IO, TYPE_CHECKING, Callable, Iterable, Mapping, TypeVar
 
 if TYPE_CHECKING:  # numpy is imported when arrays are read or written: the settings (bot.config) import this module
     import numpy as np
@@ -54,6 +53,28 @@ def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -
         spec = importlib.util.find_spec(library)
         h.update(Path(spec.origin).read_bytes() if spec and spec.origin else f"{library} absent".encode())
     return h.digest()
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """``write`` into a temporary file beside ``path``, then rename it: a reader sees the whole file or none."""
+    import tempfile  # (and the random module it imports) only when a file is written, not on a cached start
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def prune(directory: Path, pattern: str) -> None:
+    """Delete all but the :data:`KEEP` most recently used files matching ``pattern``."""
+    old = sorted(directory.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in old[KEEP:]:
+        stale.unlink(missing_ok=True)
 
 
 def pack_strings(strings: Iterable[str]) -> np.ndarray:
@@ -112,22 +133,11 @@ class IndexCache:
             return None
 
     def _write(self, path: Path, key: str, arrays: Mapping[str, np.ndarray]) -> None:
-        """Write to a temporary file beside the target, then rename: a reader sees the whole file or none."""
         import numpy as np
 
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **{"__key__": np.frombuffer(key.encode(), dtype=np.uint8), **arrays})  # type: ignore[arg-type]
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            component = path.name.rsplit("-", 1)[0]
-            old = sorted(path.parent.glob(f"{component}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for stale in old[KEEP:]:
-                stale.unlink(missing_ok=True)
+            write_atomically(path, lambda f: np.savez(
+                f, **{"__key__": np.frombuffer(key.encode(), dtype=np.uint8), **arrays}))  # type: ignore[arg-type]
+            prune(path.parent, f"{path.name.rsplit('-', 1)[0]}-*.npz")
         except OSError as e:  # a read-only or full disk: the bot runs on, it only builds again next start
             log.warning("could not save the %s index in %s: %s", path.stem, path.parent, e)

@@ -19,11 +19,15 @@ staff member fixes a whole edit in one go.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Collection, Mapping
 
+from bot.knowledge import facts as facts_module
+from bot.knowledge import model, yamlfile
 from bot.knowledge.facts import PLACEHOLDER, placeholders, render_help
 from bot.knowledge import glossary as glossary_module
 from bot.knowledge import recordings
@@ -101,12 +105,47 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 def load_with_problems(root: Path, cache: IndexCache | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load and validate; the knowledge base is ``None`` when any problem is an error.
 
-    ``cache``: where the translation check's findings are kept between starts (the slowest check, and a function
-    of the files' text): a start with the same files reads them instead of comparing every answer again.
+    ``cache``: where the result is kept between starts (see :mod:`bot.knowledge.snapshot`): a start with the same
+    files and code reads it instead of parsing and checking them again. Within a build, the translation check's
+    findings (the slowest check, a function of the files' text alone) are kept there too.
     """
-    reader = _Reader(root, cache or IndexCache(None))
+    cache = cache or IndexCache(None)
+    if cache.directory is None:
+        return _read(root, cache)
+    from bot.knowledge import snapshot
+
+    return cache.load_or_build("knowledge", _knowledge_files(root), _loader_code(snapshot),
+                               build=lambda: {"json": _bytes_array(snapshot.dumps(*_read(root, cache)))},
+                               use=lambda arrays: snapshot.loads(arrays["json"].tobytes()))
+
+
+def _read(root: Path, cache: IndexCache) -> tuple[KnowledgeBase | None, list[Problem]]:
+    reader = _Reader(root, cache)
     kb = reader.read()
     return (None if reader.has_errors else kb), reader.problems
+
+
+def _knowledge_files(root: Path) -> bytes:
+    """Every file under ``root`` (its path, bytes and modification time: a recording's date may come from it)."""
+    h = hashlib.sha256(root.name.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(f"\0{path.relative_to(root)}\0{path.stat().st_mtime_ns}\0".encode())
+        h.update(path.read_bytes())
+    return h.digest()
+
+
+def _loader_code(*more: ModuleType) -> bytes:
+    """The code a loaded knowledge base is a function of: this module, what it calls, and the YAML and audio
+    libraries."""
+    modules = [sys.modules[__name__], facts_module, glossary_module, recordings, translation, model, yamlfile,
+               text_module, *more]
+    return code_version(modules, ["yaml", "mutagen"])
+
+
+def _bytes_array(data: bytes) -> np.ndarray:
+    import numpy as np
+
+    return np.frombuffer(data, dtype=np.uint8)
 
 
 def _problem_arrays(problems: list[Problem]) -> dict[str, np.ndarray]:

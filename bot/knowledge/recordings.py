@@ -19,8 +19,6 @@ import datetime as dt
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
-from mutagen.oggopus import OggOpus
-
 from bot.knowledge.model import ANSWER_LANGUAGES, Entry, Recording
 from bot.knowledge.yamlfile import LineMap, Problem
 
@@ -85,6 +83,8 @@ def inspect(path: Path) -> list[tuple[str, str]]:
     """What is wrong with the file at ``path`` as a Telegram or WhatsApp voice note: (severity, message) pairs."""
     if not path.is_file():
         return [("error", "the file is missing; put it there or remove the line")]
+    from mutagen.oggopus import OggOpus  # only when an entry has a recording
+
     size = path.stat().st_size
     if size > MAX_BYTES:
         return [("error", f"{size / MAX_BYTES:.1f} MB; keep it under 1 MB (record a shorter answer, "

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-import phonenumbers
 
 from bot.knowledge.facts import PLACEHOLDER
 from bot.knowledge.model import Entry
@@ -89,6 +88,8 @@ _FIVE_DIGITS = re.compile(r"\d(?:\D*\d){4}")
 
 
 def figures(text: str) -> Figures:
+    import phonenumbers  # a tenth of a start: only when the translation check runs (a cached start skips it)
+
     placeholders = frozenset(m.group(0) for m in PLACEHOLDER.finditer(text))
     text = re.sub(r"(\d*)([½¼¾])", lambda m: (m.group(1) or "0") + _VULGAR[m.group(2)], PLACEHOLDER.sub(" ", text))
     text = _YEAR_RANGE.sub(_full_year_range, clean(text).replace("٬", ",").replace("٫", "."))

@@ -125,6 +125,11 @@ class KnowledgeEditor:
         await self.close()
 
     @property
+    def busy(self) -> bool:
+        """A change is being checked, written and logged (whoever made it reloads the knowledge base next)."""
+        return self._lock.locked()
+
+    @property
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
             raise RuntimeError("KnowledgeEditor.open() first")

@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping
@@ -192,7 +193,7 @@ class Matcher:
         features = unpack_strings(index["features"])
         self._column = {f: i for i, f in enumerate(features)}
         self._idf: np.ndarray = index["idf"]
-        self.idf = dict(zip(features, self._idf.tolist()))
+        self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
         words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
         self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
@@ -223,9 +224,9 @@ class Matcher:
         for words, chars in raw:
             df.update(words.keys())
             df.update(chars.keys())
-        self.idf = {f: math.log((1 + n_docs) / (1 + d)) + 1 for f, d in df.items()}
+        self._idf_list = [math.log((1 + n_docs) / (1 + d)) + 1 for d in df.values()]
         self._unseen_idf = math.log(1 + n_docs) + 1
-        column = {f: i for i, f in enumerate(df)}
+        self._column = column = {f: i for i, f in enumerate(df)}
 
         class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
@@ -241,7 +242,7 @@ class Matcher:
             "doc_kept": np.array(kept, dtype=bool),
             "doc_class": np.array(doc_class, dtype=np.int32),
             "features": pack_strings(df),
-            "idf": np.array(list(self.idf.values()), dtype=np.float64),
+            "idf": np.array(self._idf_list, dtype=np.float64),
             "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
             "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
         }
@@ -279,7 +280,7 @@ class Matcher:
         every entry of the same wide subject.
         """
         toks, found = self._content(text)
-        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self.idf]
+        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self._column]
         words, chars = _features(toks, concepts)
         return words, chars, bool(found)
 
@@ -287,7 +288,8 @@ class Matcher:
         # A feature the knowledge base never uses gets the highest weight: words
         # like "biryani" or "passport" say the message is about something else,
         # and must lower its similarity to every entry.
-        return _unit({f: (1 + math.log(c)) * self.idf.get(f, self._unseen_idf) for f, c in feats.items()})
+        column, idf, unseen = self._column, self._idf_list, self._unseen_idf
+        return _unit({f: (1 + math.log(c)) * (idf[column[f]] if f in column else unseen) for f, c in feats.items()})
 
     def _vector(self, words: Counter[str], chars: Counter[str]) -> dict[str, float]:
         vec = {f: w * _WORDS for f, w in self._block(words).items()}
@@ -301,7 +303,7 @@ class Matcher:
         index knows, in the vector's order: words, then characters."""
         n_words, n = len(words), len(words) + len(chars)
         column = self._column
-        cols = np.fromiter((column.get(f, -1) for f in itertools.chain(words, chars)), dtype=np.int64, count=n)
+        cols = np.fromiter(map(column.get, itertools.chain(words, chars), itertools.repeat(-1)), dtype=np.int64, count=n)
         counts = np.fromiter(itertools.chain(words.values(), chars.values()), dtype=np.float64, count=n)
         known = cols >= 0
         weights = (1 + np.log(counts)) * np.where(known, self._idf[cols], self._unseen_idf)
@@ -426,6 +428,7 @@ class _Classifier:
         self.weights: np.ndarray = index["clf_weights"]
         if len(self.classes) and self.weights.shape != (n_features, len(self.intercept)):
             raise ValueError("the classifier's weights do not fit the features")
+        self._scratch = _Scratch()
 
     @staticmethod
     def train(column: dict[str, int], doc_vectors: list[dict[str, float]], doc_class: np.ndarray) -> dict[str, np.ndarray]:
@@ -464,7 +467,9 @@ class _Classifier:
             return out
         decision = self.intercept.copy()
         if len(cols):
-            decision += weights @ self.weights[cols]
+            selected = self._scratch.array("selected", len(cols), np.float64, self.weights.shape[1])
+            np.take(self.weights, cols, axis=0, out=selected, mode="clip")
+            decision += weights @ selected
         prob = 1.0 / (1.0 + np.exp(-decision))
         if len(self.classes) == 2:
             out[self.classes] = (1.0 - prob[0], prob[0])
@@ -493,17 +498,41 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
     return {f: v / norm for f, v in vec.items()} if norm else {}
 
 
+class _Scratch(threading.local):
+    """Work arrays reused from one message to the next, one set per thread: a long message's products touch
+    about 100,000 postings, and fresh temporaries of that size cost more in page faults than the arithmetic."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+        self.count = np.arange(0)
+
+    def array(self, name: str, rows: int, dtype: type, width: int = 0) -> np.ndarray:
+        """The first ``rows`` rows of the work array ``name`` (one value a row, or ``width``), grown as needed."""
+        have = self._arrays.get(name)
+        if have is None or len(have) < rows:
+            have = self._arrays[name] = np.empty((max(rows, 2 * len(have) if have is not None else 0),
+                                                  *((width,) if width else ())), dtype=dtype)
+        return have[:rows]
+
+    def counting(self, size: int) -> np.ndarray:
+        """0, 1, 2... ``size - 1``."""
+        if len(self.count) < size:
+            self.count = np.arange(max(size, 2 * len(self.count)), dtype=np.int64)
+        return self.count[:size]
+
+
 class _Postings:
     """Feature -> (row ids, weights): a sparse matrix stored by column (CSC) for fast query products."""
 
     def __init__(self, n_features: int, index: Mapping[str, np.ndarray], name: str, n: int):
         self.n = n
         self.indptr: np.ndarray = index[f"{name}_indptr"]
-        self.rows: np.ndarray = index[f"{name}_rows"]
         self.weights: np.ndarray = index[f"{name}_weights"]
-        if len(self.indptr) != n_features + 1 or len(self.rows) != len(self.weights) or \
-                (len(self.rows) and self.rows.max() >= n):
+        rows = index[f"{name}_rows"]
+        if len(self.indptr) != n_features + 1 or len(rows) != len(self.weights) or (len(rows) and rows.max() >= n):
             raise ValueError(f"the {name} postings do not fit the features")
+        self.rows: np.ndarray = rows.astype(np.int64)  # as np.bincount takes them, gathered without a cast
+        self._scratch = _Scratch()
 
     @staticmethod
     def arrays(column: dict[str, int], rows: list[dict[str, float]], name: str) -> dict[str, np.ndarray]:
@@ -516,16 +545,27 @@ class _Postings:
                 f"{name}_rows": row_ids[by_column], f"{name}_weights": weights[by_column]}
 
     def dot(self, queries: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-        """Each query's (columns, weights) product with every row: one row of the result a query."""
+        """Each query's (columns, weights) product with every row: one row of the result a query.
+
+        Every selected column's postings are gathered in query order, each multiplied by its query weight, and
+        each query's summed into its rows in that order (into reused arrays)."""
         cols = np.concatenate([c for c, _ in queries])
         qweights = np.concatenate([w for _, w in queries])
-        starts, lengths = self.indptr[cols], self.indptr[cols + 1] - self.indptr[cols]
-        # The positions of every selected column's entries, in query order (one gather instead of a loop).
-        offsets = np.cumsum(lengths) - lengths
-        at = np.repeat(starts - offsets, lengths) + np.arange(lengths.sum())
-        weights = self.weights[at] * np.repeat(qweights, lengths)
-        rows = self.rows[at]
-        if len(queries) > 1:  # query i's products land in row i
-            which = np.repeat(np.arange(len(queries)), [len(c) for c, _ in queries])
-            rows = rows + np.repeat(which, lengths) * self.n
-        return np.bincount(rows, weights=weights, minlength=self.n * len(queries)).reshape(len(queries), self.n)
+        starts = self.indptr[cols]
+        lengths = self.indptr[cols + 1] - starts
+        bounds = np.concatenate([[0], np.cumsum(lengths)])  # column j's postings: [bounds[j], bounds[j + 1])
+        total = int(bounds[-1])
+        scratch = self._scratch
+        positions, rows = scratch.array("positions", total, np.int64), scratch.array("rows", total, np.int64)
+        weights = scratch.array("weights", total, np.float64)
+        # each posting's position: its column's start, counting up inside the column
+        np.add(np.repeat(starts - bounds[:-1], lengths), scratch.counting(total), out=positions)
+        np.take(self.weights, positions, out=weights, mode="clip")
+        np.multiply(weights, np.repeat(qweights, lengths), out=weights)
+        np.take(self.rows, positions, out=rows, mode="clip")
+        # query i's postings: [edges[i], edges[i + 1])
+        edges = bounds[np.cumsum([0] + [len(c) for c, _ in queries])].tolist()
+        out = np.empty((len(queries), self.n))
+        for i, (a, b) in enumerate(zip(edges, edges[1:])):
+            out[i] = np.bincount(rows[a:b], weights=weights[a:b], minlength=self.n)
+        return out

@@ -144,8 +144,11 @@ _TOKEN_TABLE = {**_INVISIBLE, **_DIGITS, **_DIACRITICS, **_ARABIC_PUNCT, **_ARAB
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens of ``text`` (Arabic-script and Latin words, digit runs)."""
-    text = unicodedata.normalize("NFKC", text).translate(_TOKEN_TABLE)
-    text = _strip_latin_accents(text).lower()
+    if text.isascii():  # no table maps an ASCII character, and Unicode normalisation leaves ASCII as it is
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_TOKEN_TABLE)
+        text = _strip_latin_accents(text).lower()
     out = []
     for tok in _TOKEN.findall(text):
         if _LATIN_LETTER.match(tok):

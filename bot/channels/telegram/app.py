@@ -303,6 +303,8 @@ async def _watch_knowledge(app: Application) -> None:
         try:
             if _knowledge_stamp(s.knowledge) == app.bot_data["knowledge_stamp"]:
                 continue
+            if "staff" in app.bot_data and app.bot_data["staff"].editor.busy:
+                continue  # a change from the staff chat, written but still being logged: its own reload follows
             report = await reload_knowledge(app)
             log.info("knowledge files changed: %s", report.splitlines()[0])
             for chat_id in s.settings.staff_chat_ids:
