@@ -70,6 +70,15 @@ async def test_forget_deletes_every_case_of_the_chat_only(cases):
     assert (await store.open_case_of(8)).number == other.number
 
 
+async def test_a_case_forgotten_while_its_post_was_on_its_way_is_not_linked_and_staff_are_told_why(cases):
+    store, _clock = cases
+    case = await store.open_case(7, "en", None)
+    await store.forget(7)  # /forget lands before the case chat answered the post
+    await store.link_post(case.number, -100, 1002)  # raised a foreign-key error, and the worker heard "not delivered"
+    assert await store.case_of_post(-100, 1002) is None
+    assert await store.gone(-100, "post", 1002) == "forgotten"
+
+
 @pytest.mark.parametrize("message", [
     "the owner beat me and locked us in the factory",
     "seth ne mujhe maara aur dhamki di ke jaan se maar dega",

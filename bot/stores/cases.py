@@ -371,9 +371,14 @@ class CaseStore:
 
     async def link_post(self, number: str, chat: int | str, message_id: int) -> None:
         """Remember that message ``message_id`` of the case chat ``chat`` belongs to the case, so replies to it reach
-        the worker. Message ids are per chat: the same id in another chat is another message."""
-        await self.db.execute("INSERT OR REPLACE INTO case_posts (chat_id, message_id, number) VALUES (?, ?, ?)",
-                              (str(chat), message_id, number))
+        the worker. Message ids are per chat: the same id in another chat is another message. A case the worker
+        deleted with /forget while its post was on its way is not linked: the post is remembered as gone, so staff
+        who answer it are told the worker deleted the case."""
+        cur = await self.db.execute("INSERT OR REPLACE INTO case_posts (chat_id, message_id, number) "
+                                    "SELECT ?, ?, number FROM cases WHERE number = ?", (str(chat), message_id, number))
+        if not cur.rowcount:
+            await self.db.execute("INSERT OR REPLACE INTO gone_posts (chat_id, kind, ref, reason, at) "
+                                  "VALUES (?, 'post', ?, 'forgotten', ?)", (str(chat), message_id, self._now()))
         await self.db.commit()
 
     async def case_of_post(self, chat: int | str, message_id: int) -> Case | None:
