@@ -100,6 +100,31 @@ async def test_a_refused_template_fails_and_a_worker_who_stopped_such_messages_i
         await sending.client.close()
 
 
+async def test_a_stop_while_an_alert_takes_its_slot_waits_for_it_and_the_worker_gets_it():
+    """The slot's bookkeeping (the alert store) is slow on a busy machine: a stop that begins meanwhile must wait for
+    the send, not close the client under it (the worker was counted failed and never got the alert)."""
+    sent, closed_client = [], []
+
+    class SlowStore:
+        async def limited_since(self, channel, since):
+            return []
+
+        async def limited_sent(self, channel, at, before):
+            await asyncio.sleep(0.2)
+
+    class Client:
+        async def send(self, address, payload):
+            assert not closed_client, "sent on a closed client"
+            sent.append(address)
+
+    sending = WhatsAppAlerts(Client(), "t", Pace(PER_SECOND, 250, store=SlowStore()))
+    going = asyncio.create_task(sending.send(Recipient("whatsapp", "wa:+923001110006", "en"), {"en": "news"}))
+    await asyncio.sleep(0.05)  # the slot is being written down
+    await sending.close()
+    closed_client.append(True)  # the client closes once close() returns
+    assert await going == "sent" and len(sent) == 1
+
+
 async def test_alert_templates_are_paced_and_stop_at_the_daily_limit_until_it_frees():
     now = [1000.0]
     pace = Pace(per_second=50, per_day=5, clock=lambda: now[0] + time.monotonic())

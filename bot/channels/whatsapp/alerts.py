@@ -98,14 +98,16 @@ class WhatsAppAlerts:
         self._going: set[asyncio.Task] = set()
 
     async def send(self, r: Recipient, texts: dict[str, str]) -> str:
-        if not await self.pace.take(self.closed):
-            return "waiting"
+        # Waiting for its slot is part of the send, so close() waits for it too: a slot taken just as the stop began
+        # would otherwise find the client closed, and its worker would be counted failed instead of sent or kept.
         task = asyncio.create_task(self._send(r, texts))  # a send once started finishes, even at close
         self._going.add(task)
         task.add_done_callback(self._going.discard)
         return await asyncio.shield(task)
 
     async def _send(self, r: Recipient, texts: dict[str, str]) -> str:
+        if not await self.pace.take(self.closed):
+            return "waiting"
         try:
             await self.client.send(Sender.of_key(r.chat).address, payload(self.template, texts, r.lang))
             return "sent"
