@@ -75,6 +75,28 @@ async def test_a_labour_question_in_a_danger_message_is_answered_after_the_emerg
     assert len(replies) == 2 and replies[1].title == conversation.knowledge.kb.entry("minimum-wage-amount").title["en"]
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("en", "salary 3 months late, and when I asked the supervisor slapped me and said he will kill me"),
+    ("ur", "میری تنخواہ تین مہینے سے نہیں ملی، اور جب میں نے پوچھا تو سپروائزر نے تھپڑ مارا اور کہا جان سے مار دوں گا"),
+    ("sd", "منهنجي پگهار ٽن مهينن کان نه ملي آهي، ۽ جڏهن مون پڇيو ته سپروائيزر چماٽ هنئي ۽ چيو ته ماري ڇڏيندس"),
+    ("ur-Latn", "meri tankhwa 3 mahine se nahi mili aur supervisor ne thappar mara aur kaha jaan se maar dunga"),
+])
+async def test_a_labour_problem_told_beside_the_danger_is_answered_after_the_emergency_message(conversation, lang, text):
+    """The danger words drown the question in the whole message (only "Did you mean"); what is left of it without
+    them is a clear wages question, answered second."""
+    kb = conversation.knowledge.kb
+    replies = await conversation.text(f"dl-{lang}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    assert replies[0].danger in ("violence", "threat-to-life")
+    assert len(replies) == 2 and replies[1].title == kb.entry("wages-late-or-unpaid").title[lang]
+
+
+async def test_the_last_words_of_a_danger_story_are_not_taken_for_a_labour_question(conversation):
+    replies = await conversation.text("dl-story", 1, "machine just cut my friend's fingers, so much blood, supervisor "
+                                                    "won't call ambulance, what do we do")
+    assert replies[0].danger == "injury-now"
+    assert len(replies) == 1, [m.title for m in replies]
+
+
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
     replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
     assert replies[0].danger == "domestic-violence"

@@ -248,7 +248,7 @@ class Conversation:
         if alarm:
             token = self._record_danger(user, alarm, reply.detected_lang, lang) if record else ""
             messages = [self.emergency_message(alarm, lang)]
-            entry = self._after_emergency(alarm, match)
+            entry = self._after_emergency(alarm, match, text)
             if entry:
                 messages.append(self.answer_message(entry, lang, token))
             if self.referral:  # with a case open, she may send it to staff as urgent
@@ -412,19 +412,33 @@ class Conversation:
         text = render_help(kind.help[lang], self.knowledge.kb.facts, lang, danger.caveat.get(lang, ""))
         return Message(text, title=danger.title.get(lang), buttons=self._person_row(lang), danger=kind.id)
 
-    def _after_emergency(self, alarm: Alarm, match: Match) -> Entry | None:
+    def _after_emergency(self, alarm: Alarm, match: Match, text: str) -> Entry | None:
         """The answer sent after the emergency message: the labour question the message asks, if any; otherwise the
         kind's own answer (danger.yaml ``entry:``; domestic violence: the domestic-violence answer).
 
+        The question is looked for in the whole message, then, when that finds no clear answer, in what is left of it
+        without its alarming clauses ("salary 3 months late, and the supervisor slapped me": the wages answer).
         For a kind with its own answer, only a clear match counts as a labour question: "my husband beats me and
         threw me out of the house" matches dismissal notice weakly, and must get the domestic-violence answer."""
         kb = self.knowledge.kb
         kind = kb.danger.kind(alarm.kind)
         own = kb.entry(kind.entry) if kind and kind.entry else None
-        asked = kb.entry(match.best.entry_id) if match.outcome == "answered" and match.best else None
-        if asked and asked.id != "help-emergency" and (own is None or match.best.confidence >= _CLEAR_QUESTION):
+        if match.outcome != "answered" and match.best:
+            match = self._calm_match(text, match.best.entry_id) or match
+        best = match.best
+        asked = kb.entry(best.entry_id) if match.outcome == "answered" and best else None
+        if asked and best and asked.id != "help-emergency" and (own is None or best.confidence >= _CLEAR_QUESTION):
             return asked
         return own
+
+    def _calm_match(self, text: str, whole_best: str) -> Match | None:
+        """The match of what is left of a message without its alarming clauses, when it is a labour question that
+        the whole message already pointed to: the same best entry, and a word of work in what is left. A story's
+        last words ("..., what do we do") are not a question of their own."""
+        rest = self.knowledge.danger.rest(text)[:MAX_QUERY_CHARS]
+        matcher = self.knowledge.matcher
+        match = matcher.match(rest) if rest and matcher.speaks_of_work(rest) else None
+        return match if match and match.best and match.best.entry_id == whole_best else None
 
     def law_message(self, entry: Entry, lang: str) -> Message:
         """Every source of an answer, for the worker who wants to read the law itself (the Law button)."""

@@ -238,6 +238,14 @@ class DangerDetector:
             return None
         return Alarm(self._refine(kind, toks), float(scores[best]))
 
+    def rest(self, text: str) -> str:
+        """The message without its alarming clauses: what is left of it to answer as a labour question.
+
+        "salary 3 months late, and when I asked the supervisor slapped me" leaves "salary 3 months late"; the
+        whole message matches the wages answer only weakly, its danger words drowning the question."""
+        parts = (part.strip() for part in _CLAUSE_BREAK.split(text[:MAX_DANGER_CHARS]))
+        return ". ".join(part for part in parts if part and self.check(part) is None)
+
     def score(self, text: str) -> float:
         """The highest danger probability over the message's segments, ignoring cues (for tuning)."""
         if self._model is None:

@@ -367,6 +367,12 @@ class Matcher:
 
     # -- decision -------------------------------------------------------------------------
 
+    def speaks_of_work(self, text: str) -> bool:
+        """Whether ``text`` has a word of the vocabulary (wage, salary, tankhwa, پگهار...): a labour signal.
+
+        "what do we do" has none, though its wording is close enough to one entry's questions to be answered."""
+        return bool(self._content(text)[1])
+
     def smalltalk(self, text: str) -> str | None:
         """The kind of small talk (``greeting``, ``thanks``...) when the message is nothing else."""
         toks = tokens(text)
