@@ -97,6 +97,35 @@ async def test_the_last_words_of_a_danger_story_are_not_taken_for_a_labour_quest
     assert len(replies) == 1, [m.title for m in replies]
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("en", "the owner's son is misusing me when madam goes out"),
+    ("en", "seth said start counting your last days"),
+    ("en", "the manager is keeping my CNIC and says he returns it only when I resign"),
+    ("en", "what is the point of living, I am done with everything"),
+    ("ur", "منشی نے کہا تو کل کا سورج نہیں دیکھے گا"),
+    ("ur", "ایک آدمی روز بس اسٹاپ سے میرے پیچھے آتا ہے"),
+    ("sd", "مالڪ منهنجو شناختي ڪارڊ موٽائي نٿو ڏئي"),
+    ("ur-Latn", "bas ab zindagi se chutti chahiye"),
+])
+async def test_danger_said_indirectly_gets_the_emergency_message(conversation, lang, text):
+    replies = await conversation.text(f"ind-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    assert replies[0].danger, text
+
+
+@pytest.mark.parametrize("text", [
+    "we were held prisoner at a brick kiln for 6 years until the court freed us last year, now the old owner says "
+    "we still owe peshgi, is that debt valid",
+    "hum bhatte pe saalon qaid rahe, pichle saal court ne azaad karwaya, ab purana malik kehta hai peshgi baqi hai",
+    "my CNIC got lost, how do I make a new one",
+    "ٹیکس سے بچاؤ کا طریقہ بتائیں",
+    "the company is sucking our blood with 12 hour shifts, what does the law say on overtime",
+])
+async def test_a_past_or_figurative_danger_gets_no_emergency_message(conversation, text):
+    """A kiln family freed by a court is no family held now, even where "qaid" (held) reads as a kiln's bondage."""
+    replies = await conversation.text(f"past-{text}", 1, text)
+    assert not any(m.danger for m in replies)
+
+
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
     replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
     assert replies[0].danger == "domestic-violence"
@@ -199,7 +228,7 @@ def test_a_danger_file_without_kinds_is_refused(kb_copy):
 def test_a_danger_kind_without_help_in_every_form_is_refused(kb_copy, line_of):
     path = kb_copy / "danger.yaml"
     text = path.read_text(encoding="utf-8")
-    start = text.index("  - id: acid\n    help:\n")
+    start = text.index("    help:\n", text.index("  - id: acid\n"))
     sd = text.index("      sd: |", start)
     ur_latn = text.index("      ur-Latn: |", start)
     path.write_text(text[:sd] + text[ur_latn:], encoding="utf-8")

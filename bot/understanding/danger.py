@@ -224,8 +224,9 @@ class DangerDetector:
         ruled_out = {kind for kind, index in self._unless.items() if index.find(tokens(text))}
         for clause in clauses:
             for start, end, kind in self._cues.find(clause) if self._cues else []:
-                if kind not in ruled_out:
-                    return Alarm(self._refine(kind, toks), 1.0, " ".join(clause[start:end]))
+                refined = self._refine(kind, toks)
+                if not {kind, refined} & ruled_out:  # "court freed us" rules out a kiln family held, refined or not
+                    return Alarm(refined, 1.0, " ".join(clause[start:end]))
         if self._model is None:
             return None
         vectors = self._vectors(self._segments(clauses))
@@ -234,9 +235,10 @@ class DangerDetector:
         if scores[best] < self.threshold:
             return None
         kind = self._kind_model.predict(vectors[best]) if self._kind_model is not None else self.kinds[0]
-        if kind in ruled_out:
+        refined = self._refine(kind, toks)
+        if {kind, refined} & ruled_out:
             return None
-        return Alarm(self._refine(kind, toks), float(scores[best]))
+        return Alarm(refined, float(scores[best]))
 
     def rest(self, text: str) -> str:
         """The message without its alarming clauses: what is left of it to answer as a labour question.
