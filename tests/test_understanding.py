@@ -49,6 +49,20 @@ async def test_small_talk_gets_a_short_reply_in_the_chat_language_with_the_menu(
     assert conversation.log.rows[-1]["outcome"] == "smalltalk"
 
 
+@pytest.mark.parametrize("lang, text", [("en", "what do we do"), ("en", "what can we do?"), ("ur", "میں کیا کروں"),
+                                        ("sd", "مان ڇا ڪريان"), ("ur-Latn", "ab kya karein")])
+async def test_what_should_i_do_alone_is_asked_what_happened_not_answered_with_a_guess(conversation, lang, text):
+    """"What do we do" shares its wording with one entry's questions ("what do we get") and was answered with it."""
+    [message] = await conversation.text(f"u-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    assert message.title is None and message.text == conversation.knowledge.kb.smalltalk_kind("unclear").reply[lang]
+    assert [b.action for row in message.buttons for b in row][0].startswith("topic:")
+
+
+def test_what_should_i_do_with_the_problem_told_is_answered(store):
+    match = respond(store, "what should I do, my salary is 2 months late").match
+    assert match.outcome == "answered" and match.best and match.best.entry_id == "wages-late-or-unpaid"
+
+
 async def test_are_you_a_person_is_answered_honestly(conversation):
     [message] = await conversation.text(1, 1, "are you a real person?")
     assert conversation.log.rows[-1]["outcome"] == "smalltalk"
