@@ -106,6 +106,11 @@ async def test_the_last_words_of_a_danger_story_are_not_taken_for_a_labour_quest
     ("ur", "ایک آدمی روز بس اسٹاپ سے میرے پیچھے آتا ہے"),
     ("sd", "مالڪ منهنجو شناختي ڪارڊ موٽائي نٿو ڏئي"),
     ("ur-Latn", "bas ab zindagi se chutti chahiye"),
+    ("en", "a woman on our line fainted from the heat and is not waking up"),
+    ("en", "the wall fell and two loaders are under the debris"),
+    ("ur", "ٹھیکیدار کے آدمیوں نے کل رات میرا بیٹا اٹھا لیا"),
+    ("sd", "منشي چوي ٿو جيڪو ڀڳو ان کي گولي هڻنداسين"),
+    ("ur-Latn", "madad kro mujhe plz"),
 ])
 async def test_danger_said_indirectly_gets_the_emergency_message(conversation, lang, text):
     replies = await conversation.text(f"ind-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
@@ -119,6 +124,10 @@ async def test_danger_said_indirectly_gets_the_emergency_message(conversation, l
     "my CNIC got lost, how do I make a new one",
     "ٹیکس سے بچاؤ کا طریقہ بتائیں",
     "the company is sucking our blood with 12 hour shifts, what does the law say on overtime",
+    "the supervisor says he will finish my job if I complain again",
+    "my blood boils when I see what they pay us",
+    "what is the punishment for throwing acid, we are making a poster for our union",
+    "workers are sitting in protest in the hall, the manager is shouting, nobody is hurt, can we strike legally",
 ])
 async def test_a_past_or_figurative_danger_gets_no_emergency_message(conversation, text):
     """A kiln family freed by a court is no family held now, even where "qaid" (held) reads as a kiln's bondage."""
@@ -274,7 +283,7 @@ def test_a_danger_kind_naming_an_unknown_answer_is_refused(kb_copy):
 def test_a_whole_message_cry_made_only_of_filler_words_is_refused(kb_copy):
     path = kb_copy / "danger.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("    whole: [help, ", "    whole: [please koi, help, ", 1), encoding="utf-8")
+    path.write_text(text.replace("    whole: [", "    whole: [please koi, ", 1), encoding="utf-8")
     assert any("danger kind 'cry-for-help'" in e and "'please koi'" in e for e in _errors(kb_copy))
 
 
