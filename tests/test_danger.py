@@ -111,6 +111,10 @@ async def test_the_last_words_of_a_danger_story_are_not_taken_for_a_labour_quest
     ("ur", "ٹھیکیدار کے آدمیوں نے کل رات میرا بیٹا اٹھا لیا"),
     ("sd", "منشي چوي ٿو جيڪو ڀڳو ان کي گولي هڻنداسين"),
     ("ur-Latn", "madad kro mujhe plz"),
+    ("en", "two men snatched my child outside the factory gate"),
+    ("ur", "ٹھیکیدار نے کہا آج تجھے ٹھکانے لگا دوں گا"),
+    ("sd", "سيٺ جي پٽ منهنجي ڀيڻ جي عزت لٽي"),
+    ("ur-Latn", "malik kehta hai jab tak qarz nahi utarta bache yahin rahenge"),
 ])
 async def test_danger_said_indirectly_gets_the_emergency_message(conversation, lang, text):
     replies = await conversation.text(f"ind-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
@@ -128,6 +132,9 @@ async def test_danger_said_indirectly_gets_the_emergency_message(conversation, l
     "my blood boils when I see what they pay us",
     "what is the punishment for throwing acid, we are making a poster for our union",
     "workers are sitting in protest in the hall, the manager is shouting, nobody is hurt, can we strike legally",
+    "can I shoot a video of the broken fire alarm for the labour inspector",
+    "ہماری کینٹین میں زہر کھلا ہے، شکایت کہاں کریں",
+    "what is the punishment for kidnapping, it is for my law assignment",
 ])
 async def test_a_past_or_figurative_danger_gets_no_emergency_message(conversation, text):
     """A kiln family freed by a court is no family held now, even where "qaid" (held) reads as a kiln's bondage."""
