@@ -73,6 +73,7 @@ async def test_are_you_a_person_is_answered_honestly(conversation):
     ("mera shanakhti card gum ho gaya hai naya kaise banwaun", "identity-documents"),
     ("How do I file my income tax return with FBR?", "income-tax"),
     ("طلاق کے بعد بچوں کی حوالگی کس کو ملے گی", "family-law"),
+    ("My landlord wants me to leave the house without notice", "land-housing-and-rent"),
 ])
 def test_what_the_bot_does_not_cover_is_redirected(store, text, group):
     match = respond(store, text).match
@@ -97,3 +98,11 @@ def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entries)
     match = respond(store, text).match
     assert match.outcome in ("answered", "suggested")
     assert match.entry_id in entries
+
+
+def test_a_debt_story_naming_the_owner_and_the_wages_is_about_work_not_a_bank_loan(store):
+    """Its words (lends, loan, pay back) are nearer the loans group's, but it names an employer, wages and a debt."""
+    match = respond(store, "the kiln owner lends us money for food and cuts it from our weekly wages, so the loan never "
+                           "ends and we cannot pay it back").match
+    assert match.outcome in ("answered", "suggested")
+    assert match.entry_id == "bonded-labour"
