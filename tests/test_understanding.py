@@ -73,6 +73,10 @@ async def test_are_you_a_person_is_answered_honestly(conversation):
     ("mera shanakhti card gum ho gaya hai naya kaise banwaun", "identity-documents"),
     ("How do I file my income tax return with FBR?", "income-tax"),
     ("طلاق کے بعد بچوں کی حوالگی کس کو ملے گی", "family-law"),
+    ("My landlord wants me to leave the house without notice", "land-housing-and-rent"),
+    ("is there paternity leave for fathers in private jobs", "paternity-leave"),
+    ("پیٹرنٹی لیو کتنے دن کی ہوتی ہے", "paternity-leave"),
+    ("when will civil servants in my department get the next grade", "government-service"),
 ])
 def test_what_the_bot_does_not_cover_is_redirected(store, text, group):
     match = respond(store, text).match
@@ -92,8 +96,27 @@ async def test_a_redirect_points_elsewhere_and_is_logged_with_its_group(conversa
     ("my husband died in a boiler blast at the factory, the owner gave us 50,000 and says that's all", {"workplace-injury"}),
     ("meri beti ek ghar mein kaam karti hai, begum sahiba usko 3 mahine se tankhwa nahi de rahi aur kehti hai "
      "agle mahine dungi, hum bohat pareshan hain please batao kya karein", {"wages-late-or-unpaid", "domestic-workers"}),
+    ("the interest on the money we borrowed from the kiln owner keeps growing", {"bonded-labour"}),
+    ("in the cotton season we women pick all day for 400 rupees", {"women-agricultural-workers"}),
+    ("we security guards are hired by a company and have not been paid for three months",
+     {"contract-workers", "wages-late-or-unpaid"}),
+    ("pension is too little to buy medicines, we retired workers ask for more", {"eobi-pension"}),
 ])
 def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entries):
     match = respond(store, text).match
     assert match.outcome in ("answered", "suggested")
     assert match.entry_id in entries
+
+
+def test_a_debt_story_naming_the_owner_and_the_wages_is_about_work_not_a_bank_loan(store):
+    """Its words (lends, loan, pay back) are nearer the loans group's, but it names an employer, wages and a debt."""
+    match = respond(store, "the kiln owner lends us money for food and cuts it from our weekly wages, so the loan never "
+                           "ends and we cannot pay it back").match
+    assert match.outcome in ("answered", "suggested")
+    assert match.entry_id == "bonded-labour"
+
+
+@pytest.mark.parametrize("text", ["maternity leave kitni hai", "بچے کی پیدائش پر کتنی چھٹی ملتی ہے"])
+def test_a_mothers_leave_is_still_answered_beside_the_fathers_redirect(store, text):
+    match = respond(store, text).match
+    assert match.outcome == "answered" and match.entry_id == "maternity-leave"
