@@ -251,3 +251,20 @@ def test_a_cached_knowledge_base_is_exactly_the_one_its_files_give(kb_copy, tmp_
     facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 41000", 1), encoding="utf-8")
     kb, _ = load_with_problems(kb_copy, IndexCache(tmp_path))
     assert kb is not None and kb.facts["minimum_wage_unskilled"].value == 41000
+
+
+def test_phrases_read_from_the_cache_are_the_ones_tokenised_afresh(store, tmp_path, monkeypatch):
+    """The matcher's and the detector's cues, guards and vocabulary words, as tokens: the cached ones are exactly
+    what tokenising the lists gives, and a changed list is tokenised again."""
+    from bot.knowledge.store import phrase_tokens
+    from bot.understanding import danger, matcher, phrases
+
+    for component, module in (("matcher", matcher), ("danger", danger)):
+        lists = module.phrase_lists(store.kb)
+        fresh = phrases.tokenise(lists)
+        assert phrase_tokens(component, lists, IndexCache(tmp_path)) == fresh  # saved
+        with monkeypatch.context() as m:
+            m.setattr(phrases, "tokenise", no_build)
+            assert phrase_tokens(component, lists, IndexCache(tmp_path)) == fresh
+        changed = {**lists, "filler": [*lists["filler"], ("zebra blorb", "")]}
+        assert phrase_tokens(component, changed, IndexCache(tmp_path))["filler"][-1] == (("zebra", "blorb"), "")

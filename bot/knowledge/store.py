@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from bot.knowledge.yamlfile import Problem
 if TYPE_CHECKING:  # the matcher (numpy work) is imported when a store is built, not by importing this module
     from bot.understanding.danger import DangerDetector
     from bot.understanding.matcher import Matcher
+    from bot.understanding.phrases import PhraseLists, Tokenised
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 
@@ -42,11 +44,12 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
     """
     from bot.understanding import matcher, phrases, text
 
+    tokenised = phrase_tokens("matcher", matcher.phrase_lists(kb), cache)
     return cache.load_or_build(
         "matcher", matcher.index_inputs(kb),
         code_version([matcher, phrases, text], ["sklearn"]),
-        build=lambda: matcher.Matcher(kb).index,
-        use=lambda index: matcher.Matcher(kb, index=index),
+        build=lambda: matcher.Matcher(kb, phrases=tokenised).index,
+        use=lambda index: matcher.Matcher(kb, index=index, phrases=tokenised),
     )
 
 
@@ -55,11 +58,24 @@ def build_danger(kb: KnowledgeBase, cache: IndexCache) -> DangerDetector:
     examples and code (a cached start imports no scikit-learn)."""
     from bot.understanding import danger, phrases, text
 
+    tokenised = phrase_tokens("danger", danger.phrase_lists(kb), cache)
     return cache.load_or_build(
         "danger", danger.training_inputs(kb),
         code_version([danger, phrases, text], ["sklearn"]),
-        build=lambda: danger.DangerDetector(kb).models,
-        use=lambda models: danger.DangerDetector(kb, models=models),
+        build=lambda: danger.DangerDetector(kb, phrases=tokenised).models,
+        use=lambda models: danger.DangerDetector(kb, models=models, phrases=tokenised),
+    )
+
+
+def phrase_tokens(component: str, lists: PhraseLists, cache: IndexCache) -> Tokenised:
+    """The tokens of a component's phrase lists (a few thousand cues, guards and vocabulary words), from ``cache``
+    when the lists and the code that tokenises them are unchanged."""
+    from bot.understanding import phrases, text
+
+    return cache.load_or_build(
+        f"phrases.{component}", json.dumps(lists, ensure_ascii=False).encode("utf-8"), code_version([phrases, text]),
+        build=lambda: phrases.pack(phrases.tokenise(lists)),
+        use=lambda arrays: phrases.unpack(lists, arrays),
     )
 
 

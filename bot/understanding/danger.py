@@ -41,7 +41,7 @@ import numpy as np
 
 from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.phrases import PhraseIndex
+from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
 from bot.understanding.text import tokens
 
 # A message whose danger probability (whole, a clause or a window) reaches this is danger (cues aside, which
@@ -107,18 +107,22 @@ class DangerDetector:
     scikit-learn, and decides exactly as the start that trained them.
     """
 
-    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, models: Mapping[str, np.ndarray] | None = None):
+    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, models: Mapping[str, np.ndarray] | None = None,
+                 phrases: Tokenised | None = None):
+        """``phrases``: :func:`phrase_lists` tokenised (the knowledge store reads them from its cache)."""
         danger = kb.danger
         self.threshold = threshold
         self.kinds = tuple(k.id for k in danger.kinds)
-        self._guards = PhraseIndex((f, "") for g in danger.guards for f in _inflected(g))
-        self._veto = PhraseIndex((v, "") for v in danger.veto)
-        self._unless = {k.id: PhraseIndex((u, "") for u in k.unless) for k in danger.kinds if k.unless}
-        self._cues = PhraseIndex((f, k.id) for k in danger.kinds for c in k.cues for f in _inflected(c))
-        self._filler = PhraseIndex((f, "") for f in (*danger.filler, *kb.smalltalk_filler))
-        self._whole = {tuple(self._bare(f)): k.id for k in danger.kinds for w in k.whole for f in _inflected(w)}
+        phrases = tokenise(phrase_lists(kb)) if phrases is None else phrases
+        self._guards = PhraseIndex(phrases["guards"])
+        self._veto = PhraseIndex(phrases["veto"])
+        self._unless = {k.id: PhraseIndex(p for p in phrases["unless"] if p[1] == k.id) for k in danger.kinds if k.unless}
+        self._cues = PhraseIndex(phrases["cues"])
+        self._filler = PhraseIndex(phrases["filler"])
+        self._whole = {tuple(self._strip(list(toks))): kind for toks, kind in phrases["whole"]}
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
-        self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
+        self._refiners = [(k.id, set(k.refines), PhraseIndex(p for p in phrases["context"] if p[1] == k.id))
+                          for k in danger.kinds if k.refines]
         self.models = dict(self._train(kb) if models is None else models)
         self._model: _Linear | None = None
         self._kind_model: _Linear | None = None
@@ -170,7 +174,9 @@ class DangerDetector:
 
     def _bare(self, text: str) -> list[str]:
         """The tokens of ``text`` without filler words, a word repeated at once kept once ("help help plz" -> help)."""
-        toks = tokens(text)
+        return self._strip(tokens(text))
+
+    def _strip(self, toks: list[str]) -> list[str]:
         drop = {i for start, end, _ in self._filler.find(toks) for i in range(start, end)} if self._filler else set()
         kept = [t for i, t in enumerate(toks) if i not in drop]
         return [t for i, t in enumerate(kept) if i == 0 or t != kept[i - 1]]
@@ -360,6 +366,21 @@ def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: in
         arrays |= {f"{name}_terms": pack_strings(sorted(vocabulary, key=vocabulary.__getitem__)),
                    f"{name}_idf": vectoriser.idf_.copy()}
     return arrays
+
+
+def phrase_lists(kb: KnowledgeBase) -> PhraseLists:
+    """The phrases the detector looks for, each cue, guard and whole phrase in every form of its last word:
+    guards, veto words, each kind's unless phrases, cues, whole phrases and context words (labelled by kind), and
+    the filler words a whole phrase may have beside it."""
+    danger = kb.danger
+    kinds = danger.kinds
+    return {"guards": [(f, "") for g in danger.guards for f in _inflected(g)],
+            "veto": [(v, "") for v in danger.veto],
+            "unless": [(u, k.id) for k in kinds for u in k.unless],
+            "cues": [(f, k.id) for k in kinds for c in k.cues for f in _inflected(c)],
+            "filler": [(f, "") for f in (*danger.filler, *kb.smalltalk_filler)],
+            "whole": [(f, k.id) for k in kinds for w in k.whole for f in _inflected(w)],
+            "context": [(w, k.id) for k in kinds if k.refines for w in k.context]}
 
 
 def training_inputs(kb: KnowledgeBase) -> bytes:

@@ -43,7 +43,7 @@ import numpy as np
 
 from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.phrases import PhraseIndex
+from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
 from bot.understanding.text import tokens
 
 # Weight of the word block and the character block in a vector.
@@ -169,13 +169,14 @@ class Matcher:
     """
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds(),
-                 index: Mapping[str, np.ndarray] | None = None):
+                 index: Mapping[str, np.ndarray] | None = None, phrases: Tokenised | None = None):
+        """``phrases``: :func:`phrase_lists` tokenised (the knowledge store reads them from its cache)."""
         self.thresholds = thresholds
-        vocab = kb.vocabulary
-        self._concepts = PhraseIndex((w, g) for g, words in vocab.groups.items() for w in words)
-        self._story = PhraseIndex((w, "") for w in vocab.story)
-        self._smalltalk = PhraseIndex((p, s.id) for s in kb.smalltalk for p in s.phrases)
-        self._filler = {t for w in kb.smalltalk_filler for t in tokens(w)}
+        phrases = tokenise(phrase_lists(kb)) if phrases is None else phrases
+        self._concepts = PhraseIndex(phrases["concepts"])
+        self._story = PhraseIndex(phrases["story"])
+        self._smalltalk = PhraseIndex(phrases["smalltalk"])
+        self._filler = {t for toks, _ in phrases["filler"] for t in toks}
         self.entry_ids: list[str] = [e.id for e in kb.entries]
         self.group_ids: list[str] = [g.id for g in kb.out_of_scope]
         self._n_entries = len(self.entry_ids)
@@ -476,6 +477,16 @@ class _Classifier:
         else:
             out[self.classes] = prob / prob.sum()
         return out
+
+
+def phrase_lists(kb: KnowledgeBase) -> PhraseLists:
+    """The phrases the matcher looks for: vocabulary words by concept, story words, small talk by kind, and the
+    filler words small talk may have beside it."""
+    vocab = kb.vocabulary
+    return {"concepts": [(w, g) for g, words in vocab.groups.items() for w in words],
+            "story": [(w, "") for w in vocab.story],
+            "smalltalk": [(p, s.id) for s in kb.smalltalk for p in s.phrases],
+            "filler": [(w, "") for w in kb.smalltalk_filler]}
 
 
 def _class_texts(kb: KnowledgeBase) -> list[list[str]]:
