@@ -268,3 +268,28 @@ def test_phrases_read_from_the_cache_are_the_ones_tokenised_afresh(store, tmp_pa
             assert phrase_tokens(component, lists, IndexCache(tmp_path)) == fresh
         changed = {**lists, "filler": [*lists["filler"], ("zebra blorb", "")]}
         assert phrase_tokens(component, changed, IndexCache(tmp_path))["filler"][-1] == (("zebra", "blorb"), "")
+
+
+def test_a_start_from_the_snapshot_shows_every_figure_as_babel_does_without_loading_it(kb_copy, tmp_path, monkeypatch):
+    """The facts' figures ("Rs 40,000", "1 جولائی 2025") are kept in the snapshot as Babel shows them: a start that
+    reads it shows the same ones, without importing Babel's formatting or loading a locale (10 ms)."""
+    import json
+
+    from bot.knowledge import facts
+
+    load_with_problems(kb_copy, IndexCache(tmp_path))  # saved
+    code = ("import json, sys\nfrom pathlib import Path\nfrom bot.knowledge.indexcache import IndexCache\n"
+            "from bot.knowledge.loader import load_with_problems\nfrom bot.knowledge.facts import format_fact\n"
+            "kb, _ = load_with_problems(Path(sys.argv[1]), IndexCache(Path(sys.argv[2])))\n"
+            "shown = [format_fact(f, lang, a) for f in kb.facts.values() for lang in ('en', 'ur', 'sd', 'ur-Latn') "
+            "for a in (None, 'effective')]\n"
+            "print(json.dumps([shown, 'babel.dates' in sys.modules or 'babel.numbers' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code, str(kb_copy), str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=os.environ.copy())
+    shown, babel_formatting = json.loads(done.stdout or done.stderr)
+    monkeypatch.setattr(facts, "_SHOWN", {})  # formatted by Babel afresh
+    kb, _ = load_with_problems(kb_copy)
+    assert kb is not None and "Rs 40,000" in shown
+    assert shown == [facts.format_fact(f, lang, a) for f in kb.facts.values() for lang in ("en", "ur", "sd", "ur-Latn")
+                     for a in (None, "effective")]
+    assert not babel_formatting

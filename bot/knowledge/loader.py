@@ -135,11 +135,11 @@ def _knowledge_files(root: Path) -> bytes:
 
 
 def _loader_code(*more: ModuleType) -> bytes:
-    """The code a loaded knowledge base is a function of: this module, what it calls, and the YAML and audio
-    libraries."""
+    """The code a loaded knowledge base is a function of: this module, what it calls, and the YAML, audio and
+    formatting libraries (the snapshot holds the facts' figures as Babel shows them)."""
     modules = [sys.modules[__name__], facts_module, glossary_module, recordings, translation, model, yamlfile,
                text_module, *more]
-    return code_version(modules, ["yaml", "mutagen"])
+    return code_version(modules, ["yaml", "mutagen", "babel"])
 
 
 def _bytes_array(data: bytes) -> np.ndarray:
