@@ -55,8 +55,9 @@ def cache_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
 
 
 def code_version(modules: Iterable[ModuleType], libraries: Iterable[str] = ()) -> bytes:
-    """The source of ``modules`` and of the ``libraries``' top modules (found, not imported: scikit-learn's
-    ``__init__.py`` names its version), with numpy's ``version.py``: a change to any of them makes a new key."""
+    """The source of ``modules`` and of the modules named in ``libraries`` (found, not imported: scikit-learn's
+    ``__init__.py`` names its version; a check a cached start does not run), with numpy's ``version.py``: a change
+    to any of them makes a new key."""
     h = hashlib.sha256()
     numpy = importlib.util.find_spec("numpy")
     h.update(Path(numpy.origin).with_name("version.py").read_bytes() if numpy and numpy.origin else b"numpy absent")
