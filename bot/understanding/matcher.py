@@ -196,10 +196,13 @@ class Matcher:
         self._idf: np.ndarray = index["idf"]
         self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
-        words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
-        self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
-                                             for a, b in zip(words_at[:-1].tolist(), words_at[1:].tolist())]
-        if len(self._class_words) != n_classes:
+        # Each class's own words (for coverage), made into a set the first time the class is a candidate.
+        self._feature_names = features
+        self._words_at: list[int] = index["class_words_indptr"].tolist()
+        self._word_cols: np.ndarray = index["class_words"]
+        self._class_words: dict[int, set[str]] = {}
+        if len(self._words_at) != n_classes + 1 or self._words_at[-1] != len(self._word_cols) \
+                or (len(self._word_cols) and int(self._word_cols.max()) >= len(features)):
             raise ValueError("the index was built for another knowledge base")
         self._doc_index = _Postings(len(features), index, "doc", len(self.doc_entry))
         self._centroid_index = _Postings(len(features), index, "centroid", n_classes)
@@ -333,7 +336,10 @@ class Matcher:
 
     def _coverage(self, words: dict[str, float], idx: int) -> float:
         """Share of the message's word weight that the class's own questions use."""
-        known = self._class_words[idx]
+        known = self._class_words.get(idx)
+        if known is None:
+            cols = self._word_cols[self._words_at[idx] : self._words_at[idx + 1]].tolist()
+            known = self._class_words[idx] = {self._feature_names[c] for c in cols}
         return sum(w * w for f, w in words.items() if f in known)
 
     def _similarity(self, text: str, words: Counter[str], chars: Counter[str],

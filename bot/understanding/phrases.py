@@ -12,6 +12,7 @@ name their phrase lists (``phrase_lists(kb)``), and the knowledge store keeps th
 from __future__ import annotations
 
 import json
+from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from bot.understanding.text import tokens
@@ -30,24 +31,29 @@ def tokenise(lists: PhraseLists) -> dict[str, list[tuple[tuple[str, ...], str]]]
 
 
 def pack(tokenised: Tokenised) -> dict[str, np.ndarray]:
-    """The tokenised lists as one array: the UTF-8 JSON of each list's phrases, each as its label and tokens."""
+    """The tokenised lists as arrays: every phrase's tokens as a line of UTF-8 text (a token is letters or digits:
+    never a space or a newline), each phrase's label as its number among the labels (in JSON)."""
     import numpy as np
 
-    rows = [[[label, *toks] for toks, label in phrases] for phrases in tokenised.values()]
-    return {"phrases": np.frombuffer(json.dumps(rows, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)}
+    rows = [(toks, label) for phrases in tokenised.values() for toks, label in phrases]
+    labels = list(dict.fromkeys(label for _, label in rows))
+    number = {label: i for i, label in enumerate(labels)}
+    return {"tokens": np.frombuffer("\n".join(" ".join(toks) for toks, _ in rows).encode("utf-8"), dtype=np.uint8),
+            "labels": np.frombuffer(json.dumps(labels, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+            "label_of": np.array([number[label] for _, label in rows], dtype=np.int32)}
 
 
 def unpack(lists: PhraseLists, arrays: Mapping[str, np.ndarray]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """What :func:`pack` made of ``lists``; ValueError when the arrays do not hold lists of their lengths and labels."""
-    rows = json.loads(arrays["phrases"].tobytes().decode("utf-8"))
-    if len(rows) != len(lists):
+    """What :func:`pack` made of ``lists``; ValueError when the arrays do not hold their phrases' number and labels."""
+    expected = [label for phrases in lists.values() for _, label in phrases]
+    lines = arrays["tokens"].tobytes().decode("utf-8").split("\n") if expected else []
+    labels = json.loads(arrays["labels"].tobytes().decode("utf-8"))
+    found = [labels[i] for i in arrays["label_of"].tolist()]
+    if len(lines) != len(expected) or found != expected:
         raise ValueError("the cached phrases are not the lists'")
-    out = {}
-    for (name, phrases), cached in zip(lists.items(), rows):
-        if len(cached) != len(phrases) or any(row[0] != label for row, (_, label) in zip(cached, phrases)):
-            raise ValueError(f"the cached {name} phrases are not the list's")
-        out[name] = [(tuple(row[1:]), row[0]) for row in cached]
-    return out
+    rows = iter(zip(lines, expected))
+    return {name: [(tuple(line.split(" ")) if line else (), label) for line, label in islice(rows, len(phrases))]
+            for name, phrases in lists.items()}
 
 
 class PhraseIndex:
