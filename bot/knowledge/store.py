@@ -58,12 +58,12 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
 def build_danger(kb: KnowledgeBase, cache: IndexCache) -> DangerDetector:
     """The danger detector for ``kb``, its classifiers from ``cache`` when they were trained before from the same
     examples and code (a cached start imports no scikit-learn)."""
-    from bot.understanding import danger, phrases, text
+    from bot.understanding import danger, phrases, terms, text
 
     tokenised = phrase_tokens("danger", danger.phrase_lists(kb), cache)
     return cache.load_or_build(
         "danger", danger.training_inputs(kb),
-        code_version([danger, phrases, text], ["sklearn"]),
+        code_version([danger, phrases, terms, text], ["sklearn"]),
         build=lambda: danger.DangerDetector(kb, phrases=tokenised).models,
         use=lambda models: danger.DangerDetector(kb, models=models, phrases=tokenised),
     )

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -42,6 +41,7 @@ import numpy as np
 from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
+from bot.understanding.terms import Terms
 from bot.understanding.text import tokens
 
 # A message whose danger probability (whole, a clause or a window) reaches this is danger (cues aside, which
@@ -127,9 +127,8 @@ class DangerDetector:
         self._model: _Linear | None = None
         self._kind_model: _Linear | None = None
         if len(self.models["danger_intercept"]):
-            words = _Tfidf("word", unpack_strings(self.models["word_terms"]), self.models["word_idf"], 0)
-            self._vectorisers = (words, _Tfidf("char_wb", unpack_strings(self.models["char_terms"]),
-                                               self.models["char_idf"], len(words)))
+            words = _Tfidf("word", Terms(self.models, "word"), self.models["word_idf"], 0)
+            self._vectorisers = (words, _Tfidf("char_wb", Terms(self.models, "char"), self.models["char_idf"], len(words)))
             n_features = len(words) + len(self._vectorisers[1])
             self._model = _Linear(self.models["danger_weights"], self.models["danger_intercept"], n_features)
             if len(self.models["kind_intercept"]):
@@ -264,22 +263,22 @@ class _Tfidf:
     """What scikit-learn's ``TfidfVectorizer`` (lower case, sublinear tf, smooth idf, l2 norm) makes of a text, from
     the vocabulary and idf weights it learnt: the same numbers, without importing it."""
 
-    def __init__(self, analyzer: str, vocabulary: list[str], idf: np.ndarray, offset: int):
+    def __init__(self, analyzer: str, vocabulary: Terms, idf: np.ndarray, offset: int):
         if len(vocabulary) != len(idf):
             raise ValueError(f"the {analyzer} idf weights do not fit the vocabulary")
         self._ngrams = _word_ngrams if analyzer == "word" else _char_wb_ngrams
-        self._column = {term: i for i, term in enumerate(vocabulary)}
+        self._terms = vocabulary
         self._idf = idf
         self._offset = offset
 
     def __len__(self) -> int:
-        return len(self._column)
+        return len(self._terms)
 
     def transform(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's vector as (columns in the whole feature space, ascending; weights)."""
-        counts = Counter(self._column[g] for g in self._ngrams(text.lower()) if g in self._column)
-        cols = np.array(sorted(counts), dtype=np.int64)
-        tf = np.array([counts[c] for c in cols.tolist()], dtype=np.float64)
+        found = self._terms.columns(self._ngrams(text.lower()))
+        cols, counts = np.unique(found[found >= 0], return_counts=True)
+        tf = counts.astype(np.float64)
         values = (np.log(tf) + 1.0) * self._idf[cols]
         norm = np.sqrt(np.dot(values, values))
         return cols + self._offset, values / norm if norm else values
@@ -343,7 +342,8 @@ def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: in
     none = {"danger_weights": np.zeros((0, 0)), "danger_intercept": np.zeros(0)}
     no_kinds = {"kind_weights": np.zeros((0, 0)), "kind_intercept": np.zeros(0), "kind_classes": pack_strings([])}
     if not n_danger or len(texts) == n_danger:
-        return none | no_kinds | {name: np.zeros(0) for name in ("word_terms", "word_idf", "char_terms", "char_idf")}
+        return none | no_kinds | Terms.arrays([], "word") | Terms.arrays([], "char") | \
+            {"word_idf": np.zeros(0), "char_idf": np.zeros(0)}
     import scipy.sparse as sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import SGDClassifier
@@ -363,8 +363,8 @@ def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: in
                    "kind_classes": pack_strings([str(c) for c in kinds.classes_])}
     for name, vectoriser in (("word", words), ("char", chars)):
         vocabulary = vectoriser.vocabulary_
-        arrays |= {f"{name}_terms": pack_strings(sorted(vocabulary, key=vocabulary.__getitem__)),
-                   f"{name}_idf": vectoriser.idf_.copy()}
+        arrays |= Terms.arrays(sorted(vocabulary, key=vocabulary.__getitem__), name)
+        arrays[f"{name}_idf"] = vectoriser.idf_.copy()
     return arrays
 
 
