@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from bot.knowledge.indexcache import IndexCache, cache_dir_from_env, code_version
 from bot.knowledge.loader import load_with_problems, KnowledgeError
@@ -44,12 +42,12 @@ def build_matcher(kb: KnowledgeBase, cache: IndexCache) -> Matcher:
     bytes, the modules whose code shapes it, a function that trains its arrays and one that makes the
     component from them (raising ValueError or KeyError when they do not fit).
     """
-    from bot.understanding import matcher, phrases, text
+    from bot.understanding import matcher, phrases, terms, text
 
     tokenised = phrase_tokens("matcher", matcher.phrase_lists(kb), cache)
     return cache.load_or_build(
         "matcher", matcher.index_inputs(kb),
-        code_version([matcher, phrases, text], ["sklearn"]),
+        code_version([matcher, phrases, terms, text], ["sklearn"]),
         build=lambda: matcher.Matcher(kb, phrases=tokenised).index,
         use=lambda index: matcher.Matcher(kb, index=index, phrases=tokenised),
     )
@@ -81,19 +79,6 @@ def phrase_tokens(component: str, lists: PhraseLists, cache: IndexCache) -> Toke
     )
 
 
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    """No garbage collection while a knowledge store is built: it makes some 200,000 objects that all live as long
-    as the store, and collecting among them as they are made only costs time (a tenth of a cached start's)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 class KnowledgeStore:
     """Holds one valid knowledge base with its matcher.
 
@@ -115,11 +100,10 @@ class KnowledgeStore:
         self.warnings = [p for p in problems if p.severity == "warning"]
 
     def _load(self) -> tuple[Loaded | None, list[Problem]]:
-        with _no_collection():
-            kb, problems = load_with_problems(self.root, self.cache)
-            if kb is None:
-                return None, problems
-            return Loaded(kb, build_matcher(kb, self.cache), build_danger(kb, self.cache)), problems
+        kb, problems = load_with_problems(self.root, self.cache)
+        if kb is None:
+            return None, problems
+        return Loaded(kb, build_matcher(kb, self.cache), build_danger(kb, self.cache)), problems
 
     @property
     def kb(self) -> KnowledgeBase:

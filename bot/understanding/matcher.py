@@ -41,9 +41,9 @@ from typing import Mapping
 
 import numpy as np
 
-from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
+from bot.understanding.terms import Terms
 from bot.understanding.text import tokens
 
 # Weight of the word block and the character block in a vector.
@@ -191,24 +191,23 @@ class Matcher:
         self.doc_entry = index["doc_class"]
         if len(self.doc_entry) != len(self.doc_text) or (len(self.doc_entry) and self.doc_entry.max() >= n_classes):
             raise ValueError("the index was built for another knowledge base")
-        features = unpack_strings(index["features"])
-        self._column = {f: i for i, f in enumerate(features)}
+        self._terms = Terms(index, "features")
+        n_features = len(self._terms)
         self._idf: np.ndarray = index["idf"]
         self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
         # Each class's own words (for coverage), made into a set the first time the class is a candidate.
-        self._feature_names = features
         self._words_at: list[int] = index["class_words_indptr"].tolist()
         self._word_cols: np.ndarray = index["class_words"]
         self._class_words: dict[int, set[str]] = {}
         if len(self._words_at) != n_classes + 1 or self._words_at[-1] != len(self._word_cols) \
-                or (len(self._word_cols) and int(self._word_cols.max()) >= len(features)):
+                or (len(self._word_cols) and int(self._word_cols.max()) >= n_features) or len(self._idf) != n_features:
             raise ValueError("the index was built for another knowledge base")
-        self._doc_index = _Postings(len(features), index, "doc", len(self.doc_entry))
-        self._centroid_index = _Postings(len(features), index, "centroid", n_classes)
+        self._doc_index = _Postings(n_features, index, "doc", len(self.doc_entry))
+        self._centroid_index = _Postings(n_features, index, "centroid", n_classes)
         self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
         self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
-        self._classifier = _Classifier(len(features), index, n_classes)
+        self._classifier = _Classifier(n_features, index, n_classes)
 
     def _build(self, class_texts: list[list[str]]) -> dict[str, np.ndarray]:
         """Train the index: TF-IDF weights, document and centroid vectors, the classifier's weights."""
@@ -230,7 +229,9 @@ class Matcher:
             df.update(chars.keys())
         self._idf_list = [math.log((1 + n_docs) / (1 + d)) + 1 for d in df.values()]
         self._unseen_idf = math.log(1 + n_docs) + 1
-        self._column = column = {f: i for i, f in enumerate(df)}
+        column = {f: i for i, f in enumerate(df)}
+        terms = Terms.arrays(list(df), "features")
+        self._terms = Terms(terms, "features")
 
         class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
@@ -245,7 +246,7 @@ class Matcher:
         index = {
             "doc_kept": np.array(kept, dtype=bool),
             "doc_class": np.array(doc_class, dtype=np.int32),
-            "features": pack_strings(df),
+            **terms,
             "idf": np.array(self._idf_list, dtype=np.float64),
             "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
             "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
@@ -284,7 +285,8 @@ class Matcher:
         every entry of the same wide subject.
         """
         toks, found = self._content(text)
-        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self._column]
+        known = self._terms.columns([_phrase_feature(toks[start:end]) for start, end, _ in found]).tolist()
+        concepts = [label for (_, _, label), col in zip(found, known) if col < 0]
         words, chars = _features(toks, concepts)
         return words, chars, bool(found)
 
@@ -292,8 +294,9 @@ class Matcher:
         # A feature the knowledge base never uses gets the highest weight: words
         # like "biryani" or "passport" say the message is about something else,
         # and must lower its similarity to every entry.
-        column, idf, unseen = self._column, self._idf_list, self._unseen_idf
-        return _unit({f: (1 + math.log(c)) * (idf[column[f]] if f in column else unseen) for f, c in feats.items()})
+        idf, unseen = self._idf_list, self._unseen_idf
+        cols = self._terms.columns(list(feats)).tolist()
+        return _unit({f: (1 + math.log(c)) * (idf[col] if col >= 0 else unseen) for (f, c), col in zip(feats.items(), cols)})
 
     def _vector(self, words: Counter[str], chars: Counter[str]) -> dict[str, float]:
         vec = {f: w * _WORDS for f, w in self._block(words).items()}
@@ -306,8 +309,7 @@ class Matcher:
         """A message's vector (as :meth:`_vector` makes it, in numpy) as (columns, weights) of the features the
         index knows, in the vector's order: words, then characters."""
         n_words, n = len(words), len(words) + len(chars)
-        column = self._column
-        cols = np.fromiter(map(column.get, itertools.chain(words, chars), itertools.repeat(-1)), dtype=np.int64, count=n)
+        cols = self._terms.columns([*words, *chars])
         counts = np.fromiter(itertools.chain(words.values(), chars.values()), dtype=np.float64, count=n)
         known = cols >= 0
         weights = (1 + np.log(counts)) * np.where(known, self._idf[cols], self._unseen_idf)
@@ -339,7 +341,7 @@ class Matcher:
         known = self._class_words.get(idx)
         if known is None:
             cols = self._word_cols[self._words_at[idx] : self._words_at[idx + 1]].tolist()
-            known = self._class_words[idx] = {self._feature_names[c] for c in cols}
+            known = self._class_words[idx] = set(self._terms.names(cols))
         return sum(w * w for f, w in words.items() if f in known)
 
     def _similarity(self, text: str, words: Counter[str], chars: Counter[str],
