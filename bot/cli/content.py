@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from bot.conversation.dialogue import Turn
 
 
+COMMANDS = ("ask", "eval", "kb")  # what :func:`register` adds
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     ask = sub.add_parser("ask", help="print the reply the bot would give to a question")
     ask.add_argument("--lang", choices=ANSWER_LANGUAGES, help="reply language (default: the question's)")

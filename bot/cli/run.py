@@ -12,6 +12,9 @@ from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
 
 
+COMMANDS = ("chat", "run")  # what :func:`register` adds
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("chat", help="chat with the bot in this terminal").set_defaults(func=cmd_chat)
     run = sub.add_parser("run", help="run the bot: Telegram (TELEGRAM_BOT_TOKEN) and/or WhatsApp (WHATSAPP_* settings); "
