@@ -126,6 +126,8 @@ class _Memory:
 
 @dataclass
 class Referral:
+    """"Ask a person": a worker's way to a case with NOWCommunities staff (see the module's docstring)."""
+
     knowledge: KnowledgeStore
     cases: CaseStore | None = None
     desk: CaseDesk | None = None

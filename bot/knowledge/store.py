@@ -22,6 +22,8 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "knowledge"
 
 @dataclass(frozen=True)
 class Loaded:
+    """A knowledge base with the matcher and danger detector built for it: swapped in together."""
+
     kb: KnowledgeBase
     matcher: Matcher
     danger: DangerDetector

@@ -97,6 +97,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Candidate:
+    """An entry a message may be about, and how sure the matcher is of it (0 to 1)."""
+
     entry_id: str
     confidence: float
 
