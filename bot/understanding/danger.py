@@ -78,11 +78,14 @@ _PARADIGMS = [
     ("مارا", "مارے", "ماری"), ("مارتا", "مارتے", "مارتی"), ("نکالا", "نکالے", "نکالی"), ("تھا", "تھے", "تھی"),
 ]
 _FORMS = {word: forms for forms in _PARADIGMS for word in forms}
+_LAST_WORDS = {form.split()[-1] for form in _FORMS}  # a phrase ending in none of them has no other forms
 
 
 def _inflected(phrase: str) -> list[str]:
     """``phrase`` and the same phrase with its last word in each of that word's other forms."""
     words = phrase.split()
+    if not words or words[-1] not in _LAST_WORDS:
+        return [phrase]
     for n in (2, 1):  # a two-word ending ("دے گا") before a one-word one
         if len(words) > n and " ".join(words[-n:]) in _FORMS:
             stem = " ".join(words[:-n])
