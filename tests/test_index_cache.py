@@ -256,18 +256,47 @@ def test_a_cached_knowledge_base_is_exactly_the_one_its_files_give(kb_copy, tmp_
 def test_phrases_read_from_the_cache_are_the_ones_tokenised_afresh(store, tmp_path, monkeypatch):
     """The matcher's and the detector's cues, guards and vocabulary words, as tokens: the cached ones are exactly
     what tokenising the lists gives, and a changed list is tokenised again."""
+    import hashlib
+    import json
+
     from bot.knowledge.store import phrase_tokens
     from bot.understanding import danger, matcher, phrases
+
+    def digest(lists):
+        return hashlib.sha256(json.dumps(lists, ensure_ascii=False).encode("utf-8")).digest()
 
     for component, module in (("matcher", matcher), ("danger", danger)):
         lists = module.phrase_lists(store.kb)
         fresh = phrases.tokenise(lists)
-        assert phrase_tokens(component, lists, IndexCache(tmp_path)) == fresh  # saved
+        assert phrase_tokens(component, lambda lists=lists: lists, digest(lists), IndexCache(tmp_path)) == fresh  # saved
         with monkeypatch.context() as m:
             m.setattr(phrases, "tokenise", no_build)
-            assert phrase_tokens(component, lists, IndexCache(tmp_path)) == fresh
+            assert phrase_tokens(component, lambda lists=lists: lists, digest(lists), IndexCache(tmp_path)) == fresh
         changed = {**lists, "filler": [*lists["filler"], ("zebra blorb", "")]}
-        assert phrase_tokens(component, changed, IndexCache(tmp_path))["filler"][-1] == (("zebra", "blorb"), "")
+        tokenised = phrase_tokens(component, lambda changed=changed: changed, digest(changed), IndexCache(tmp_path))
+        assert tokenised["filler"][-1] == (("zebra", "blorb"), "")
+
+
+def test_the_components_inputs_are_read_from_the_cache_while_the_files_are_unchanged(kb_copy, tmp_path, monkeypatch):
+    """The digests the matcher's and detector's keys are made of are kept under the knowledge files: the same ones
+    a fresh computation gives, not computed again on a start with the same files, and computed again after an edit."""
+    from bot.knowledge.loader import knowledge_source
+    from bot.knowledge.store import component_inputs
+    from bot.understanding import matcher
+
+    kb, _ = load_with_problems(kb_copy)
+    fresh = component_inputs(kb, IndexCache(tmp_path))
+    assert component_inputs(kb, IndexCache(tmp_path), knowledge_source(kb_copy)) == fresh  # saved
+    with monkeypatch.context() as m:
+        m.setattr(matcher, "index_inputs", no_build)
+        assert component_inputs(kb, IndexCache(tmp_path), knowledge_source(kb_copy)) == fresh
+    wages = kb_copy / "entries" / "wages.yaml"
+    wages.write_text(wages.read_text(encoding="utf-8").replace("examples:\n      en:\n",
+                                                               "examples:\n      en:\n        - zebra blorb\n", 1),
+                     encoding="utf-8")
+    edited, _ = load_with_problems(kb_copy)
+    inputs = component_inputs(edited, IndexCache(tmp_path), knowledge_source(kb_copy))
+    assert inputs == component_inputs(edited, IndexCache(tmp_path)) and inputs["matcher"] != fresh["matcher"]
 
 
 def test_a_start_from_the_snapshot_shows_every_figure_as_babel_does_without_loading_it(kb_copy, tmp_path, monkeypatch):

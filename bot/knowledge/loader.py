@@ -101,19 +101,22 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     return kb
 
 
-def load_with_problems(root: Path, cache: IndexCache | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+def load_with_problems(root: Path, cache: IndexCache | None = None,
+                       source: tuple[bytes, bytes] | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load and validate; the knowledge base is ``None`` when any problem is an error.
 
     ``cache``: where the result is kept between starts (see :mod:`bot.knowledge.snapshot`): a start with the same
     files and code reads it instead of parsing and checking them again. Within a build, the translation check's
-    findings (the slowest check, a function of the files' text alone) are kept there too.
+    findings (the slowest check, a function of the files' text alone) are kept there too. ``source``: what
+    :func:`knowledge_source` gave for ``root``, when the caller has it already.
     """
     cache = cache or IndexCache(None)
     if cache.directory is None:
         return _read(root, cache)
     from bot.knowledge import snapshot
 
-    return cache.load_or_build("knowledge", _knowledge_files(root), _loader_code(snapshot),
+    files, code = source or knowledge_source(root)
+    return cache.load_or_build("knowledge", files, code,
                                build=lambda: {"json": _bytes_array(snapshot.dumps(*_read(root, cache)))},
                                use=lambda arrays: snapshot.loads(arrays["json"].tobytes()))
 
@@ -122,6 +125,14 @@ def _read(root: Path, cache: IndexCache) -> tuple[KnowledgeBase | None, list[Pro
     reader = _Reader(root, cache)
     kb = reader.read()
     return (None if reader.has_errors else kb), reader.problems
+
+
+def knowledge_source(root: Path) -> tuple[bytes, bytes]:
+    """What a knowledge base loaded from ``root`` is a function of: a digest of its files, and the loader's code
+    (the snapshot's key). A value derived from the knowledge base alone can be kept in the cache under them."""
+    from bot.knowledge import snapshot
+
+    return _knowledge_files(root), _loader_code(snapshot)
 
 
 def _knowledge_files(root: Path) -> bytes:

@@ -6,7 +6,7 @@ and finds the longest one starting at each position of a message.
 
 Turning some 4,000 phrases into tokens was a third of a cached start's work: the matcher and the danger detector
 name their phrase lists (``phrase_lists(kb)``), and the knowledge store keeps the lists' tokens in the index cache
-(:func:`pack`, :func:`unpack`), keyed by the lists themselves, so a start with unchanged lists reads them.
+(:func:`pack`, :func:`unpack`), keyed by a digest of the lists themselves, so a start with unchanged lists reads them.
 """
 
 from __future__ import annotations
@@ -31,29 +31,36 @@ def tokenise(lists: PhraseLists) -> dict[str, list[tuple[tuple[str, ...], str]]]
 
 
 def pack(tokenised: Tokenised) -> dict[str, np.ndarray]:
-    """The tokenised lists as arrays: every phrase's tokens as a line of UTF-8 text (a token is letters or digits:
-    never a space or a newline), each phrase's label as its number among the labels (in JSON)."""
+    """The tokenised lists as arrays: each list's name and length (JSON), every phrase's tokens as a line of UTF-8
+    text (a token is letters or digits: never a space or a newline), and each phrase's label as its number among
+    the labels (JSON)."""
     import numpy as np
 
     rows = [(toks, label) for phrases in tokenised.values() for toks, label in phrases]
     labels = list(dict.fromkeys(label for _, label in rows))
     number = {label: i for i, label in enumerate(labels)}
-    return {"tokens": np.frombuffer("\n".join(" ".join(toks) for toks, _ in rows).encode("utf-8"), dtype=np.uint8),
-            "labels": np.frombuffer(json.dumps(labels, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
+
+    def utf8(text: str) -> np.ndarray:
+        return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+    return {"lists": utf8(json.dumps([[name, len(phrases)] for name, phrases in tokenised.items()])),
+            "tokens": utf8("\n".join(" ".join(toks) for toks, _ in rows)),
+            "labels": utf8(json.dumps(labels, ensure_ascii=False)),
             "label_of": np.array([number[label] for _, label in rows], dtype=np.int32)}
 
 
-def unpack(lists: PhraseLists, arrays: Mapping[str, np.ndarray]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """What :func:`pack` made of ``lists``; ValueError when the arrays do not hold their phrases' number and labels."""
-    expected = [label for phrases in lists.values() for _, label in phrases]
-    lines = arrays["tokens"].tobytes().decode("utf-8").split("\n") if expected else []
-    labels = json.loads(arrays["labels"].tobytes().decode("utf-8"))
-    found = [labels[i] for i in arrays["label_of"].tolist()]
-    if len(lines) != len(expected) or found != expected:
+def unpack(arrays: Mapping[str, np.ndarray]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """The lists :func:`pack` made arrays of; ValueError, IndexError or TypeError when the arrays do not hold them."""
+    sizes = [(str(name), int(size)) for name, size in json.loads(arrays["lists"].tobytes().decode("utf-8"))]
+    total = sum(size for _, size in sizes)
+    lines = arrays["tokens"].tobytes().decode("utf-8").split("\n") if total else []
+    labels = [str(label) for label in json.loads(arrays["labels"].tobytes().decode("utf-8"))]
+    label_of = arrays["label_of"].tolist()
+    if len(lines) != total or len(label_of) != total:
         raise ValueError("the cached phrases are not the lists'")
-    rows = iter(zip(lines, expected))
-    return {name: [(tuple(line.split(" ")) if line else (), label) for line, label in islice(rows, len(phrases))]
-            for name, phrases in lists.items()}
+    rows = iter(zip(lines, label_of))
+    return {name: [(tuple(line.split(" ")) if line else (), labels[i]) for line, i in islice(rows, size)]
+            for name, size in sizes}
 
 
 class PhraseIndex:
