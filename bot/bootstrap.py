@@ -10,18 +10,20 @@ stores (in memory, in a temporary folder) in place of the real ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from bot.config import Settings
 from bot.conversation.dialogue import Conversation
 from bot.knowledge.store import KnowledgeStore
 from bot.stores.alerts import AlertStore, Recipient
 from bot.stores.preferences import Preferences
-from bot.stores.querylog import QueryLog
-from bot.stores.cases import CaseStore
 from bot.conversation.files import HeldFiles
 from bot.conversation.outbox import WorkerOutbox
 from bot.conversation.referral import CaseDesk, Referral
+
+if TYPE_CHECKING:  # imported when a core logs questions or has a case chat (``ask`` has neither)
+    from bot.stores.cases import CaseStore
+    from bot.stores.querylog import QueryLog
 
 
 def topic_of(knowledge: KnowledgeStore) -> Callable[[str], str | None]:
@@ -109,6 +111,12 @@ def bootstrap(settings: Settings, knowledge: KnowledgeStore | None = None, *, pr
     if prefs is None:
         prefs = Preferences(settings.prefs_path, key=settings.prefs_key)
     if querylog is None and log_questions:
+        from bot.stores.querylog import QueryLog
+
         querylog = QueryLog(settings.log_path, topic_of=topic_of(knowledge), retention_days=settings.retention_days)
-    cases = CaseStore(settings.cases_path, settings.case_retention_days) if settings.case_chat_id is not None else None
+    cases = None
+    if settings.case_chat_id is not None:
+        from bot.stores.cases import CaseStore
+
+        cases = CaseStore(settings.cases_path, settings.case_retention_days)
     return Core(settings, knowledge, prefs, querylog, cases, alerts=alerts or AlertStore(settings.alerts_path))

@@ -57,6 +57,8 @@ def _hour(value: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
+    """What the bot reads from its environment (:meth:`from_env`; the README lists every variable)."""
+
     token: str = field(repr=False, default="")
     api_base_url: str = "https://api.telegram.org/bot"
     data_dir: Path = Path("data")

@@ -335,14 +335,15 @@ def test_the_detector_scores_a_message_as_scikit_learn_would_without_importing_i
     from sklearn.linear_model import SGDClassifier
 
     from bot.understanding import danger
+    from bot.understanding.terms import Terms
 
     texts = ["he beat me with a stick", "the boss beat me today", "fire in the factory", "aag lagi hai factory mein",
              "مالک نے مارا", "what is the minimum wage", "overtime pay rate", "مڙس ماري ٿو", "a b", "x"]
     labels = ["violence", "violence", "fire", "fire", "violence", "none", "none", "violence", "none", "none"]
     words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True).fit(texts)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit(texts)
-    ours = [danger._Tfidf(name, sorted(v.vocabulary_, key=v.vocabulary_.__getitem__), v.idf_, 0)
-            for name, v in (("word", words), ("char_wb", chars))]
+    ours = [danger._Tfidf(name, Terms(Terms.arrays(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__), name), name),
+                          v.idf_, 0) for name, v in (("word", words), ("char_wb", chars))]
     unseen = ["He BEAT me  and beat me again", "fire fire fire", "مالک نے مارا", "ab", "nothing known here qq"]
     for theirs, mine in zip((words, chars), ours):
         expected = theirs.transform(unseen).toarray()
@@ -362,3 +363,15 @@ def test_the_detector_scores_a_message_as_scikit_learn_would_without_importing_i
         list(kinds.predict(matrix))
     two = danger._Linear(binary.coef_.T, binary.intercept_, n, ["no", "yes"])  # two kinds: one column of weights
     assert [two.predict(r) == "yes" for r in rows] == list(binary.predict(matrix))
+
+
+def test_a_term_counts_only_when_the_model_knows_it_exactly():
+    """The detector's vocabularies are looked up as sorted UTF-8 bytes: a longer word that starts with a known one
+    ("مارا" after "مار") is not taken for it, nor is a prefix ("ab" of "abc")."""
+    from bot.understanding.terms import DICT_AFTER, Terms
+
+    terms = Terms(Terms.arrays(["abc", "b", "مار", "ab c"], "t"), "t")
+    for _ in range(DICT_AFTER + 2):  # by binary search, then by the dict made after DICT_AFTER lookups
+        assert terms.columns(["b", "مار", "abc", "ab c", "مارا", "ab", "", "zz", "abcd"]).tolist() == \
+            [1, 2, 0, 3, -1, -1, -1, -1, -1]
+    assert Terms(Terms.arrays([], "t"), "t").columns(["b"]).tolist() == [-1]

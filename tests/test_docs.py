@@ -69,3 +69,19 @@ def _settings_table() -> str:
     start = lines.index("| variable | default | what it sets |")
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
     return "\n".join(lines[start:end])
+
+
+def test_each_command_group_names_the_commands_it_registers():
+    """``main.py ask`` makes only its group's parsers: each group must name exactly the commands it adds."""
+    for group in cli.GROUPS:
+        root = argparse.ArgumentParser()
+        sub = root.add_subparsers()
+        group.register(sub)
+        assert tuple(sub.choices) == group.COMMANDS, group.__name__
+
+
+@pytest.mark.parametrize("argv", [["ask", "what is the minimum wage"], ["--knowledge", "report", "kb", "check"],
+                                  ["--know", "report", "ask", "x"], ["--webhook-url", "https://x", "run"], ["chat"]])
+def test_a_command_parses_the_same_with_only_its_group(argv):
+    whole = cli.parser().parse_args(argv)
+    assert vars(cli.parser(argv).parse_args(argv)) == vars(whole)

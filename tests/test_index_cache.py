@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.knowledge.indexcache import IndexCache
+from bot.knowledge.indexcache import IndexCache, read_arrays, write_arrays
 from bot.knowledge.loader import load_with_problems
 from bot.knowledge.store import DEFAULT_ROOT, KnowledgeStore, Loaded
 from bot.research import evaluation
@@ -100,7 +100,7 @@ def session_cache_copy(into: Path) -> Path:
     """The indexes trained so far in this run, copied (a test that spoils or prunes them must not spoil the run's).
     Another worker process may prune one of them meanwhile: it is not copied."""
     into.mkdir(parents=True, exist_ok=True)
-    for path in Path(os.environ["BOT_CACHE_DIR"]).glob("*.npz"):
+    for path in Path(os.environ["BOT_CACHE_DIR"]).glob("*.arrays"):
         try:
             (into / path.name).write_bytes(path.read_bytes())
         except FileNotFoundError:
@@ -112,18 +112,24 @@ def test_the_cache_file_holds_plain_arrays_only(store, tmp_path):
     """A cache file can never run code when loaded: no pickled objects in it."""
     session_cache_copy(tmp_path)
     for component in ("matcher", "danger"):
-        files = list(tmp_path.glob(f"{component}-*.npz"))
+        files = list(tmp_path.glob(f"{component}-*.arrays"))
         assert files, f"the session's store saved its {component} index"
-        with np.load(files[0], allow_pickle=False) as data:
-            for name in data.files:
-                assert data[name].dtype != object
+        for name, array in read_arrays(files[0])[1].items():
+            assert array.dtype.kind in "biuf", name
+    with pytest.raises(TypeError), (tmp_path / "objects.arrays").open("wb") as f:
+        write_arrays(f, "key", {"objects": np.array([print], dtype=object)})
 
 
 @pytest.mark.slow
-def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch, trained):
-    for path in session_cache_copy(tmp_path).glob("*.npz"):
-        whole = path.read_bytes()
-        path.write_bytes(whole[: len(whole) // 2])  # cut off, as by a full disk
+@pytest.mark.parametrize("spoil", ["cut off", "one byte changed"])
+def test_a_corrupt_cache_file_is_rebuilt_not_trusted(tmp_path, store, monkeypatch, trained, spoil):
+    for path in session_cache_copy(tmp_path).glob("*.arrays"):
+        whole = bytearray(path.read_bytes())
+        if spoil == "cut off":  # as by a full disk
+            whole = whole[: len(whole) // 2]
+        else:  # as by a bad disk: a weight the matcher or detector reads, not the header
+            whole[len(whole) * 2 // 3] ^= 0x10
+        path.write_bytes(bytes(whole))
     with monkeypatch.context() as m:
         built = rebuilt_as_trained(m, trained)
         rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
@@ -144,11 +150,11 @@ def test_arrays_that_do_not_fit_the_knowledge_base_are_rebuilt(tmp_path, store, 
     spoil = {"matcher": ("doc_class", lambda a: a[:10]), "danger": ("char_idf", lambda a: a[:10])}
     session = session_cache_copy(tmp_path / "session")
     for component, (name, cut) in spoil.items():
-        for source in session.glob(f"{component}-*.npz"):
-            with np.load(source, allow_pickle=False) as data:
-                arrays = {name: data[name] for name in data.files}
+        for source in session.glob(f"{component}-*.arrays"):
+            key, arrays = read_arrays(source)
             arrays[name] = cut(arrays[name])
-            np.savez(tmp_path / source.name, **arrays)
+            with (tmp_path / source.name).open("wb") as f:
+                write_arrays(f, key, arrays)
     built = rebuilt_as_trained(monkeypatch, trained)
     rebuilt = KnowledgeStore(DEFAULT_ROOT, tmp_path)
     assert built == ["matcher", "danger"]
@@ -161,14 +167,14 @@ def test_an_edited_knowledge_base_trains_a_new_index(kb_copy, tmp_path, line_of)
     """The key is the knowledge content: after an edit the old index is not used (the bot would answer from
     examples that are gone)."""
     before = KnowledgeStore(kb_copy, session_cache_copy(tmp_path))
-    files = set(tmp_path.glob("matcher-*.npz"))
+    files = set(tmp_path.glob("matcher-*.arrays"))
     assert before.matcher.match("zqx vorpal blorb quux").outcome == "declined"
     wages = kb_copy / "entries" / "wages.yaml"
     text = wages.read_text(encoding="utf-8")
     wages.write_text(text.replace("examples:\n      en:\n", "examples:\n      en:\n        - zqx vorpal blorb quux\n", 1),
                      encoding="utf-8")
     after = KnowledgeStore(kb_copy, tmp_path)
-    assert len(set(tmp_path.glob("matcher-*.npz")) - files) == 1
+    assert len(set(tmp_path.glob("matcher-*.arrays")) - files) == 1
     assert after.matcher.match("zqx vorpal blorb quux").outcome != "declined"
 
 
@@ -245,3 +251,74 @@ def test_a_cached_knowledge_base_is_exactly_the_one_its_files_give(kb_copy, tmp_
     facts.write_text(facts.read_text(encoding="utf-8").replace("value: 40000", "value: 41000", 1), encoding="utf-8")
     kb, _ = load_with_problems(kb_copy, IndexCache(tmp_path))
     assert kb is not None and kb.facts["minimum_wage_unskilled"].value == 41000
+
+
+def test_phrases_read_from_the_cache_are_the_ones_tokenised_afresh(store, tmp_path, monkeypatch):
+    """The matcher's and the detector's cues, guards and vocabulary words, as tokens: the cached ones are exactly
+    what tokenising the lists gives, and a changed list is tokenised again."""
+    import hashlib
+    import json
+
+    from bot.knowledge.store import phrase_tokens
+    from bot.understanding import danger, matcher, phrases
+
+    def digest(lists):
+        return hashlib.sha256(json.dumps(lists, ensure_ascii=False).encode("utf-8")).digest()
+
+    for component, module in (("matcher", matcher), ("danger", danger)):
+        lists = module.phrase_lists(store.kb)
+        fresh = phrases.tokenise(lists)
+        assert phrase_tokens(component, lambda lists=lists: lists, digest(lists), IndexCache(tmp_path)) == fresh  # saved
+        with monkeypatch.context() as m:
+            m.setattr(phrases, "tokenise", no_build)
+            assert phrase_tokens(component, lambda lists=lists: lists, digest(lists), IndexCache(tmp_path)) == fresh
+        changed = {**lists, "filler": [*lists["filler"], ("zebra blorb", "")]}
+        tokenised = phrase_tokens(component, lambda changed=changed: changed, digest(changed), IndexCache(tmp_path))
+        assert tokenised["filler"][-1] == (("zebra", "blorb"), "")
+
+
+def test_the_components_inputs_are_read_from_the_cache_while_the_files_are_unchanged(kb_copy, tmp_path, monkeypatch):
+    """The digests the matcher's and detector's keys are made of are kept under the knowledge files: the same ones
+    a fresh computation gives, not computed again on a start with the same files, and computed again after an edit."""
+    from bot.knowledge.loader import knowledge_source
+    from bot.knowledge.store import component_inputs
+    from bot.understanding import matcher
+
+    kb, _ = load_with_problems(kb_copy)
+    fresh = component_inputs(kb, IndexCache(tmp_path))
+    assert component_inputs(kb, IndexCache(tmp_path), knowledge_source(kb_copy)) == fresh  # saved
+    with monkeypatch.context() as m:
+        m.setattr(matcher, "index_inputs", no_build)
+        assert component_inputs(kb, IndexCache(tmp_path), knowledge_source(kb_copy)) == fresh
+    wages = kb_copy / "entries" / "wages.yaml"
+    wages.write_text(wages.read_text(encoding="utf-8").replace("examples:\n      en:\n",
+                                                               "examples:\n      en:\n        - zebra blorb\n", 1),
+                     encoding="utf-8")
+    edited, _ = load_with_problems(kb_copy)
+    inputs = component_inputs(edited, IndexCache(tmp_path), knowledge_source(kb_copy))
+    assert inputs == component_inputs(edited, IndexCache(tmp_path)) and inputs["matcher"] != fresh["matcher"]
+
+
+def test_a_start_from_the_snapshot_shows_every_figure_as_babel_does_without_loading_it(kb_copy, tmp_path, monkeypatch):
+    """The facts' figures ("Rs 40,000", "1 جولائی 2025") are kept in the snapshot as Babel shows them: a start that
+    reads it shows the same ones, without importing Babel's formatting or loading a locale (10 ms)."""
+    import json
+
+    from bot.knowledge import facts
+
+    load_with_problems(kb_copy, IndexCache(tmp_path))  # saved
+    code = ("import json, sys\nfrom pathlib import Path\nfrom bot.knowledge.indexcache import IndexCache\n"
+            "from bot.knowledge.loader import load_with_problems\nfrom bot.knowledge.facts import format_fact\n"
+            "kb, _ = load_with_problems(Path(sys.argv[1]), IndexCache(Path(sys.argv[2])))\n"
+            "shown = [format_fact(f, lang, a) for f in kb.facts.values() for lang in ('en', 'ur', 'sd', 'ur-Latn') "
+            "for a in (None, 'effective')]\n"
+            "print(json.dumps([shown, 'babel.dates' in sys.modules or 'babel.numbers' in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code, str(kb_copy), str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=os.environ.copy())
+    shown, babel_formatting = json.loads(done.stdout or done.stderr)
+    monkeypatch.setattr(facts, "_SHOWN", {})  # formatted by Babel afresh
+    kb, _ = load_with_problems(kb_copy)
+    assert kb is not None and "Rs 40,000" in shown
+    assert shown == [facts.format_fact(f, lang, a) for f in kb.facts.values() for lang in ("en", "ur", "sd", "ur-Latn")
+                     for a in (None, "effective")]
+    assert not babel_formatting

@@ -12,6 +12,7 @@ import argparse
 import os
 import sqlite3
 import sys
+from typing import Sequence
 
 from bot.cli import content, operate, research, run
 from bot.config import SettingError
@@ -21,20 +22,40 @@ from bot.knowledge.store import DEFAULT_ROOT
 GROUPS = (content, research, run, operate)
 
 
-def parser() -> argparse.ArgumentParser:
+# The root's options that take a value: the word after one is not a command.
+_VALUED = ("--knowledge", "--webhook-url")
+
+
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The root parser with every command, or only with the group that has ``argv``'s command (making the
+    parsers of all 18 commands, argparse looking up its translations for each, is a twentieth of a cached ``ask``).
+    """
     p = argparse.ArgumentParser(prog="main.py", description="NOWCommunities worker-rights bot")
     p.add_argument("--knowledge", default=os.environ.get("BOT_KNOWLEDGE_DIR", str(DEFAULT_ROOT)),
                    help="knowledge base folder (default: $BOT_KNOWLEDGE_DIR or the bundled one)")
     p.add_argument("--webhook-url", help="run as a webhook server at this public URL instead of polling")
     p.set_defaults(func=run.cmd_run)
     sub = p.add_subparsers(title="commands")
-    for group in GROUPS:
+    command = _command(argv or ())
+    for group in [g for g in GROUPS if command in g.COMMANDS] or GROUPS:
         group.register(sub)
     return p
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is neither an option nor a root option's value."""
+    words = iter(argv)
+    for word in words:
+        if not word.startswith("-"):
+            return word
+        if "=" not in word and any(option.startswith(word) for option in _VALUED if len(word) > 2):  # abbreviated too
+            next(words, None)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except KnowledgeError as e:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.cli.common import knowledge_base, knowledge_store, settings_for
+from bot.cli.common import core_for, knowledge_base, knowledge_store, settings_for
 from bot.knowledge.indexcache import IndexCache
 from bot.knowledge.model import ANSWER_LANGUAGES
 from bot.stores.alerts import AlertStore
@@ -20,6 +20,9 @@ from bot.stores.preferences import Preferences
 
 if TYPE_CHECKING:
     from bot.conversation.dialogue import Turn
+
+
+COMMANDS = ("ask", "eval", "kb")  # what :func:`register` adds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,11 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """The reply a worker would get, through the same conversation and renderer as the terminal chat."""
-    from bot.bootstrap import bootstrap  # imports the matcher: only for the commands that match text
     from bot.channels.terminal import CHAT, render
 
     text = " ".join(args.text)
-    core = bootstrap(settings_for(args), prefs=Preferences(":memory:"), alerts=AlertStore(":memory:"), log_questions=False)  # a preview logs nothing
+    core = core_for(args, prefs=Preferences(":memory:"), alerts=AlertStore(":memory:"), log_questions=False)  # a preview logs nothing
 
     async def ask() -> tuple[Turn, str]:
         await core.start()

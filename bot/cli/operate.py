@@ -11,6 +11,9 @@ from bot.config import Settings
 from bot.stores.runlock import AlreadyRunning
 
 
+COMMANDS = ("backup", "restore", "doctor")  # what :func:`register` adds
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     b = sub.add_parser("backup", help="copy the data folder (stores, key, pending messages) into a new dated folder "
                                       "under DIR while the bot runs, and keep the newest --keep there")

@@ -15,6 +15,9 @@ if TYPE_CHECKING:  # imported by the commands that use them: `main.py ask` impor
     from bot.research.reports import Filters
 
 
+COMMANDS = ("report", "gaps", "export", "purge")  # what :func:`register` adds
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     def date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)

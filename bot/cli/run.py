@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli.common import settings_for
+from bot.cli.common import core_for
 from bot.config import Settings
 from bot.stores import runlock
 from bot.stores.alerts import AlertStore
 from bot.stores.preferences import Preferences
+
+
+COMMANDS = ("chat", "run")  # what :func:`register` adds
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,11 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.bootstrap import bootstrap
     from bot.channels.terminal import run_terminal_chat
 
     # Languages chosen in the terminal are not kept: it is one person at a keyboard, not a chat to remember.
-    return run_terminal_chat(bootstrap(settings_for(args), prefs=Preferences(":memory:"), alerts=AlertStore(":memory:")))
+    return run_terminal_chat(core_for(args, prefs=Preferences(":memory:"), alerts=AlertStore(":memory:")))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -52,9 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_channels(args: argparse.Namespace, settings: Settings) -> int:
     """Telegram, WhatsApp or both on one core; a Telegram bot alone serves /healthz when BOT_HTTP_PORT is set."""
-    from bot.bootstrap import bootstrap
-
-    core = bootstrap(settings_for(args))
+    core = core_for(args)
     if settings.whatsapp_configured:
         from bot.channels.whatsapp.server import run_whatsapp, whatsapp_running
 

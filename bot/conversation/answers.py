@@ -20,6 +20,8 @@ MAX_QUERY_CHARS = 1000
 
 @dataclass(frozen=True)
 class Reply:
+    """What was understood of one question: the form it was written in, the form to answer in, and its match."""
+
     question: str
     detected_lang: LanguageForm | None
     reply_lang: str

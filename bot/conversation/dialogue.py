@@ -63,6 +63,8 @@ REFERRAL_ACTIONS = ("person", "padd", "psend", "pvoice", "purgent", "pcancel", "
 
 @dataclass(frozen=True)
 class Button:
+    """A button under a message: its label, and the action it sends back when pressed."""
+
     label: str
     action: str
 
@@ -92,6 +94,8 @@ def action_data(action: str, lang: str, keep: bool = False) -> str:
 
 @dataclass(frozen=True)
 class Message:
+    """One message to send a worker, as every channel renders it."""
+
     text: str
     title: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -130,6 +134,8 @@ class QuestionLog(Protocol):
 
 @dataclass
 class Conversation:
+    """The conversation core for one channel: a worker's message or button in, the messages to send out."""
+
     knowledge: KnowledgeStore
     prefs: Preferences
     log: QuestionLog | None = None

@@ -23,6 +23,8 @@ HOLD_FILES = 200
 
 @dataclass(frozen=True)
 class HeldFile:
+    """A file's bytes, type and name, held until the case chat posts it."""
+
     data: bytes
     mime_type: str
     name: str

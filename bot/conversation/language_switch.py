@@ -23,6 +23,8 @@ MAX_CHATS = 10_000
 
 @dataclass
 class SwitchWatch:
+    """Each recent chat's run of messages in another form than the one it chose (see the module's docstring)."""
+
     in_a_row: int = IN_A_ROW
     max_chats: int = MAX_CHATS
     _streaks: OrderedDict[int | str, tuple[str, int]] = field(default_factory=OrderedDict, repr=False)

@@ -6,9 +6,10 @@ it, the case chat hands the reply to the outbox that takes such chats instead of
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from bot.stores.cases import Case
+if TYPE_CHECKING:
+    from bot.stores.cases import Case
 
 # waiting: kept, and sent when the worker next writes; notified: the same, and the worker was sent a short notice
 Delivery = Literal["sent", "waiting", "notified", "failed"]

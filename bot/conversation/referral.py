@@ -41,14 +41,16 @@ import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
-from bot.stores.cases import Case, CaseStore
 from bot.conversation.contact import call_nowcommunities, danger_now, nowcommunities_phone
 from bot.conversation.i18n import N_, gettext_for
 from bot.knowledge.facts import render
 from bot.knowledge.store import KnowledgeStore
 from bot.understanding.language import detect
+
+if TYPE_CHECKING:  # a case store is opened only with a case chat: an answer alone never imports it
+    from bot.stores.cases import Case, CaseStore
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,8 @@ class _Memory:
 
 @dataclass
 class Referral:
+    """"Ask a person": a worker's way to a case with NOWCommunities staff (see the module's docstring)."""
+
     knowledge: KnowledgeStore
     cases: CaseStore | None = None
     desk: CaseDesk | None = None

@@ -159,11 +159,11 @@ def _self_test(kb: KnowledgeBase, result: CheckResult, cache: IndexCache) -> Non
     another entry's examples are too close; both are worth a look, neither stops the bot.
     The findings are a function of the index, so they are kept in the index cache beside it.
     """
-    from bot.understanding import matcher, phrases, text
+    from bot.understanding import matcher, phrases, terms, text
 
     owners = {e.id: e for e in kb.entries} | {g.id: g for g in kb.out_of_scope}
     examples, collisions = cache.load_or_build(
-        "selftest", matcher.index_inputs(kb), code_version([matcher, phrases, text, sys.modules[__name__]]),
+        "selftest", matcher.index_inputs(kb), code_version([matcher, phrases, terms, text, sys.modules[__name__]]),
         build=lambda: _leave_one_out(kb, cache), use=_findings)
     result.examples += examples
     for owner_id, example, where in collisions:

@@ -29,10 +29,7 @@ from typing import TYPE_CHECKING, Any, Collection, Mapping
 from bot.knowledge import facts as facts_module
 from bot.knowledge import model, yamlfile
 from bot.knowledge.facts import PLACEHOLDER, placeholders, render_help
-from bot.knowledge import glossary as glossary_module
 from bot.knowledge import recordings
-from bot.knowledge import translation
-from bot.knowledge.glossary import read_glossary, wrong_terms
 from bot.knowledge.indexcache import IndexCache, code_version
 from bot.knowledge.model import (
     ANSWER_LANGUAGES,
@@ -74,6 +71,8 @@ _BARE_NUMBER = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?![\d-]))\d[\d-]{1,}\d")
 # A source's sections when it names an act: numbers with their clauses, like "9", "1(3), 9", "16(1)-(3), 21(3)(v)".
 SECTIONS = re.compile(r"^[0-9A-Za-z()\-–]+(?:, [0-9A-Za-z()\-–]+)*$")
 _LANG_NAMES = {"en": "English", "ur": "Urdu", "sd": "Sindhi", "ur-Latn": "Roman Urdu"}
+# The glossary and translation checks: imported when they run (a start that reads the snapshot runs neither).
+_CHECKS = ("bot.knowledge.glossary", "bot.knowledge.translation")
 
 
 def _text_lines(value: LineMap, texts: dict[str, str]) -> dict[str, int]:
@@ -102,19 +101,22 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     return kb
 
 
-def load_with_problems(root: Path, cache: IndexCache | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
+def load_with_problems(root: Path, cache: IndexCache | None = None,
+                       source: tuple[bytes, bytes] | None = None) -> tuple[KnowledgeBase | None, list[Problem]]:
     """Load and validate; the knowledge base is ``None`` when any problem is an error.
 
     ``cache``: where the result is kept between starts (see :mod:`bot.knowledge.snapshot`): a start with the same
     files and code reads it instead of parsing and checking them again. Within a build, the translation check's
-    findings (the slowest check, a function of the files' text alone) are kept there too.
+    findings (the slowest check, a function of the files' text alone) are kept there too. ``source``: what
+    :func:`knowledge_source` gave for ``root``, when the caller has it already.
     """
     cache = cache or IndexCache(None)
     if cache.directory is None:
         return _read(root, cache)
     from bot.knowledge import snapshot
 
-    return cache.load_or_build("knowledge", _knowledge_files(root), _loader_code(snapshot),
+    files, code = source or knowledge_source(root)
+    return cache.load_or_build("knowledge", files, code,
                                build=lambda: {"json": _bytes_array(snapshot.dumps(*_read(root, cache)))},
                                use=lambda arrays: snapshot.loads(arrays["json"].tobytes()))
 
@@ -123,6 +125,14 @@ def _read(root: Path, cache: IndexCache) -> tuple[KnowledgeBase | None, list[Pro
     reader = _Reader(root, cache)
     kb = reader.read()
     return (None if reader.has_errors else kb), reader.problems
+
+
+def knowledge_source(root: Path) -> tuple[bytes, bytes]:
+    """What a knowledge base loaded from ``root`` is a function of: a digest of its files, and the loader's code
+    (the snapshot's key). A value derived from the knowledge base alone can be kept in the cache under them."""
+    from bot.knowledge import snapshot
+
+    return _knowledge_files(root), _loader_code(snapshot)
 
 
 def _knowledge_files(root: Path) -> bytes:
@@ -135,11 +145,10 @@ def _knowledge_files(root: Path) -> bytes:
 
 
 def _loader_code(*more: ModuleType) -> bytes:
-    """The code a loaded knowledge base is a function of: this module, what it calls, and the YAML and audio
-    libraries."""
-    modules = [sys.modules[__name__], facts_module, glossary_module, recordings, translation, model, yamlfile,
-               text_module, *more]
-    return code_version(modules, ["yaml", "mutagen"])
+    """The code a loaded knowledge base is a function of: this module, what it calls, and the YAML, audio and
+    formatting libraries (the snapshot holds the facts' figures as Babel shows them)."""
+    modules = [sys.modules[__name__], facts_module, recordings, model, yamlfile, text_module, *more]
+    return code_version(modules, [*_CHECKS, "yaml", "mutagen", "babel"])
 
 
 def _bytes_array(data: bytes) -> np.ndarray:
@@ -239,12 +248,15 @@ class _Reader:
         files = sorted(self.root.rglob("*.yaml"))
         inputs = "\0".join([self.root.name, *(f"{p.relative_to(self.root)}\0{p.read_text(encoding='utf-8')}"
                                                for p in files)]).encode("utf-8")
-        code = code_version([translation, glossary_module, sys.modules[__name__], text_module])
+        code = code_version([sys.modules[__name__], text_module], _CHECKS)
         self.problems += self.cache.load_or_build("translations", inputs, code,
                                                   build=lambda: _problem_arrays(self.translation_problems(kb, glossary)),
                                                   use=_problems_from)
 
     def translation_problems(self, kb: KnowledgeBase, glossary: Path) -> list[Problem]:
+        from bot.knowledge import translation
+        from bot.knowledge.glossary import read_glossary, wrong_terms
+
         terms, problems = read_glossary(glossary, self.display(glossary), kb)
         for entry in kb.entries:
             problems += translation.compare(entry)

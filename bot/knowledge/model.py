@@ -49,6 +49,8 @@ class Statute:
 
 @dataclass(frozen=True)
 class Topic:
+    """A topic of the menu (topics.yaml): its id and its title in every form."""
+
     id: str
     title: Mapping[str, str]
 
@@ -93,6 +95,9 @@ class Recording:
 
 @dataclass(frozen=True)
 class Entry:
+    """One question workers ask (entries/*.yaml): its answer in every form, the examples that teach the matcher,
+    its sources, review dates and recordings."""
+
     id: str
     topic: str
     title: Mapping[str, str]
@@ -209,6 +214,8 @@ class Danger:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
+    """Everything the knowledge folder holds, loaded and checked."""
+
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
     facts: Mapping[str, Fact]

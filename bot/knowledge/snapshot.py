@@ -17,7 +17,7 @@ import json
 from types import MappingProxyType
 from typing import Any
 
-from bot.knowledge import model
+from bot.knowledge import facts, model
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.yamlfile import Problem
 
@@ -61,12 +61,17 @@ def _decode(obj: dict[str, Any]) -> Any:
 
 
 def dumps(kb: KnowledgeBase | None, problems: list[Problem]) -> bytes:
-    return json.dumps([_encode(kb), [_encode(p) for p in problems]], ensure_ascii=False).encode("utf-8")
+    """The knowledge base and problems, with its facts' figures as Babel shows them (see :mod:`bot.knowledge.facts`)."""
+    shown = facts.figures(kb.facts) if kb else {}
+    return json.dumps([_encode(kb), [_encode(p) for p in problems], shown], ensure_ascii=False).encode("utf-8")
 
 
 def loads(data: bytes) -> tuple[KnowledgeBase | None, list[Problem]]:
-    """The knowledge base and problems :func:`dumps` wrote; ValueError, KeyError or TypeError when it is not one."""
-    kb, problems = json.loads(data.decode("utf-8"), object_hook=_decode)
-    if not (kb is None or isinstance(kb, KnowledgeBase)) or not all(isinstance(p, Problem) for p in problems):
+    """The knowledge base and problems :func:`dumps` wrote (its figures handed to :func:`bot.knowledge.facts.remember`);
+    ValueError, KeyError or TypeError when it is not one."""
+    kb, problems, shown = json.loads(data.decode("utf-8"), object_hook=_decode)
+    if not (kb is None or isinstance(kb, KnowledgeBase)) or not all(isinstance(p, Problem) for p in problems) \
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in shown.items()):
         raise ValueError("not a knowledge snapshot")
+    facts.remember(shown)
     return kb, problems

@@ -82,6 +82,8 @@ DONE_STATES = ("sent", "failed", "removed")
 
 @dataclass(frozen=True)
 class Alert:
+    """A message about changed facts, in every form: its state and how many chats it reached, failed or lost."""
+
     id: int
     facts: tuple[str, ...]
     texts: dict[str, str]
@@ -93,6 +95,8 @@ class Alert:
 
 @dataclass(frozen=True)
 class Recipient:
+    """A chat that asked to be told when a fact changes: its channel, chat key and language form."""
+
     channel: str
     chat: str
     lang: str

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -41,7 +40,8 @@ import numpy as np
 
 from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.phrases import PhraseIndex
+from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
+from bot.understanding.terms import Terms
 from bot.understanding.text import tokens
 
 # A message whose danger probability (whole, a clause or a window) reaches this is danger (cues aside, which
@@ -78,11 +78,14 @@ _PARADIGMS = [
     ("مارا", "مارے", "ماری"), ("مارتا", "مارتے", "مارتی"), ("نکالا", "نکالے", "نکالی"), ("تھا", "تھے", "تھی"),
 ]
 _FORMS = {word: forms for forms in _PARADIGMS for word in forms}
+_LAST_WORDS = {form.split()[-1] for form in _FORMS}  # a phrase ending in none of them has no other forms
 
 
 def _inflected(phrase: str) -> list[str]:
     """``phrase`` and the same phrase with its last word in each of that word's other forms."""
     words = phrase.split()
+    if not words or words[-1] not in _LAST_WORDS:
+        return [phrase]
     for n in (2, 1):  # a two-word ending ("دے گا") before a one-word one
         if len(words) > n and " ".join(words[-n:]) in _FORMS:
             stem = " ".join(words[:-n])
@@ -107,25 +110,28 @@ class DangerDetector:
     scikit-learn, and decides exactly as the start that trained them.
     """
 
-    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, models: Mapping[str, np.ndarray] | None = None):
+    def __init__(self, kb: KnowledgeBase, threshold: float = THRESHOLD, models: Mapping[str, np.ndarray] | None = None,
+                 phrases: Tokenised | None = None):
+        """``phrases``: :func:`phrase_lists` tokenised (the knowledge store reads them from its cache)."""
         danger = kb.danger
         self.threshold = threshold
         self.kinds = tuple(k.id for k in danger.kinds)
-        self._guards = PhraseIndex((f, "") for g in danger.guards for f in _inflected(g))
-        self._veto = PhraseIndex((v, "") for v in danger.veto)
-        self._unless = {k.id: PhraseIndex((u, "") for u in k.unless) for k in danger.kinds if k.unless}
-        self._cues = PhraseIndex((f, k.id) for k in danger.kinds for c in k.cues for f in _inflected(c))
-        self._filler = PhraseIndex((f, "") for f in (*danger.filler, *kb.smalltalk_filler))
-        self._whole = {tuple(self._bare(f)): k.id for k in danger.kinds for w in k.whole for f in _inflected(w)}
+        phrases = tokenise(phrase_lists(kb)) if phrases is None else phrases
+        self._guards = PhraseIndex(phrases["guards"])
+        self._veto = PhraseIndex(phrases["veto"])
+        self._unless = {k.id: PhraseIndex(p for p in phrases["unless"] if p[1] == k.id) for k in danger.kinds if k.unless}
+        self._cues = PhraseIndex(phrases["cues"])
+        self._filler = PhraseIndex(phrases["filler"])
+        self._whole = {tuple(self._strip(list(toks))): kind for toks, kind in phrases["whole"]}
         # Refining kinds in file order: (kind, the kinds it refines, its context words).
-        self._refiners = [(k.id, set(k.refines), PhraseIndex((w, "") for w in k.context)) for k in danger.kinds if k.refines]
+        self._refiners = [(k.id, set(k.refines), PhraseIndex(p for p in phrases["context"] if p[1] == k.id))
+                          for k in danger.kinds if k.refines]
         self.models = dict(self._train(kb) if models is None else models)
         self._model: _Linear | None = None
         self._kind_model: _Linear | None = None
         if len(self.models["danger_intercept"]):
-            words = _Tfidf("word", unpack_strings(self.models["word_terms"]), self.models["word_idf"], 0)
-            self._vectorisers = (words, _Tfidf("char_wb", unpack_strings(self.models["char_terms"]),
-                                               self.models["char_idf"], len(words)))
+            words = _Tfidf("word", Terms(self.models, "word"), self.models["word_idf"], 0)
+            self._vectorisers = (words, _Tfidf("char_wb", Terms(self.models, "char"), self.models["char_idf"], len(words)))
             n_features = len(words) + len(self._vectorisers[1])
             self._model = _Linear(self.models["danger_weights"], self.models["danger_intercept"], n_features)
             if len(self.models["kind_intercept"]):
@@ -170,7 +176,9 @@ class DangerDetector:
 
     def _bare(self, text: str) -> list[str]:
         """The tokens of ``text`` without filler words, a word repeated at once kept once ("help help plz" -> help)."""
-        toks = tokens(text)
+        return self._strip(tokens(text))
+
+    def _strip(self, toks: list[str]) -> list[str]:
         drop = {i for start, end, _ in self._filler.find(toks) for i in range(start, end)} if self._filler else set()
         kept = [t for i, t in enumerate(toks) if i not in drop]
         return [t for i, t in enumerate(kept) if i == 0 or t != kept[i - 1]]
@@ -268,22 +276,22 @@ class _Tfidf:
     """What scikit-learn's ``TfidfVectorizer`` (lower case, sublinear tf, smooth idf, l2 norm) makes of a text, from
     the vocabulary and idf weights it learnt: the same numbers, without importing it."""
 
-    def __init__(self, analyzer: str, vocabulary: list[str], idf: np.ndarray, offset: int):
+    def __init__(self, analyzer: str, vocabulary: Terms, idf: np.ndarray, offset: int):
         if len(vocabulary) != len(idf):
             raise ValueError(f"the {analyzer} idf weights do not fit the vocabulary")
         self._ngrams = _word_ngrams if analyzer == "word" else _char_wb_ngrams
-        self._column = {term: i for i, term in enumerate(vocabulary)}
+        self._terms = vocabulary
         self._idf = idf
         self._offset = offset
 
     def __len__(self) -> int:
-        return len(self._column)
+        return len(self._terms)
 
     def transform(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's vector as (columns in the whole feature space, ascending; weights)."""
-        counts = Counter(self._column[g] for g in self._ngrams(text.lower()) if g in self._column)
-        cols = np.array(sorted(counts), dtype=np.int64)
-        tf = np.array([counts[c] for c in cols.tolist()], dtype=np.float64)
+        found = self._terms.columns(self._ngrams(text.lower()))
+        cols, counts = np.unique(found[found >= 0], return_counts=True)
+        tf = counts.astype(np.float64)
         values = (np.log(tf) + 1.0) * self._idf[cols]
         norm = np.sqrt(np.dot(values, values))
         return cols + self._offset, values / norm if norm else values
@@ -347,7 +355,8 @@ def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: in
     none = {"danger_weights": np.zeros((0, 0)), "danger_intercept": np.zeros(0)}
     no_kinds = {"kind_weights": np.zeros((0, 0)), "kind_intercept": np.zeros(0), "kind_classes": pack_strings([])}
     if not n_danger or len(texts) == n_danger:
-        return none | no_kinds | {name: np.zeros(0) for name in ("word_terms", "word_idf", "char_terms", "char_idf")}
+        return none | no_kinds | Terms.arrays([], "word") | Terms.arrays([], "char") | \
+            {"word_idf": np.zeros(0), "char_idf": np.zeros(0)}
     import scipy.sparse as sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import SGDClassifier
@@ -367,9 +376,24 @@ def _fit(texts: list[str], labels: list[str], weights: list[float], n_danger: in
                    "kind_classes": pack_strings([str(c) for c in kinds.classes_])}
     for name, vectoriser in (("word", words), ("char", chars)):
         vocabulary = vectoriser.vocabulary_
-        arrays |= {f"{name}_terms": pack_strings(sorted(vocabulary, key=vocabulary.__getitem__)),
-                   f"{name}_idf": vectoriser.idf_.copy()}
+        arrays |= Terms.arrays(sorted(vocabulary, key=vocabulary.__getitem__), name)
+        arrays[f"{name}_idf"] = vectoriser.idf_.copy()
     return arrays
+
+
+def phrase_lists(kb: KnowledgeBase) -> PhraseLists:
+    """The phrases the detector looks for, each cue, guard and whole phrase in every form of its last word:
+    guards, veto words, each kind's unless phrases, cues, whole phrases and context words (labelled by kind), and
+    the filler words a whole phrase may have beside it."""
+    danger = kb.danger
+    kinds = danger.kinds
+    return {"guards": [(f, "") for g in danger.guards for f in _inflected(g)],
+            "veto": [(v, "") for v in danger.veto],
+            "unless": [(u, k.id) for k in kinds for u in k.unless],
+            "cues": [(f, k.id) for k in kinds for c in k.cues for f in _inflected(c)],
+            "filler": [(f, "") for f in (*danger.filler, *kb.smalltalk_filler)],
+            "whole": [(f, k.id) for k in kinds for w in k.whole for f in _inflected(w)],
+            "context": [(w, k.id) for k in kinds if k.refines for w in k.context]}
 
 
 def training_inputs(kb: KnowledgeBase) -> bytes:

@@ -42,9 +42,9 @@ from typing import Mapping
 
 import numpy as np
 
-from bot.knowledge.indexcache import pack_strings, unpack_strings
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.phrases import PhraseIndex
+from bot.understanding.phrases import PhraseIndex, PhraseLists, Tokenised, tokenise
+from bot.understanding.terms import Terms
 from bot.understanding.text import tokens
 
 # Weight of the word block and the character block in a vector.
@@ -103,6 +103,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Candidate:
+    """An entry a message may be about, and how sure the matcher is of it (0 to 1)."""
+
     entry_id: str
     confidence: float
 
@@ -175,13 +177,14 @@ class Matcher:
     """
 
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds = Thresholds(),
-                 index: Mapping[str, np.ndarray] | None = None):
+                 index: Mapping[str, np.ndarray] | None = None, phrases: Tokenised | None = None):
+        """``phrases``: :func:`phrase_lists` tokenised (the knowledge store reads them from its cache)."""
         self.thresholds = thresholds
-        vocab = kb.vocabulary
-        self._concepts = PhraseIndex((w, g) for g, words in vocab.groups.items() for w in words)
-        self._story = PhraseIndex((w, "") for w in vocab.story)
-        self._smalltalk = PhraseIndex((p, s.id) for s in kb.smalltalk for p in s.phrases)
-        self._filler = {t for w in kb.smalltalk_filler for t in tokens(w)}
+        phrases = tokenise(phrase_lists(kb)) if phrases is None else phrases
+        self._concepts = PhraseIndex(phrases["concepts"])
+        self._story = PhraseIndex(phrases["story"])
+        self._smalltalk = PhraseIndex(phrases["smalltalk"])
+        self._filler = {t for toks, _ in phrases["filler"] for t in toks}
         self.entry_ids: list[str] = [e.id for e in kb.entries]
         self.group_ids: list[str] = [g.id for g in kb.out_of_scope]
         self._n_entries = len(self.entry_ids)
@@ -196,21 +199,23 @@ class Matcher:
         self.doc_entry = index["doc_class"]
         if len(self.doc_entry) != len(self.doc_text) or (len(self.doc_entry) and self.doc_entry.max() >= n_classes):
             raise ValueError("the index was built for another knowledge base")
-        features = unpack_strings(index["features"])
-        self._column = {f: i for i, f in enumerate(features)}
+        self._terms = Terms(index, "features")
+        n_features = len(self._terms)
         self._idf: np.ndarray = index["idf"]
         self._idf_list: list[float] = self._idf.tolist()
         self._unseen_idf = math.log(1 + max(len(self.doc_entry), 1)) + 1
-        words_at, word_cols = index["class_words_indptr"], index["class_words"].tolist()
-        self._class_words: list[set[str]] = [{features[c] for c in word_cols[a:b]}
-                                             for a, b in zip(words_at[:-1].tolist(), words_at[1:].tolist())]
-        if len(self._class_words) != n_classes:
+        # Each class's own words (for coverage), made into a set the first time the class is a candidate.
+        self._words_at: list[int] = index["class_words_indptr"].tolist()
+        self._word_cols: np.ndarray = index["class_words"]
+        self._class_words: dict[int, set[str]] = {}
+        if len(self._words_at) != n_classes + 1 or self._words_at[-1] != len(self._word_cols) \
+                or (len(self._word_cols) and int(self._word_cols.max()) >= n_features) or len(self._idf) != n_features:
             raise ValueError("the index was built for another knowledge base")
-        self._doc_index = _Postings(len(features), index, "doc", len(self.doc_entry))
-        self._centroid_index = _Postings(len(features), index, "centroid", n_classes)
+        self._doc_index = _Postings(n_features, index, "doc", len(self.doc_entry))
+        self._centroid_index = _Postings(n_features, index, "centroid", n_classes)
         self._starts = np.searchsorted(self.doc_entry, np.arange(n_classes))
         self._has_docs = np.bincount(self.doc_entry, minlength=n_classes) > 0
-        self._classifier = _Classifier(len(features), index, n_classes)
+        self._classifier = _Classifier(n_features, index, n_classes)
 
     def _build(self, class_texts: list[list[str]]) -> dict[str, np.ndarray]:
         """Train the index: TF-IDF weights, document and centroid vectors, the classifier's weights."""
@@ -232,7 +237,9 @@ class Matcher:
             df.update(chars.keys())
         self._idf_list = [math.log((1 + n_docs) / (1 + d)) + 1 for d in df.values()]
         self._unseen_idf = math.log(1 + n_docs) + 1
-        self._column = column = {f: i for i, f in enumerate(df)}
+        column = {f: i for i, f in enumerate(df)}
+        terms = Terms.arrays(list(df), "features")
+        self._terms = Terms(terms, "features")
 
         class_words: list[set[str]] = [set() for _ in range(n_classes)]
         for idx, (words, _) in zip(doc_class, raw):
@@ -247,7 +254,7 @@ class Matcher:
         index = {
             "doc_kept": np.array(kept, dtype=bool),
             "doc_class": np.array(doc_class, dtype=np.int32),
-            "features": pack_strings(df),
+            **terms,
             "idf": np.array(self._idf_list, dtype=np.float64),
             "class_words_indptr": np.cumsum([0] + [len(c) for c in word_cols]).astype(np.int64),
             "class_words": np.array([c for cols in word_cols for c in cols], dtype=np.int32),
@@ -286,7 +293,8 @@ class Matcher:
         every entry of the same wide subject.
         """
         toks, found = self._content(text)
-        concepts = [label for start, end, label in found if _phrase_feature(toks[start:end]) not in self._column]
+        known = self._terms.columns([_phrase_feature(toks[start:end]) for start, end, _ in found]).tolist()
+        concepts = [label for (_, _, label), col in zip(found, known) if col < 0]
         words, chars = _features(toks, concepts)
         return words, chars, {label for _, _, label in found}
 
@@ -294,8 +302,9 @@ class Matcher:
         # A feature the knowledge base never uses gets the highest weight: words
         # like "biryani" or "passport" say the message is about something else,
         # and must lower its similarity to every entry.
-        column, idf, unseen = self._column, self._idf_list, self._unseen_idf
-        return _unit({f: (1 + math.log(c)) * (idf[column[f]] if f in column else unseen) for f, c in feats.items()})
+        idf, unseen = self._idf_list, self._unseen_idf
+        cols = self._terms.columns(list(feats)).tolist()
+        return _unit({f: (1 + math.log(c)) * (idf[col] if col >= 0 else unseen) for (f, c), col in zip(feats.items(), cols)})
 
     def _vector(self, words: Counter[str], chars: Counter[str]) -> dict[str, float]:
         vec = {f: w * _WORDS for f, w in self._block(words).items()}
@@ -308,8 +317,7 @@ class Matcher:
         """A message's vector (as :meth:`_vector` makes it, in numpy) as (columns, weights) of the features the
         index knows, in the vector's order: words, then characters."""
         n_words, n = len(words), len(words) + len(chars)
-        column = self._column
-        cols = np.fromiter(map(column.get, itertools.chain(words, chars), itertools.repeat(-1)), dtype=np.int64, count=n)
+        cols = self._terms.columns([*words, *chars])
         counts = np.fromiter(itertools.chain(words.values(), chars.values()), dtype=np.float64, count=n)
         known = cols >= 0
         weights = (1 + np.log(counts)) * np.where(known, self._idf[cols], self._unseen_idf)
@@ -338,7 +346,10 @@ class Matcher:
 
     def _coverage(self, words: dict[str, float], idx: int) -> float:
         """Share of the message's word weight that the class's own questions use."""
-        known = self._class_words[idx]
+        known = self._class_words.get(idx)
+        if known is None:
+            cols = self._word_cols[self._words_at[idx] : self._words_at[idx + 1]].tolist()
+            known = self._class_words[idx] = set(self._terms.names(cols))
         return sum(w * w for f, w in words.items() if f in known)
 
     def _similarity(self, text: str, words: Counter[str], chars: Counter[str],
@@ -490,6 +501,16 @@ class _Classifier:
         else:
             out[self.classes] = prob / prob.sum()
         return out
+
+
+def phrase_lists(kb: KnowledgeBase) -> PhraseLists:
+    """The phrases the matcher looks for: vocabulary words by concept, story words, small talk by kind, and the
+    filler words small talk may have beside it."""
+    vocab = kb.vocabulary
+    return {"concepts": [(w, g) for g, words in vocab.groups.items() for w in words],
+            "story": [(w, "") for w in vocab.story],
+            "smalltalk": [(p, s.id) for s in kb.smalltalk for p in s.phrases],
+            "filler": [(w, "") for w in kb.smalltalk_filler]}
 
 
 def _class_texts(kb: KnowledgeBase) -> list[list[str]]:
