@@ -77,6 +77,8 @@ async def test_are_you_a_person_is_answered_honestly(conversation):
     ("is there paternity leave for fathers in private jobs", "paternity-leave"),
     ("پیٹرنٹی لیو کتنے دن کی ہوتی ہے", "paternity-leave"),
     ("when will civil servants in my department get the next grade", "government-service"),
+    ("is the salary halal if I only work half the day", "religion"),
+    ("kya aadhe din ke kaam par poori tankhwa lena halal hai", "religion"),
 ])
 def test_what_the_bot_does_not_cover_is_redirected(store, text, group):
     match = respond(store, text).match
@@ -101,6 +103,8 @@ async def test_a_redirect_points_elsewhere_and_is_logged_with_its_group(conversa
     ("we security guards are hired by a company and have not been paid for three months",
      {"contract-workers", "wages-late-or-unpaid"}),
     ("pension is too little to buy medicines, we retired workers ask for more", {"eobi-pension"}),
+    ("I asked the owner for more pay and he sacked me", {"termination-notice"}),
+    ("maine malik se tankhwa barhane ko kaha to usne naukri se nikal diya", {"termination-notice"}),
 ])
 def test_a_story_finds_its_entry_instead_of_being_declined(store, text, entries):
     match = respond(store, text).match
