@@ -375,3 +375,35 @@ def test_a_term_counts_only_when_the_model_knows_it_exactly():
         assert terms.columns(["b", "مار", "abc", "ab c", "مارا", "ab", "", "zz", "abcd"]).tolist() == \
             [1, 2, 0, 3, -1, -1, -1, -1, -1]
     assert Terms(Terms.arrays([], "t"), "t").columns(["b"]).tolist() == [-1]
+
+
+def test_messages_staff_label_in_danger_messages_teach_the_detector(kb_copy):
+    """A way of saying danger the detector has never seen is learnt from a few labelled messages, and a message
+    labelled [] that reads alike stays ordinary."""
+    from bot.knowledge.loader import load_knowledge
+    from bot.understanding.danger import DangerDetector
+
+    said = "they tied the red cloth on our door again, the thekedar's sign for the next one"
+    before = DangerDetector(load_knowledge(kb_copy))
+    assert before.check(said) is None
+    path = kb_copy / "danger-messages.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join([
+        "- {danger: [threat-to-life], lang: en, text: 'red cloth tied on our door last night, next one is us'}",
+        "- {danger: [threat-to-life], lang: en, text: 'they tied the red cloth on my brothers door, he is next'}",
+        "- {danger: [threat-to-life], lang: en, text: 'thekedar men put red cloth on our jhuggi, means we are next'}",
+        "- {danger: [], lang: en, text: 'i bought red cloth for the wedding, is eid bonus due'}",
+    ]) + "\n", encoding="utf-8")
+    after = DangerDetector(load_knowledge(kb_copy))
+    alarm = after.check(said)
+    assert alarm is not None and alarm.kind == "threat-to-life"
+    assert after.check("she sews red cloth for the wedding shop, is her overtime paid") is None
+
+
+def test_a_danger_message_with_an_unknown_kind_or_form_is_refused(kb_copy):
+    path = kb_copy / "danger-messages.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "- {danger: [beating], lang: en, text: 'the owner beats us'}\n"
+                    + "- {danger: [violence], lang: hi, text: 'the owner beats us'}\n", encoding="utf-8")
+    errors = _errors(kb_copy)
+    assert any("danger-messages.yaml" in e and "'beating'" in e for e in errors)
+    assert any("danger-messages.yaml" in e and "`lang: hi`" in e for e in errors)

@@ -151,6 +151,8 @@ def test_danger_examples_are_never_copied_from_the_danger_sets(store):
     danger = store.kb.danger
     written = {normalise(q) for k in danger.kinds for qs in k.examples.values() for q in qs}
     written |= {normalise(q) for qs in danger.near_misses.values() for q in qs}
+    written |= {normalise(m.text) for m in danger.messages}  # knowledge/danger-messages.yaml
+    assert len(danger.messages) > 1000
     for path in (DANGER, DANGER_HELDOUT):
         import yaml
 

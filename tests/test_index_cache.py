@@ -41,10 +41,11 @@ def no_build(*args, **kwargs):
 
 
 def danger_texts(store: KnowledgeStore) -> list[str]:
-    """Every message of the danger question sets (development and held-out: only decisions are compared)."""
+    """Every message of the danger question sets (development and held-out: only decisions are compared) and of
+    knowledge/danger-messages.yaml."""
     kinds = {k.id for k in store.kb.danger.kinds}
     return [item.text for path in sorted((ROOT / "tests" / "eval").glob("danger*.yaml"))
-            for item in load_danger_items(path, kinds)]
+            for item in load_danger_items(path, kinds)] + [m.text for m in store.kb.danger.messages]
 
 
 def alarms(detector: DangerDetector, texts: list[str]) -> list[tuple]:

@@ -9,7 +9,9 @@ Layout under the knowledge folder:
 - ``smalltalk.yaml`` (optional): greetings, thanks and the like, with short replies;
 - ``vocabulary.yaml`` (optional): words that mean the same, and words that only tell the story;
 - ``danger.yaml``: the kinds of immediate danger, each with its emergency message (first line first, numbers as
-  facts), examples and cue phrases in the four forms, and guards (phrases that only look alarming).
+  facts), examples and cue phrases in the four forms, and guards (phrases that only look alarming);
+- ``danger-messages.yaml`` (optional): whole messages as people wrote them, each labelled with its kinds of
+  danger (or none), which the danger detector learns from beside the kinds' examples.
 - ``statutes.yaml`` (optional): the laws and notifications sources name with ``act:``, in the four forms.
 
 Every problem is collected (not just the first), each with file and line, so a
@@ -39,6 +41,7 @@ from bot.knowledge.model import (
     FACT_KINDS,
     Danger,
     DangerKind,
+    DangerMessage,
     Entry,
     Fact,
     KnowledgeBase,
@@ -581,8 +584,37 @@ class _Reader:
             for other in kind.refines:
                 if other not in known:
                     self.error(name, kind.line, f"danger kind {kind.id!r}: refines unknown kind {other!r}")
+        messages = self.read_danger_messages(path.with_name("danger-messages.yaml"), known)
         return Danger(title=frozen_map(title), kinds=tuple(kinds), guards=guards, veto=veto, filler=filler,
-                      near_misses=frozen_map(near_misses), file=name, caveat=frozen_map(caveat))
+                      near_misses=frozen_map(near_misses), messages=messages, file=name, caveat=frozen_map(caveat))
+
+    def read_danger_messages(self, path: Path, kinds: Collection[str]) -> tuple[DangerMessage, ...]:
+        """The labelled messages of ``danger-messages.yaml`` (optional): each `text:`, `lang:` (a form) and `danger:`
+        (kinds, main kind first; ``[]`` for a message that only looks alarming)."""
+        if not path.is_file():
+            return ()
+        name, data = self.parse(path)
+        if data is None:
+            return ()
+        if not isinstance(data, LineList):
+            self.error(name, getattr(data, "line", 1), "expected a list of messages, each like "
+                                                        "{text: '...', lang: en, danger: [violence]}")
+            return ()
+        out = []
+        for item, line in zip(data, data.item_lines):
+            text, lang, labels = (item.get(k) if isinstance(item, dict) else None for k in ("text", "lang", "danger"))
+            if not isinstance(text, str) or not text.strip():
+                self.error(name, line, "each message needs `text:`, the message as it was written")
+            elif lang not in EXAMPLE_FORMS:
+                self.error(name, line, f"`lang: {lang}` is not a form; use en, ur, sd or ur-Latn")
+            elif not isinstance(labels, list) or not all(isinstance(k, str) for k in labels):
+                self.error(name, line, "`danger:` must list the message's kinds, like [violence], or be [] when it "
+                                       "only looks alarming")
+            elif unknown := [k for k in labels if k not in kinds]:
+                self.error(name, line, f"`danger:` names {unknown[0]!r}, which is no kind in danger.yaml")
+            else:
+                out.append(DangerMessage(text=text.strip(), lang=lang, kinds=tuple(labels), line=line))
+        return tuple(out)
 
     def help_numbers(self, name: str, item: LineMap, what: str, help_text: dict[str, str], facts: dict[str, Fact],
                      title: dict[str, str], caveat: dict[str, str]) -> None:

@@ -188,6 +188,17 @@ class DangerKind:
 
 
 @dataclass(frozen=True)
+class DangerMessage:
+    """A whole message as someone wrote it (danger-messages.yaml), labelled with its kinds of danger, main kind
+    first, or none when it only looks alarming. The detector learns from these beside each kind's examples."""
+
+    text: str
+    lang: str
+    kinds: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Danger:
     """Everything danger.yaml says: the emergency message's title, the kinds, and guards.
 
@@ -204,6 +215,8 @@ class Danger:
     filler: tuple[str, ...] = ()
     # Whole messages that only look alarming, in the four forms: the detector learns them as ordinary.
     near_misses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Labelled messages from danger-messages.yaml (optional): learnt as their main kind, or as ordinary.
+    messages: tuple[DangerMessage, ...] = ()
     file: str = ""
     # Said after an unconfirmed number (verified: false), in each form.
     caveat: Mapping[str, str] = field(default_factory=dict)

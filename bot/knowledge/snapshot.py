@@ -24,7 +24,7 @@ from bot.knowledge.yamlfile import Problem
 # The classes a snapshot may hold, by name: nothing else is ever built from one.
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (
     model.Source, model.Statute, model.Topic, model.Fact, model.Recording, model.Entry, model.OutOfScope,
-    model.SmallTalk, model.Vocabulary, model.DangerKind, model.Danger, model.KnowledgeBase, Problem)}
+    model.SmallTalk, model.Vocabulary, model.DangerKind, model.DangerMessage, model.Danger, model.KnowledgeBase, Problem)}
 
 
 def _encode(value: Any) -> Any:

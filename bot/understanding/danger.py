@@ -6,8 +6,9 @@ message; a miss can cost a life):
 - **cues**: phrases of ``knowledge/danger.yaml`` that mean a kind of danger on
   their own ("jaan se maar denge", "آگ لگی", "ماري ٿو"), found anywhere in the
   message after the usual clean-up;
-- **a classifier** trained on each kind's examples against every entry's
-  and out-of-scope group's examples and the guards: logistic regression over
+- **a classifier** trained on each kind's examples and the labelled messages of
+  ``knowledge/danger-messages.yaml`` against every entry's and out-of-scope
+  group's examples, the guards and the near misses: logistic regression over
   word and character n-grams (which absorb spellings and inflections no list
   has), trained once per knowledge base and kept in the index cache. A long
   message is scored as a whole, clause by clause and in windows of a few words,
@@ -149,13 +150,18 @@ class DangerDetector:
             for examples in kind.examples.values():
                 texts += [self._clean(q) for q in examples]
                 labels += [kind.id] * len(examples)
+        for message in danger.messages:  # a labelled message is learnt as its main kind
+            if message.kinds:
+                texts.append(self._clean(message.text))
+                labels.append(message.kinds[0])
         n_danger = len(texts)
         weights = [1.0] * n_danger
         # Ordinary messages: every entry's and out-of-scope group's examples, and (weighing more, as they are the
-        # ones that look alarming) the guards and the danger file's near misses.
+        # ones that look alarming) the guards, the danger file's near misses and the messages labelled no danger.
         asked = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
         asked += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
         near = list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
+        near += [m.text for m in danger.messages if not m.kinds]
         ordinary = asked + near
         texts += [self._clean(q) for q in ordinary]
         labels += [_NONE] * len(ordinary)
@@ -404,5 +410,6 @@ def training_inputs(kb: KnowledgeBase) -> bytes:
         return [[name, [[form, list(qs)] for form, qs in by_form.items()]] for name, by_form in groups]
 
     return json.dumps([examples([(k.id, k.examples) for k in danger.kinds]), list(danger.guards),
-                       examples([("near misses", danger.near_misses)]), examples([(e.id, e.examples) for e in kb.entries]),
+                       examples([("near misses", danger.near_misses)]),
+                       [[m.text, list(m.kinds)] for m in danger.messages], examples([(e.id, e.examples) for e in kb.entries]),
                        examples([(g.id, g.examples) for g in kb.out_of_scope])], ensure_ascii=False).encode("utf-8")
