@@ -378,12 +378,12 @@ def test_a_term_counts_only_when_the_model_knows_it_exactly():
 
 
 def test_messages_staff_label_in_danger_messages_teach_the_detector(kb_copy):
-    """A way of saying danger the detector has never seen is learnt from a few labelled messages, and a message
+    """A way of saying danger the detector has never seen is learnt from a handful of labelled messages, and a message
     labelled [] that reads alike stays ordinary."""
     from bot.knowledge.loader import load_knowledge
     from bot.understanding.danger import DangerDetector
 
-    said = "they tied the red cloth on our door again, the thekedar's sign for the next one"
+    said = "red cloth on our door again, thekedar says it is for the next one"
     before = DangerDetector(load_knowledge(kb_copy))
     assert before.check(said) is None
     path = kb_copy / "danger-messages.yaml"
@@ -391,6 +391,8 @@ def test_messages_staff_label_in_danger_messages_teach_the_detector(kb_copy):
         "- {danger: [threat-to-life], lang: en, text: 'red cloth tied on our door last night, next one is us'}",
         "- {danger: [threat-to-life], lang: en, text: 'they tied the red cloth on my brothers door, he is next'}",
         "- {danger: [threat-to-life], lang: en, text: 'thekedar men put red cloth on our jhuggi, means we are next'}",
+        "- {danger: [threat-to-life], lang: en, text: 'red cloth on the door again, thekedar says that one is next'}",
+        "- {danger: [threat-to-life], lang: en, text: 'again red cloth on our door, it is for the next one'}",
         "- {danger: [], lang: en, text: 'i bought red cloth for the wedding, is eid bonus due'}",
     ]) + "\n", encoding="utf-8")
     after = DangerDetector(load_knowledge(kb_copy))

@@ -20,6 +20,7 @@ QUESTIONS = EVAL / "questions.yaml"
 HELDOUT = EVAL / "heldout.yaml"
 DANGER = EVAL / "danger.yaml"
 DANGER_HELDOUT = EVAL / "danger-heldout.yaml"
+DANGER_HELDOUT2 = EVAL / "danger-heldout2.yaml"
 LANGS = ("en", "ur", "sd", "ur-Latn")
 # Entries added after the held-out set was written (its writer never saw them): asked in questions.yaml only.
 AFTER_HELDOUT = {"domestic-violence", "workplace-closure"}
@@ -135,15 +136,15 @@ def danger_heldout(store):
     return _danger(store, DANGER_HELDOUT)
 
 
-@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT], ids=["danger", "danger-heldout"])
+@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT, DANGER_HELDOUT2], ids=["danger", "danger-heldout", "danger-heldout2"])
 def test_danger_sets_have_240_messages_in_four_forms_danger_and_near_misses(store, path):
     from bot.research import danger_eval
 
     items = danger_eval.load_danger_items(path, {k.id for k in store.kb.danger.kinds})
     assert len(items) >= 240
     assert {i.lang for i in items} == set(LANGS)
-    # every kind asked, but a lone cry ("help"), known by whole-message phrases only, which the writers did not label
-    assert {k for i in items for k in i.kinds} == {k.id for k in store.kb.danger.kinds if not k.whole}
+    # every kind asked (a lone cry, "help", known by whole-message phrases only, some writers did not label)
+    assert {k.id for k in store.kb.danger.kinds if not k.whole} <= {k for i in items for k in i.kinds}
     assert sum(1 for i in items if not i.in_danger) >= 60  # near misses
 
 
@@ -153,7 +154,7 @@ def test_danger_examples_are_never_copied_from_the_danger_sets(store):
     written |= {normalise(q) for qs in danger.near_misses.values() for q in qs}
     written |= {normalise(m.text) for m in danger.messages}  # knowledge/danger-messages.yaml
     assert len(danger.messages) > 1000
-    for path in (DANGER, DANGER_HELDOUT):
+    for path in (DANGER, DANGER_HELDOUT, DANGER_HELDOUT2):
         import yaml
 
         asked = {normalise(i["text"]) for i in yaml.safe_load(path.read_text(encoding="utf-8"))}
