@@ -197,6 +197,10 @@ class DangerMessage:
     kinds: tuple[str, ...] = ()
     line: int = 0
 
+    @property
+    def in_danger(self) -> bool:
+        return bool(self.kinds)
+
 
 @dataclass(frozen=True)
 class Danger:

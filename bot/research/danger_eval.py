@@ -16,6 +16,7 @@ import yaml
 
 from bot.conversation.dialogue import Conversation, Message
 from bot.knowledge.facts import render
+from bot.knowledge.model import DangerMessage
 from bot.knowledge.store import KnowledgeStore
 from bot.stores.preferences import Preferences
 from bot.understanding.language import LANGUAGE_FORMS
@@ -25,19 +26,8 @@ EMERGENCY_FACTS = ("police_emergency", "rescue_emergency", "women_helpline", "ch
 
 
 @dataclass(frozen=True)
-class DangerItem:
-    text: str
-    lang: str
-    kinds: tuple[str, ...]
-
-    @property
-    def in_danger(self) -> bool:
-        return bool(self.kinds)
-
-
-@dataclass(frozen=True)
 class DangerOutcome:
-    item: DangerItem
+    item: DangerMessage
     alarmed: bool  # the first reply was the emergency message with a number
     kind: str | None  # the kind whose help was shown
 
@@ -48,7 +38,7 @@ def is_danger_set(path: Path) -> bool:
     return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "danger" in data[0]
 
 
-def load_danger_items(path: Path, kinds: set[str]) -> list[DangerItem]:
+def load_danger_items(path: Path, kinds: set[str]) -> list[DangerMessage]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a YAML list of items with text, lang and danger")
@@ -60,7 +50,7 @@ def load_danger_items(path: Path, kinds: set[str]) -> list[DangerItem]:
         unknown = [k for k in raw["danger"] if k not in kinds]
         if unknown:
             raise ValueError(f"{path}: item {n} names unknown kind(s) {', '.join(unknown)}; kinds: {', '.join(sorted(kinds))}")
-        items.append(DangerItem(raw["text"], raw["lang"], tuple(raw["danger"])))
+        items.append(DangerMessage(raw["text"], raw["lang"], tuple(raw["danger"]), line=n))
     return items
 
 
@@ -69,7 +59,7 @@ def is_emergency(message: Message, numbers: set[str]) -> bool:
     return message.danger is not None and any(n in message.text for n in numbers)
 
 
-def run(store: KnowledgeStore, items: list[DangerItem]) -> list[DangerOutcome]:
+def run(store: KnowledgeStore, items: list[DangerMessage]) -> list[DangerOutcome]:
     async def go() -> list[DangerOutcome]:
         prefs = Preferences(":memory:")
         await prefs.open()

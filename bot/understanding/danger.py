@@ -151,7 +151,7 @@ class DangerDetector:
                 texts += [self._clean(q) for q in examples]
                 labels += [kind.id] * len(examples)
         for message in danger.messages:  # a labelled message is learnt as its main kind
-            if message.kinds:
+            if message.in_danger:
                 texts.append(self._clean(message.text))
                 labels.append(message.kinds[0])
         n_danger = len(texts)
@@ -161,7 +161,7 @@ class DangerDetector:
         asked = [q for e in kb.entries if e.id != "help-emergency" for qs in e.examples.values() for q in qs]
         asked += [q for g in kb.out_of_scope for qs in g.examples.values() for q in qs]
         near = list(danger.guards) + [q for qs in danger.near_misses.values() for q in qs]
-        near += [m.text for m in danger.messages if not m.kinds]
+        near += [m.text for m in danger.messages if not m.in_danger]
         ordinary = asked + near
         texts += [self._clean(q) for q in ordinary]
         labels += [_NONE] * len(ordinary)
