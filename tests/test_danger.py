@@ -142,6 +142,26 @@ async def test_a_past_or_figurative_danger_gets_no_emergency_message(conversatio
     assert not any(m.danger for m in replies)
 
 
+@pytest.mark.parametrize("text", [
+    "Sir I have worked at a garment unit in Landhi for four years, twelve hours a day standing at the cutting table. "
+    "The supervisor shouts at us all day and this overtime without pay is killing us slowly. Last month they cut two "
+    "days wage for one late morning and nobody gives an appointment letter. What does the law say about overtime pay "
+    "and deductions?",
+    "Salam, main Korangi ki ek shoe factory mein packing karti hoon. Subah aath se raat das tak kaam, supervisor "
+    "gaaliyan deta hai aur kehta hai tumhe bhooka maar dunga agar chhutti maangi. Teen mahine se overtime ke paise "
+    "nahi mile. Overtime ka qanoon kya hai?",
+    "میں سائٹ ایریا کی ایک ٹیکسٹائل مل میں کام کرتا ہوں، بارہ گھنٹے کی ڈیوٹی ہے، مشینوں کی گرمی میں دم گھٹتا ہے، "
+    "سپروائزر گالیاں دیتا ہے اور کہتا ہے نکال دوں گا، تین مہینے سے اوور ٹائم نہیں ملا، اوور ٹائم کا قانون کیا ہے؟",
+    "مان سائيٽ جي هڪ ڪارخاني ۾ ٻارهن ڪلاڪ ڪم ڪريان ٿو، گرمي ۾ ساهه گهٽجي ٿو، سپروائيزر گاريون ڏئي ٿو ۽ چوي ٿو ڪڍي "
+    "ڇڏيندس، ٽن مهينن کان اوور ٽائيم نه مليو آهي، اوور ٽائيم جو قانون ڇا آهي؟",
+])
+async def test_a_hard_labour_story_with_a_few_alarming_words_is_answered_as_a_question(conversation, text):
+    """Ten words of a long story may sound like danger ("killing us slowly", "دم گھٹتا ہے"); the whole story must
+    lean that way too before the classifier raises an alarm."""
+    replies = await conversation.text(f"story-{text[:20]}", 1, text)
+    assert replies and not any(m.danger for m in replies)
+
+
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
     replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
     assert replies[0].danger == "domestic-violence"
