@@ -21,6 +21,7 @@ HELDOUT = EVAL / "heldout.yaml"
 DANGER = EVAL / "danger.yaml"
 DANGER_HELDOUT = EVAL / "danger-heldout.yaml"
 DANGER_HELDOUT2 = EVAL / "danger-heldout2.yaml"
+DANGER_HELDOUT3 = EVAL / "danger-heldout3.yaml"
 LANGS = ("en", "ur", "sd", "ur-Latn")
 # Entries added after the held-out set was written (its writer never saw them): asked in questions.yaml only.
 AFTER_HELDOUT = {"domestic-violence", "workplace-closure"}
@@ -136,7 +137,8 @@ def danger_heldout(store):
     return _danger(store, DANGER_HELDOUT)
 
 
-@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT, DANGER_HELDOUT2], ids=["danger", "danger-heldout", "danger-heldout2"])
+@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3],
+                         ids=["danger", "danger-heldout", "danger-heldout2", "danger-heldout3"])
 def test_danger_sets_have_240_messages_in_four_forms_danger_and_near_misses(store, path):
     from bot.research import danger_eval
 
@@ -154,7 +156,7 @@ def test_danger_examples_are_never_copied_from_the_danger_sets(store):
     written |= {normalise(q) for qs in danger.near_misses.values() for q in qs}
     written |= {normalise(m.text) for m in danger.messages}  # knowledge/danger-messages.yaml
     assert len(danger.messages) > 1000
-    for path in (DANGER, DANGER_HELDOUT, DANGER_HELDOUT2):
+    for path in (DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3):
         import yaml
 
         asked = {normalise(i["text"]) for i in yaml.safe_load(path.read_text(encoding="utf-8"))}
