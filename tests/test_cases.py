@@ -227,10 +227,12 @@ async def test_a_cue_staff_add_to_the_danger_file_brings_the_numbers(kb_copy, pr
     from bot.conversation.dialogue import Conversation
     from bot.knowledge.store import KnowledgeStore
 
+    text = "someone zorblaxed my face"
+    assert not (await Conversation(KnowledgeStore(kb_copy), prefs).text(9, 9, text))[0].danger
     path = kb_copy / "danger.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("cues: [acid,", "cues: [zorblaxed, acid,", 1), encoding="utf-8")
     conversation = Conversation(KnowledgeStore(kb_copy), prefs)
-    replies = await conversation.text(10, 10, "the supervisor zorblaxed my brother today")
+    replies = await conversation.text(10, 10, text)
     assert replies[0].danger == "acid" and "1122" in replies[0].text
 
 

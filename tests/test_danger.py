@@ -59,7 +59,9 @@ async def test_danger_typed_as_a_question_on_an_english_phone_gets_the_emergency
     replies = await conversation.text(f"g1-{text}", 1, text, hint="en")
     first = replies[0]
     assert first.danger and first.title == conversation.knowledge.kb.danger.title[lang], first.text[:80]
-    assert "15" in first.text and "1122" in first.text
+    # the police first: "mujhe maar raha hai" (someone is beating me) may get the help for violence (15, Rescue 1122)
+    # or, as the kind classifier reads most such messages, for domestic violence (15, the women's helpline 1094)
+    assert first.danger in ("violence", "domestic-violence") and "15" in first.text
 
 
 @pytest.mark.parametrize("text", NEAR_MISSES)
@@ -160,6 +162,21 @@ async def test_a_hard_labour_story_with_a_few_alarming_words_is_answered_as_a_qu
     lean that way too before the classifier raises an alarm."""
     replies = await conversation.text(f"story-{text[:20]}", 1, text)
     assert replies and not any(m.danger for m in replies)
+
+
+@pytest.mark.parametrize("lang, text, kind", [
+    ("en", "my daughter is 24, she works as a maid, the owner's son raped her last night", "sexual-violence"),
+    ("ur-Latn", "meri beti 22 saal ki hai, malik ke bete ne uske saath zabardasti ki", "sexual-violence"),
+    ("sd", "منهنجي ڌيءَ سان مالڪ جي پٽ زيادتي ڪئي", "sexual-violence"),
+    ("en", "the munshi says he will kill me if I ask for my wages again", "threat-to-life"),
+    ("ur", "منشی کہتا ہے اگر تنخواہ مانگی تو جان سے مار دوں گا", "threat-to-life"),
+    ("ur-Latn", "munshi ne kaha tankhwa mangi to jaan se maar dunga", "threat-to-life"),
+])
+async def test_the_help_shown_is_for_the_danger_told_not_for_a_word_beside_it(conversation, lang, text, kind):
+    """"Daughter" made a grown woman's rape child abuse (the child helpline's help), "munshi" made a threat over wages a
+    family held at a kiln: the kind classifier reads the whole message, the cue's kind counting extra."""
+    replies = await conversation.text(f"kind-{text}", 1, text, hint="en" if lang in ("en", "ur-Latn") else lang)
+    assert replies[0].danger == kind
 
 
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
