@@ -63,6 +63,7 @@ _WINDOW = 10
 # At most this many characters of a message are read (a whole pasted story fits; a wall of text does not).
 MAX_DANGER_CHARS = 4000
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n؟۔،؛]+|\s(?:and|but|then|aur|lekin|magar|phir|پھر|اور|لیکن|مگر|۽|پر|پوءِ)\s")
+_CLAUSE_SPLIT = re.compile(f"({_CLAUSE_BREAK.pattern})")  # the same, keeping each break
 _NONE = "none"
 _GUARDED = "guarded"
 # The classifiers' training (see _fit) and features: words and pairs of words; 2 to 4 characters inside words.
@@ -220,7 +221,7 @@ class DangerDetector:
 
     def _clauses(self, text: str) -> list[list[str]]:
         """The tokens of each clause (guards removed), leaving out clauses with a veto word and their neighbours."""
-        parts = _CLAUSE_BREAK.split(text)
+        parts = self._parts(text)
         vetoed = {i for i, part in enumerate(parts) if self._veto and self._veto.find(tokens(part))}
         out = []
         for i, clause in enumerate(parts):
@@ -230,6 +231,23 @@ class DangerDetector:
             if toks:
                 out.append(toks)
         return out
+
+    def _parts(self, text: str) -> list[str]:
+        """The clauses of ``text``, two kept together where a guard or veto phrase spans the break between them:
+        Sindhi's "پر" (but) is Urdu's "on", so "ٹی وی پر دیکھا" (seen on TV) would otherwise never be found."""
+        pieces = _CLAUSE_SPLIT.split(text)
+        parts = [pieces[0]]
+        for brk, part in zip(pieces[1::2], pieces[2::2]):
+            joined = parts[-1] + brk + part
+            if self._phrase_count(joined) > self._phrase_count(parts[-1]) + self._phrase_count(part):
+                parts[-1] = joined
+            else:
+                parts.append(part)
+        return parts
+
+    def _phrase_count(self, text: str) -> int:
+        toks = tokens(text)
+        return (len(self._guards.find(toks)) if self._guards else 0) + (len(self._veto.find(toks)) if self._veto else 0)
 
     def _segments(self, clauses: list[list[str]]) -> list[str]:
         """The whole message, its clauses and, for a long one, overlapping windows of words: each scored alone."""
