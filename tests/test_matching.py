@@ -163,3 +163,17 @@ def test_matching_in_several_threads_at_once_gives_each_its_own_answer(store):
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(store.matcher.match, texts))
     assert together == alone
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the factory owner has lodged false police cases against the union workers because they asked together for their dues",
+     "فیکٹری مالک نے یونین والے مزدوروں پر پولیس میں جھوٹے مقدمے درج کروا دیے کیونکہ انہوں نے مل کر اپنے واجبات مانگے",
+     "ڪارخاني جي مالڪ يونين وارن پورهيتن تي پوليس ۾ ڪوڙا مقدما داخل ڪرايا ڇو ته هنن گڏجي پنهنجا واجبات گهريا",
+     "factory malik ne union wale mazdooron par police mein jhoote muqadme darj karwa diye kyunke unhon ne mil kar apne wajibat mange"],
+)
+def test_a_report_of_false_cases_against_union_workers_finds_union_protection(store, text):
+    """Letters and news tell of workers punished for organising in the third person, in Sindhi too (issue 25)."""
+    reply = respond(store, text)
+    assert reply.match.outcome in ("answered", "suggested")
+    assert "union-protection" in [c.entry_id for c in reply.match.candidates[:2]], text
