@@ -64,6 +64,20 @@ def test_heldout_set_is_mostly_stories_and_never_copied_into_knowledge(store):
     assert not [i.text for i in items if normalise(i.text) in known_forms]
 
 
+@pytest.mark.parametrize("name", ["realtext.yaml", "realtext-heldout.yaml"])
+def test_real_text_sets_are_never_copied_into_knowledge(store, name):
+    """Real public text (issue 25) is scored, never copied: no example, word or phrase of the knowledge base is one
+    of its items."""
+    items = evaluation.load_items(EVAL / name)
+    kb = store.kb
+    known = {q for e in kb.entries for qs in e.examples.values() for q in qs}
+    known |= {q for g in kb.out_of_scope for qs in g.examples.values() for q in qs}
+    known |= {w for words in kb.vocabulary.groups.values() for w in words}
+    known |= set(kb.vocabulary.story) | {p for talk in kb.smalltalk for p in talk.phrases}
+    known_forms = {normalise(q) for q in known}
+    assert not [i.text for i in items if normalise(i.text) in known_forms]
+
+
 def test_overall_quality_bar(result):
     assert result["top1"] >= 0.90
     assert result["top3"] >= 0.97

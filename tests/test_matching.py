@@ -163,3 +163,32 @@ def test_matching_in_several_threads_at_once_gives_each_its_own_answer(store):
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(store.matcher.match, texts))
     assert together == alone
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the factory owner has lodged false police cases against the union workers because they asked together for their dues",
+     "فیکٹری مالک نے یونین والے مزدوروں پر پولیس میں جھوٹے مقدمے درج کروا دیے کیونکہ انہوں نے مل کر اپنے واجبات مانگے",
+     "ڪارخاني جي مالڪ يونين وارن پورهيتن تي پوليس ۾ ڪوڙا مقدما داخل ڪرايا ڇو ته هنن گڏجي پنهنجا واجبات گهريا",
+     "factory malik ne union wale mazdooron par police mein jhoote muqadme darj karwa diye kyunke unhon ne mil kar apne wajibat mange"],
+)
+def test_a_report_of_false_cases_against_union_workers_finds_union_protection(store, text):
+    """Letters and news tell of workers punished for organising in the third person, in Sindhi too (issue 25)."""
+    reply = respond(store, text)
+    assert reply.match.outcome in ("answered", "suggested")
+    assert "union-protection" in [c.entry_id for c in reply.match.candidates[:2]], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the haris told reporters that the zamindar has kept their accounts for years and does not let their families leave his land",
+     "ہاریوں نے بتایا کہ زمیندار برسوں سے ان کا حساب اپنے پاس رکھے ہوئے ہے اور ان کے خاندانوں کو اپنی زمین سے جانے نہیں دیتا",
+     "هارين ٻڌايو ته زميندار سالن کان سندن حساب پاڻ وٽ رکيو ويٺو آهي ۽ سندن ڪٽنبن کي پنهنجي زمين تان وڃڻ نٿو ڏئي",
+     "haariyon ne bataya ke zamindar saalon se un ka hisaab apne paas rakhe hue hai aur un ke khandanon ko apni zameen se jaane nahi deta"],
+)
+def test_a_report_of_haris_held_by_the_landlords_accounts_finds_bonded_labour_not_rent(store, text):
+    """A sharecroppers' debt told without the word "bonded", in the third person, is bonded labour (issue 25): in
+    Sindhi it was sent to the land and rent group."""
+    reply = respond(store, text)
+    assert reply.match.outcome in ("answered", "suggested"), text
+    assert reply.entry_id == "bonded-labour", text
