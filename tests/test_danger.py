@@ -179,6 +179,21 @@ async def test_the_help_shown_is_for_the_danger_told_not_for_a_word_beside_it(co
     assert replies[0].danger == kind
 
 
+@pytest.mark.parametrize("text", [
+    "Sir my husband worked at a coal mine near Thatta for eleven years. In 2014 there was a gas explosion in the tunnel "
+    "and he was badly burned, he passed away after some months. The company gave nothing except the funeral expenses. I "
+    "have his appointment letter and EOBI card. Can I still claim his pension and compensation as a widow, and which "
+    "office should I go to?",
+    "Mera bhai 2016 me truck chalata tha aur Kashmore ke paas daakuon ne usay aghwa kar liya tha, teen mahine baad wo "
+    "chhoot gaya aur ab bilkul theek hai. Company ne un teen mahinon ki tankhwa nahi di aur na hi koi madad ki. Ab wo "
+    "poochna chahta hai ke kya itne saal baad bhi wo tankhwa ka claim labour court me kar sakta hai?",
+])
+async def test_a_danger_long_past_named_in_a_story_about_dues_gets_no_emergency_message(conversation, text):
+    """A cue ("explosion", "aghwa") in a long story counts only when the story as a whole leans towards danger."""
+    replies = await conversation.text(f"old-{text[:20]}", 1, text)
+    assert replies and not any(m.danger for m in replies)
+
+
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
     replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
     assert replies[0].danger == "domestic-violence"

@@ -58,6 +58,11 @@ from bot.understanding.text import tokens
 # 0.988 to 0.994 against a window alone at 0.8).
 THRESHOLD = 0.7
 WHOLE_BAR, LONG_WHOLE_BAR, LONG_WORDS = 0.55, 0.3, 40
+# A cue in a story of over LONG_WORDS words counts only if the whole story reaches this: "a gas explosion in the
+# mine in 2015", "kidnapped for ransom in 2018, I am free since long" name danger in stories that read as calm
+# questions about dues. Over twelve development sets (bench/danger_cv.py), the 329 long messages in danger with a
+# cue all scored 0.15 or more, and 16 of the 32 long near misses a cue alarmed on scored under 0.08.
+CUE_LONG_BAR = 0.08
 # Long messages are also scored in windows of this many words, moving by half of it.
 _WINDOW = 10
 # At most this many characters of a message are read (a whole pasted story fits; a wall of text does not).
@@ -271,7 +276,7 @@ class DangerDetector:
         if not toks:
             return None
         ruled_out = {kind for kind, index in self._unless.items() if index.find(tokens(text))}
-        for clause in clauses:
+        for clause in clauses if self._cues_count(toks) else []:
             for start, end, kind in self._cues.find(clause) if self._cues else []:
                 refined = self._refine(kind, toks)
                 if not {kind, refined} & ruled_out:  # "court freed us" rules out a kiln family held, refined or not
@@ -290,6 +295,13 @@ class DangerDetector:
         if {kind, refined} & ruled_out:
             return None
         return Alarm(self._help_kind(" ".join(toks), ruled_out, refined), float(scores[best]))
+
+    def _cues_count(self, toks: list[str]) -> bool:
+        """Whether a cue in these tokens counts: always in a message of up to LONG_WORDS words; in a longer story,
+        only if the classifier finds the whole story leaning at all towards danger (CUE_LONG_BAR)."""
+        if len(toks) <= LONG_WORDS or self._model is None:
+            return True
+        return bool(self._model.probabilities(self._vectors([" ".join(toks)]))[0] >= CUE_LONG_BAR)
 
     def _help_kind(self, whole: str, ruled_out: set[str], fallback: str, votes: Mapping[str, float] | None = None) -> str:
         """The kind whose help to show: the one the kind classifier ranks first in the whole message (its tokens,
