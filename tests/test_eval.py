@@ -22,6 +22,7 @@ DANGER = EVAL / "danger.yaml"
 DANGER_HELDOUT = EVAL / "danger-heldout.yaml"
 DANGER_HELDOUT2 = EVAL / "danger-heldout2.yaml"
 DANGER_HELDOUT3 = EVAL / "danger-heldout3.yaml"
+DANGER_HELDOUT4 = EVAL / "danger-heldout4.yaml"
 LANGS = ("en", "ur", "sd", "ur-Latn")
 # Entries added after the held-out set was written (its writer never saw them): asked in questions.yaml only.
 AFTER_HELDOUT = {"domestic-violence", "workplace-closure"}
@@ -151,8 +152,8 @@ def danger_heldout(store):
     return _danger(store, DANGER_HELDOUT)
 
 
-@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3],
-                         ids=["danger", "danger-heldout", "danger-heldout2", "danger-heldout3"])
+@pytest.mark.parametrize("path", [DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3, DANGER_HELDOUT4],
+                         ids=["danger", "danger-heldout", "danger-heldout2", "danger-heldout3", "danger-heldout4"])
 def test_danger_sets_have_240_messages_in_four_forms_danger_and_near_misses(store, path):
     from bot.research import danger_eval
 
@@ -170,7 +171,7 @@ def test_danger_examples_are_never_copied_from_the_danger_sets(store):
     written |= {normalise(q) for qs in danger.near_misses.values() for q in qs}
     written |= {normalise(m.text) for m in danger.messages}  # knowledge/danger-messages.yaml
     assert len(danger.messages) > 1000
-    for path in (DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3):
+    for path in (DANGER, DANGER_HELDOUT, DANGER_HELDOUT2, DANGER_HELDOUT3, DANGER_HELDOUT4):
         import yaml
 
         asked = {normalise(i["text"]) for i in yaml.safe_load(path.read_text(encoding="utf-8"))}
