@@ -194,6 +194,17 @@ async def test_a_danger_long_past_named_in_a_story_about_dues_gets_no_emergency_
     assert replies and not any(m.danger for m in replies)
 
 
+@pytest.mark.parametrize("text", ["manager bola aaj report nahi di to zinda nahi chhorunga 😂",
+                                  "my wife will kill me if I miss the bus again 😂",
+                                  "باس کہتا ہے آج رپورٹ نہ دی تو جان سے مار دوں گا 😂"])
+async def test_a_threat_said_laughing_gets_no_emergency_message(conversation, text):
+    """A laughing emoji is no word (the tokens drop it), yet it sets its clause aside like "haha"."""
+    replies = await conversation.text(f"joke-{text[:20]}", 1, text)
+    assert replies and not any(m.danger for m in replies)
+    serious = await conversation.text(f"serious-{text[:20]}", 1, text.replace(" 😂", ""))
+    assert serious[0].danger  # the same words without it are a threat
+
+
 async def test_domestic_violence_gets_its_own_help_not_the_family_court(conversation):
     replies = await conversation.text(21, 21, "my sister's husband beats her every day, what can she do")
     assert replies[0].danger == "domestic-violence"

@@ -143,6 +143,8 @@ class DangerDetector:
         phrases = tokenise(phrase_lists(kb)) if phrases is None else phrases
         self._guards = PhraseIndex(phrases["guards"])
         self._veto = PhraseIndex(phrases["veto"])
+        # A veto entry with no letters (an emoji: "😂") has no tokens, so it is looked for as written.
+        self._veto_marks = tuple(v for v in danger.veto if not tokens(v))
         self._unless = {k.id: PhraseIndex(p for p in phrases["unless"] if p[1] == k.id) for k in danger.kinds if k.unless}
         self._cues = PhraseIndex(phrases["cues"])
         self._filler = PhraseIndex(phrases["filler"])
@@ -227,7 +229,8 @@ class DangerDetector:
     def _clauses(self, text: str) -> list[list[str]]:
         """The tokens of each clause (guards removed), leaving out clauses with a veto word and their neighbours."""
         parts = self._parts(text)
-        vetoed = {i for i, part in enumerate(parts) if self._veto and self._veto.find(tokens(part))}
+        vetoed = {i for i, part in enumerate(parts)
+                  if (self._veto and self._veto.find(tokens(part))) or any(mark in part for mark in self._veto_marks)}
         out = []
         for i, clause in enumerate(parts):
             if {i - 1, i, i + 1} & vetoed:  # "haha" or "lockout" speaks for its neighbours too
