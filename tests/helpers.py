@@ -72,9 +72,10 @@ class CollectingLog:
 # on now (measured 2026-12-04: recall 0.854, per form 0.806-0.889, false alarms 0.125; after issue 20b: recall 0.903,
 # per form 0.889-0.917, false alarms 0.125; after issue 20d: recall 0.910 = 131 of 144, per form 0.889-0.944, false
 # alarms 0.125; 2026-12-05, after the whole-message bar and development sets 8 and 9: recall 0.972 = 140 of 144, per
-# form 0.944-1.000, false alarms 0.083 = 8 of 96), so it can only go up.
+# form 0.944-1.000, false alarms 0.083 = 8 of 96; end of 2026-12-05, development sets 8-16 learnt: recall 0.972, per
+# form 0.944-1.000, false alarms 0.073 = 7 of 96), so it can only go up.
 DANGER_BARS = {"recall": 0.98, "per_form": 0.95, "false_alarms": 0.05}
-DANGER_FLOOR = {"recall": 0.97, "per_form": 0.94, "false_alarms": 0.084}
+DANGER_FLOOR = {"recall": 0.97, "per_form": 0.94, "false_alarms": 0.074}
 HELDOUT_BARS = {"top1": 0.92, "stories": 0.85, "declined": 0.05, "abstain": 0.90, "wrong_outright": 0.02, "per_form": 0.88}
 
 
