@@ -279,40 +279,43 @@ class DangerDetector:
         if not toks:
             return None
         ruled_out = {kind for kind, index in self._unless.items() if index.find(tokens(text))}
-        for clause in clauses if self._cues_count(toks) else []:
+        # The whole message's vector, once: it weighs a long story's cues, is the classifier's first segment and
+        # tells the kind of help.
+        whole = self._vectors([" ".join(toks)])[0] if self._model is not None else None
+        for clause in clauses if self._cues_count(toks, whole) else []:
             for start, end, kind in self._cues.find(clause) if self._cues else []:
                 refined = self._refine(kind, toks)
                 if not {kind, refined} & ruled_out:  # "court freed us" rules out a kiln family held, refined or not
                     votes = {refined: _REFINED_VOTE, kind: _CUE_VOTE}  # the cue's own kind when it refines to itself
-                    help_kind = self._help_kind(" ".join(toks), ruled_out, refined, votes)
-                    return Alarm(help_kind, 1.0, " ".join(clause[start:end]))
-        if self._model is None:
+                    return Alarm(self._help_kind(whole, ruled_out, refined, votes), 1.0, " ".join(clause[start:end]))
+        if self._model is None or whole is None:
             return None
-        vectors = self._vectors(self._segments(clauses))
+        vectors = [whole] + self._vectors(self._segments(clauses)[1:])  # the first segment is the whole message
         scores = self._model.probabilities(vectors)
         best = int(np.argmax(scores))
-        if scores[best] < self.threshold or scores[0] < self._whole_bar(len(toks)):  # the first segment: the whole
+        if scores[best] < self.threshold or scores[0] < self._whole_bar(len(toks)):
             return None
         kind = self._kind_model.predict(vectors[best]) if self._kind_model is not None else self.kinds[0]
         refined = self._refine(kind, toks)
         if {kind, refined} & ruled_out:
             return None
-        return Alarm(self._help_kind(" ".join(toks), ruled_out, refined), float(scores[best]))
+        return Alarm(self._help_kind(whole, ruled_out, refined), float(scores[best]))
 
-    def _cues_count(self, toks: list[str]) -> bool:
+    def _cues_count(self, toks: list[str], whole: tuple[np.ndarray, np.ndarray] | None) -> bool:
         """Whether a cue in these tokens counts: always in a message of up to LONG_WORDS words; in a longer story,
         only if the classifier finds the whole story leaning at all towards danger (CUE_LONG_BAR)."""
-        if len(toks) <= LONG_WORDS or self._model is None:
+        if len(toks) <= LONG_WORDS or self._model is None or whole is None:
             return True
-        return bool(self._model.probabilities(self._vectors([" ".join(toks)]))[0] >= CUE_LONG_BAR)
+        return bool(self._model.probabilities([whole])[0] >= CUE_LONG_BAR)
 
-    def _help_kind(self, whole: str, ruled_out: set[str], fallback: str, votes: Mapping[str, float] | None = None) -> str:
-        """The kind whose help to show: the one the kind classifier ranks first in the whole message (its tokens,
-        guards cut out), ``votes`` added to its decisions, of those no ``unless`` phrase rules out (``fallback``
+    def _help_kind(self, whole: tuple[np.ndarray, np.ndarray] | None, ruled_out: set[str], fallback: str,
+                   votes: Mapping[str, float] | None = None) -> str:
+        """The kind whose help to show: the one the kind classifier ranks first in the whole message's vector
+        (guards cut out), ``votes`` added to its decisions, of those no ``unless`` phrase rules out (``fallback``
         without a kind classifier)."""
-        if self._kind_model is None:
+        if self._kind_model is None or whole is None:
             return fallback
-        ranked = self._kind_model.ranked(self._vectors([whole])[0], votes or {})
+        ranked = self._kind_model.ranked(whole, votes or {})
         return next((kind for kind in ranked if kind not in ruled_out), fallback)
 
     def rest(self, text: str) -> str:
