@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.understanding.danger import DangerDetector  # noqa: E402
+from bot.understanding.danger import THRESHOLD, DangerDetector  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 _SECTION = re.compile(r"^# -- (development set \d+)")
@@ -41,7 +41,7 @@ def main() -> None:
     kb = load_knowledge(ROOT / "knowledge")
     parts = sections(ROOT / "knowledge" / "danger-messages.yaml")
     bounds = [(name, start, parts[i + 1][1] if i + 1 < len(parts) else 10**9) for i, (name, start) in enumerate(parts)]
-    thresholds = args.threshold or [DangerDetector(replace(kb, danger=replace(kb.danger, messages=()))).threshold]
+    thresholds = args.threshold or [THRESHOLD]
     totals = {t: [0] * 7 for t in thresholds}  # danger, hit, hit by cue, by the classifier, near, false alarm, by cue
     for name, start, end in bounds:
         held = [m for m in kb.danger.messages if start <= m.line < end]
@@ -56,12 +56,12 @@ def main() -> None:
                    sum(model for _, model in danger), len(near), sum(a is not None for a, _ in near),
                    sum(a is not None and a.cue is not None for a, _ in near)]
             totals[t] = [x + y for x, y in zip(totals[t], row)]
-            if args.failures:
+            print(_line(name, t, row), f"({row[0]} danger, {row[4]} near)")
+            if args.failures:  # under the line of the set they belong to
                 for m, a, _ in alarms:
                     if m.in_danger != (a is not None):
                         what = f"missed ({'/'.join(m.kinds)})" if m.in_danger else f"false alarm ({a.kind}, cue {a.cue!r})"
                         print(f"  [{m.lang}] {what}: {m.text}")
-            print(_line(name, t, row), f"({row[0]} danger, {row[4]} near)")
     for t, row in totals.items():
         print(_line("all", t, row))
 
